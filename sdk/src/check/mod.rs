@@ -1,0 +1,773 @@
+//! The run checker (checker-rules.md): reads one connection's frames in arrival order and flags
+//! every way the stream departs from a healthy agent run. It never stops at a problem: it flags,
+//! then carries on.
+//!
+//! The checker is sans-IO. Frames go in through [`Checker::handle_text`] (or
+//! [`Checker::handle_event`] for an already decoded one), flags come out of
+//! [`Checker::poll_flag`]. Time is an argument:
+//! * **offline** ([`CheckerConfig::offline`], `agentwire check`): time comes from the frames' own
+//!   timestamps, so a recording always gives the same report; call [`Checker::finish`] at the end;
+//! * **live** ([`CheckerConfig::live`], the SDK and the inspector): pass each frame's arrival time,
+//!   arm a timer for [`Checker::poll_timeout`] and call [`Checker::handle_timeout`] when it fires,
+//!   which raises `run-stalled` while the run is still silent.
+//!
+//! Memory is bounded on an endless stream: finished runs are evicted (oldest first) once more
+//! than [`CheckerConfig::max_runs`] are tracked, and the duplicate window keeps 256 fingerprints.
+
+mod fingerprint;
+mod rule;
+mod run;
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use crate::decode::{DecodeError, decode};
+use crate::event::{Event, EventKind};
+use crate::timestamp::Timestamp;
+
+use fingerprint::{Fingerprint, Window};
+pub use rule::{Flag, Rule, Severity, UnknownRule};
+use run::{Execution, Run, RunKey, ToolCall};
+
+/// Where the checker's sense of time comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClockMode {
+    /// Arrival times passed in with each frame; stalls detected by timers.
+    Live,
+    /// The frames' own timestamps; stalls judged when the next event of the run arrives.
+    Offline,
+}
+
+/// How a [`Checker`] judges a stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckerConfig {
+    /// Where time comes from.
+    pub clock: ClockMode,
+    /// The connection's user id, when known (from the token's `sub`, or `--user`). When `None`,
+    /// it is learned from the first `pong` or `ack` that names one.
+    pub user_id: Option<String>,
+    /// Silence after which an active run is `run-stalled` (default 30 s, the manager's deadline).
+    pub stall_after: Duration,
+    /// Gap between two events of an active run worth a `slow-gap` (default 15 s, the manager's SLA).
+    pub slow_gap: Duration,
+    /// How far back `timestamp-regression` tolerates (default 1 s).
+    pub regression_tolerance: Duration,
+    /// How many recent agent events duplicates are compared with (default 256).
+    pub duplicate_window: usize,
+    /// How many runs are tracked before the oldest finished ones are evicted (default 4096).
+    pub max_runs: usize,
+}
+
+impl CheckerConfig {
+    /// Offline checking: time from frame timestamps (`agentwire check`).
+    #[must_use]
+    pub fn offline() -> Self {
+        CheckerConfig {
+            clock: ClockMode::Offline,
+            user_id: None,
+            stall_after: Duration::from_secs(30),
+            slow_gap: Duration::from_secs(15),
+            regression_tolerance: Duration::from_secs(1),
+            duplicate_window: 256,
+            max_runs: 4096,
+        }
+    }
+
+    /// Live checking: time from arrival, stalls from timers (the SDK and the inspector).
+    #[must_use]
+    pub fn live() -> Self {
+        CheckerConfig { clock: ClockMode::Live, ..Self::offline() }
+    }
+
+    /// The same configuration for the given connection user.
+    #[must_use]
+    pub fn with_user(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+
+    /// The same configuration with another stall deadline.
+    #[must_use]
+    pub fn with_stall_after(mut self, stall_after: Duration) -> Self {
+        self.stall_after = stall_after;
+        self
+    }
+}
+
+impl Default for CheckerConfig {
+    fn default() -> Self {
+        Self::offline()
+    }
+}
+
+/// Counters over everything the checker has seen.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    /// Frames handled, malformed ones included.
+    pub frames: u64,
+    /// Frames that decoded to an event.
+    pub events: u64,
+    /// Agent events among them (the ones that drive the rules).
+    pub agent_events: u64,
+    /// Distinct runs seen (a run evicted and seen again counts twice).
+    pub runs: u64,
+    /// Runs currently tracked.
+    pub tracked_runs: usize,
+    /// Runs with an open execution now.
+    pub active_runs: usize,
+    /// Runs evicted to bound memory while still active (their later events are judged as new).
+    pub evicted_active_runs: u64,
+    /// Flags raised, by rule.
+    pub flags_by_rule: BTreeMap<Rule, u64>,
+}
+
+impl Summary {
+    /// Flags raised in all.
+    #[must_use]
+    pub fn flags(&self) -> u64 {
+        self.flags_by_rule.values().sum()
+    }
+
+    /// Flags raised of one severity.
+    #[must_use]
+    pub fn flags_of(&self, severity: Severity) -> u64 {
+        self.flags_by_rule
+            .iter()
+            .filter(|(rule, _)| rule.severity() == severity)
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+/// The run checker of one connection. See the [module documentation](self).
+#[derive(Debug)]
+pub struct Checker {
+    config: CheckerConfig,
+    /// The connection's user: configured, or learned from `pong`/`ack`.
+    user_id: Option<String>,
+    runs: HashMap<RunKey, Run>,
+    /// The run of the previous agent event, for agent events without ids.
+    last_run: Option<RunKey>,
+    duplicates: Window,
+    highest_seq: Option<u64>,
+    next_frame: u64,
+    flags: std::collections::VecDeque<Flag>,
+    summary: Summary,
+    /// A counter that orders runs by last use, for eviction.
+    touch: u64,
+}
+
+impl Checker {
+    /// A checker with no frames seen yet.
+    #[must_use]
+    pub fn new(config: CheckerConfig) -> Self {
+        Checker {
+            user_id: config.user_id.clone().filter(|id| !id.is_empty()),
+            duplicates: Window::new(config.duplicate_window),
+            config,
+            runs: HashMap::new(),
+            last_run: None,
+            highest_seq: None,
+            next_frame: 0,
+            flags: std::collections::VecDeque::new(),
+            summary: Summary::default(),
+            touch: 0,
+        }
+    }
+
+    /// The configuration this checker runs with.
+    #[must_use]
+    pub fn config(&self) -> &CheckerConfig {
+        &self.config
+    }
+
+    /// The connection's user id: configured, or learned from the first `pong`/`ack` naming one.
+    #[must_use]
+    pub fn user_id(&self) -> Option<&str> {
+        self.user_id.as_deref()
+    }
+
+    /// Counters over everything seen so far.
+    #[must_use]
+    pub fn summary(&self) -> Summary {
+        let mut summary = self.summary.clone();
+        summary.tracked_runs = self.runs.len();
+        summary.active_runs = self.runs.values().filter(|run| run.is_active()).count();
+        summary
+    }
+
+    /// The index the next frame will get.
+    #[must_use]
+    pub fn next_frame_index(&self) -> u64 {
+        self.next_frame
+    }
+
+    /// Decodes and checks one frame. `received_at` is the arrival time (used in live mode;
+    /// ignored offline). Returns the decoded event, or the decode error that was flagged as
+    /// `malformed-frame`.
+    ///
+    /// # Errors
+    /// The frame's [`DecodeError`]; it has already been reported as a flag.
+    pub fn handle_text(
+        &mut self,
+        text: &str,
+        received_at: Option<Timestamp>,
+    ) -> Result<Event, DecodeError> {
+        match decode(text) {
+            Ok(event) => {
+                self.handle_event(&event, received_at);
+                Ok(event)
+            }
+            Err(error) => {
+                self.handle_decode_error(&error);
+                Err(error)
+            }
+        }
+    }
+
+    /// Records a frame that could not be decoded: a `malformed-frame` flag.
+    pub fn handle_decode_error(&mut self, error: &DecodeError) {
+        let frame = self.take_frame_index();
+        self.raise(
+            Rule::MalformedFrame,
+            Some(frame),
+            vec![],
+            None,
+            format!("frame {frame} is not an event: {error}"),
+        );
+    }
+
+    /// Checks one decoded frame. `received_at` is the arrival time (used in live mode).
+    pub fn handle_event(&mut self, event: &Event, received_at: Option<Timestamp>) {
+        let frame = self.take_frame_index();
+        self.summary.events += 1;
+
+        if event.kind.is_agent_event() {
+            let fingerprint = Fingerprint::of_frame(&event.raw);
+            if let Some(original) = self.duplicates.check_and_insert(fingerprint, frame) {
+                // A duplicate is reported and otherwise ignored: no other rule sees it.
+                let run = self.peek_run_label(event);
+                self.raise(
+                    Rule::DuplicateEvent,
+                    Some(frame),
+                    vec![original],
+                    run,
+                    format!(
+                        "{} (frame {frame}) repeats frame {original} (ignoring attempt, recovered and seq); it was not applied again",
+                        event.name()
+                    ),
+                );
+                return;
+            }
+        }
+
+        self.check_sequence(event, frame);
+
+        match &event.kind {
+            EventKind::Unknown => self.raise(
+                Rule::UnknownType,
+                Some(frame),
+                vec![],
+                None,
+                format!("frame {frame} has type `{}`, outside the manager's vocabulary; kept as an opaque event", event.wire_type),
+            ),
+            EventKind::Pong | EventKind::Ack(_) if self.user_id.is_none() => {
+                self.user_id = event.context.user_id.clone().filter(|id| !id.ends_with("..."));
+            }
+            _ => {}
+        }
+
+        if event.kind.is_agent_event() {
+            self.summary.agent_events += 1;
+            self.check_agent_event(event, frame, received_at);
+        }
+    }
+
+    /// The next time [`Checker::handle_timeout`] should be called (live mode): when the first
+    /// active, not yet stalled run reaches its stall deadline. `None` offline or when no run is
+    /// active.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Timestamp> {
+        if self.config.clock != ClockMode::Live {
+            return None;
+        }
+        let stall = duration_micros(self.config.stall_after);
+        self.runs
+            .values()
+            .filter(|run| run.is_active() && !run.stalled)
+            .filter_map(|run| run.last_event_at.map(|at| at.add_micros(stall)))
+            .min()
+    }
+
+    /// Raises `run-stalled` for every active run silent for `stall_after` at `now` (live mode).
+    pub fn handle_timeout(&mut self, now: Timestamp) {
+        if self.config.clock != ClockMode::Live {
+            return;
+        }
+        let stall = duration_micros(self.config.stall_after);
+        let mut stalled: Vec<(RunKey, u64, i64)> = Vec::new();
+        for (key, run) in &mut self.runs {
+            let Some(last) = run.last_event_at else { continue };
+            if run.is_active() && !run.stalled && now.micros_since(last) >= stall {
+                run.stalled = true;
+                stalled.push((key.clone(), run.last_event_frame, now.micros_since(last)));
+            }
+        }
+        stalled.sort_by_key(|(_, frame, _)| *frame);
+        for (key, last_frame, silence) in stalled {
+            let label = key.label();
+            self.raise(
+                Rule::RunStalled,
+                None,
+                vec![last_frame],
+                label.clone(),
+                format!(
+                    "{} has had no event for {} since frame {last_frame} (stall limit {})",
+                    describe_run(label.as_deref()),
+                    seconds(silence),
+                    seconds(duration_micros(self.config.stall_after)),
+                ),
+            );
+        }
+    }
+
+    /// Ends the stream (offline): one `run-incomplete` per run that still has an open execution.
+    /// Their open tool calls are part of that flag, not separate flags.
+    pub fn finish(&mut self) {
+        let mut incomplete: Vec<(RunKey, Run)> = self
+            .runs
+            .iter()
+            .filter(|(_, run)| run.is_active())
+            .map(|(k, r)| (k.clone(), r.clone()))
+            .collect();
+        incomplete.sort_by_key(|(_, run)| run.first_frame);
+        for (key, run) in incomplete {
+            let label = key.label();
+            let executions: Vec<String> = run
+                .executions
+                .iter()
+                .map(|execution| {
+                    format!(
+                        "{} (opened at frame {})",
+                        agent(execution.agent_name.as_deref()),
+                        execution.frame
+                    )
+                })
+                .collect();
+            let mut message = format!(
+                "{} never finished: {} still open at the end of the frames",
+                describe_run(label.as_deref()),
+                plural(executions.len(), "execution", "executions", &executions.join(", ")),
+            );
+            if !run.tools.is_empty() {
+                let tools: Vec<String> = run.tools.iter().map(ToolCall::describe).collect();
+                message.push_str(&format!(
+                    ", with {}",
+                    plural(tools.len(), "open tool call", "open tool calls", &tools.join(", "))
+                ));
+            }
+            let mut related: Vec<u64> =
+                run.executions.iter().map(|execution| execution.frame).collect();
+            related.extend(run.tools.iter().map(|tool| tool.frame));
+            self.raise(Rule::RunIncomplete, None, related, label, message);
+            if let Some(tracked) = self.runs.get_mut(&key) {
+                tracked.executions.clear();
+                tracked.tools.clear();
+            }
+        }
+    }
+
+    /// The next flag raised, in the order raised.
+    #[must_use]
+    pub fn poll_flag(&mut self) -> Option<Flag> {
+        self.flags.pop_front()
+    }
+
+    fn take_frame_index(&mut self) -> u64 {
+        let frame = self.next_frame;
+        self.next_frame += 1;
+        self.summary.frames += 1;
+        frame
+    }
+
+    fn raise(
+        &mut self,
+        rule: Rule,
+        frame: Option<u64>,
+        related_frames: Vec<u64>,
+        run_id: Option<String>,
+        message: String,
+    ) {
+        *self.summary.flags_by_rule.entry(rule).or_default() += 1;
+        self.flags.push_back(Flag {
+            rule,
+            severity: rule.severity(),
+            frame,
+            related_frames,
+            run_id,
+            message,
+        });
+    }
+
+    /// The run an agent event belongs to (checker-rules.md, "Run").
+    fn run_key(&self, event: &Event) -> RunKey {
+        if let Some(run_id) = &event.context.run_id {
+            RunKey::Run(run_id.clone())
+        } else if let Some(thread_id) = &event.context.thread_id {
+            RunKey::Thread(thread_id.clone())
+        } else {
+            self.last_run.clone().unwrap_or(RunKey::Anonymous)
+        }
+    }
+
+    fn peek_run_label(&self, event: &Event) -> Option<String> {
+        self.run_key(event).label()
+    }
+
+    fn check_sequence(&mut self, event: &Event, frame: u64) {
+        let Some(seq) = event.context.seq else { return };
+        match self.highest_seq {
+            None => self.highest_seq = Some(seq),
+            Some(highest) if seq == highest.saturating_add(1) => self.highest_seq = Some(seq),
+            Some(highest) if seq > highest => {
+                let (first, last) = (highest + 1, seq - 1);
+                let missing = if first == last { format!("seq {first} is") } else { format!("seq {first}..{last} ({} frames) are", last - first + 1) };
+                self.raise(
+                    Rule::SequenceGap,
+                    Some(frame),
+                    vec![],
+                    None,
+                    format!("frame {frame} has seq {seq} after seq {highest}: {missing} missing"),
+                );
+                self.highest_seq = Some(seq);
+            }
+            Some(highest) => self.raise(
+                Rule::SequenceRegression,
+                Some(frame),
+                vec![],
+                None,
+                format!("frame {frame} ({}) has seq {seq}, not above the highest seq already seen ({highest})", event.name()),
+            ),
+        }
+    }
+
+    fn check_agent_event(&mut self, event: &Event, frame: u64, received_at: Option<Timestamp>) {
+        self.check_missing_fields(event, frame);
+        let key = self.run_key(event);
+        let label = key.label();
+        self.last_run = Some(key.clone());
+        self.check_cross_user(event, frame, label.clone());
+
+        self.touch += 1;
+        let touch = self.touch;
+        let is_new = !self.runs.contains_key(&key);
+        if is_new {
+            self.summary.runs += 1;
+            self.runs.insert(key.clone(), Run::new(frame));
+        }
+        let mut pending: Vec<(Rule, Vec<u64>, String)> = Vec::new();
+        let subject = describe_event(event, frame);
+        let run_text = describe_run(label.as_deref());
+        let config = &self.config;
+        let Some(run) = self.runs.get_mut(&key) else { return };
+        run.touched = touch;
+
+        // Time: gaps and stalls within an active run, then timestamp regression.
+        let clock_time = match config.clock {
+            ClockMode::Live => received_at.or(event.context.timestamp),
+            ClockMode::Offline => event.context.timestamp,
+        };
+        if let (Some(now), Some(last)) = (clock_time, run.last_event_at) {
+            let gap = now.micros_since(last);
+            if run.is_active() {
+                if gap > duration_micros(config.stall_after) && !run.stalled {
+                    pending.push((
+                        Rule::RunStalled,
+                        vec![run.last_event_frame],
+                        format!(
+                            "{run_text} had no event for {} between frame {} and {subject} (stall limit {})",
+                            seconds(gap),
+                            run.last_event_frame,
+                            seconds(duration_micros(config.stall_after))
+                        ),
+                    ));
+                } else if gap > duration_micros(config.slow_gap)
+                    && gap <= duration_micros(config.stall_after)
+                    && !run.stalled
+                {
+                    pending.push((
+                        Rule::SlowGap,
+                        vec![run.last_event_frame],
+                        format!(
+                            "{run_text} went {} between frame {} and {subject} (the manager's SLA is {})",
+                            seconds(gap),
+                            run.last_event_frame,
+                            seconds(duration_micros(config.slow_gap))
+                        ),
+                    ));
+                }
+            }
+        }
+        if let Some(now) = clock_time {
+            run.last_event_at = Some(now);
+        }
+        run.stalled = false;
+        run.last_event_frame = frame;
+
+        if let Some(timestamp) = event.context.timestamp {
+            match run.latest_timestamp {
+                Some((latest, latest_frame))
+                    if latest.micros_since(timestamp)
+                        > duration_micros(config.regression_tolerance) =>
+                {
+                    pending.push((
+                        Rule::TimestampRegression,
+                        vec![latest_frame],
+                        format!(
+                            "{subject} is stamped {timestamp}, {} before the latest timestamp of {run_text} ({latest}, frame {latest_frame})",
+                            seconds(latest.micros_since(timestamp))
+                        ),
+                    ));
+                }
+                Some((latest, _)) if latest >= timestamp => {}
+                _ => run.latest_timestamp = Some((timestamp, frame)),
+            }
+        }
+
+        // Run state.
+        let was_active = run.is_active();
+        if !matches!(event.kind, EventKind::AgentStarted(_)) {
+            if !run.started {
+                pending.push((
+                    Rule::EventBeforeStart,
+                    vec![],
+                    format!("{subject} arrived for {run_text}, which has had no agent_started"),
+                ));
+            } else if !was_active {
+                pending.push((
+                    Rule::EventAfterCompletion,
+                    run.closed_at.into_iter().collect(),
+                    format!(
+                        "{subject} arrived for {run_text} after its last execution closed{}",
+                        run.closed_at.map(|f| format!(" at frame {f}")).unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+        match &event.kind {
+            EventKind::AgentStarted(_) => {
+                if !run.started {
+                    run.started = true;
+                    run.first_start_frame = Some(frame);
+                }
+                run.executions
+                    .push(Execution { agent_name: event.context.agent_name.clone(), frame });
+            }
+            EventKind::AgentThinking(_) => run.thinking_seen = true,
+            EventKind::ToolExecuting(tool) => run.tools.push_back(ToolCall {
+                tool_name: tool.tool_name.clone(),
+                execution_id: tool.execution_id.clone(),
+                frame,
+            }),
+            EventKind::ToolCompleted(_) | EventKind::ToolError(_) => {
+                let (tool_name, execution_id) = match &event.kind {
+                    EventKind::ToolCompleted(tool) => {
+                        (tool.tool_name.as_deref(), tool.execution_id.as_deref())
+                    }
+                    EventKind::ToolError(tool) => {
+                        (tool.tool_name.as_deref(), tool.execution_id.as_deref())
+                    }
+                    _ => (None, None),
+                };
+                let matched = run.close_tool(tool_name, execution_id);
+                if matched.is_none() && was_active {
+                    pending.push((
+                        Rule::ToolCompletedWithoutExecuting,
+                        vec![],
+                        format!("{subject} matches no open tool_executing in {run_text}"),
+                    ));
+                }
+            }
+            EventKind::AgentCompleted(_) | EventKind::AgentError(_) | EventKind::AgentDeath(_)
+                if run.close_execution(event.context.agent_name.as_deref()).is_some()
+                    && !run.is_active() =>
+            {
+                run.closed_at = Some(frame);
+                for tool in std::mem::take(&mut run.tools) {
+                    pending.push((
+                        Rule::ToolNeverCompleted,
+                        vec![tool.frame],
+                        format!(
+                            "{} was never completed: {run_text} stopped being active at {subject}",
+                            tool.describe()
+                        ),
+                    ));
+                }
+                if !run.thinking_seen && !run.missing_thinking_flagged {
+                    run.missing_thinking_flagged = true;
+                    pending.push((
+                            Rule::MissingThinking,
+                            run.first_start_frame.into_iter().collect(),
+                            format!(
+                                "{run_text} stopped being active at {subject} without any agent_thinking since its first agent_started{}",
+                                run.first_start_frame.map(|f| format!(" (frame {f})")).unwrap_or_default()
+                            ),
+                        ));
+                }
+            }
+            _ => {}
+        }
+
+        for (rule, related, message) in pending {
+            self.raise(rule, Some(frame), related, label.clone(), message);
+        }
+        if is_new {
+            self.evict_if_needed();
+        }
+    }
+
+    fn check_missing_fields(&mut self, event: &Event, frame: u64) {
+        let context = &event.context;
+        let mut missing: Vec<&'static str> = Vec::new();
+        match &event.kind {
+            EventKind::AgentStarted(_) => {
+                if context.user_id.is_none() {
+                    missing.push("`user_id`");
+                }
+                if context.timestamp.is_none() {
+                    missing.push("`timestamp`");
+                }
+                if context.thread_id.is_none() && context.run_id.is_none() {
+                    missing.push("`thread_id` or `run_id`");
+                }
+            }
+            EventKind::AgentThinking(thinking) if thinking.reasoning.is_none() => {
+                missing.push("`reasoning` (or `thought`, `message`)");
+            }
+            EventKind::ToolExecuting(tool) if tool.tool_name.is_none() => {
+                missing.push("`tool_name` (or `tool`)")
+            }
+            EventKind::ToolCompleted(tool) => {
+                if tool.tool_name.is_none() {
+                    missing.push("`tool_name` (or `tool`)");
+                }
+                if tool.results.is_none() {
+                    missing.push("`results` (or `result`)");
+                }
+            }
+            EventKind::AgentCompleted(done)
+                if done.status.is_none()
+                    && done.final_response.is_none()
+                    && done.result.is_none() =>
+            {
+                missing.push("`status`, `final_response` or `result`");
+            }
+            _ => {}
+        }
+        if missing.is_empty() {
+            return;
+        }
+        let label = self.run_key(event).label();
+        let subject = describe_event(event, frame);
+        for field in missing {
+            self.raise(
+                Rule::MissingField,
+                Some(frame),
+                vec![],
+                label.clone(),
+                format!("{subject} has no {field} in any body location"),
+            );
+        }
+    }
+
+    fn check_cross_user(&mut self, event: &Event, frame: u64, label: Option<String>) {
+        let (Some(expected), Some(actual)) =
+            (self.user_id.as_deref(), event.context.user_id.as_deref())
+        else {
+            return;
+        };
+        // A user id equal to the event's own thread id is a known manager quirk (§6).
+        if event.context.thread_id.as_deref() == Some(actual) {
+            return;
+        }
+        let same = match actual.strip_suffix("...") {
+            Some(prefix) => expected.starts_with(prefix),
+            None => actual == expected,
+        };
+        if !same {
+            let message = format!(
+                "{} is for user `{actual}`, but this connection belongs to `{expected}`: another user's event leaked here",
+                describe_event(event, frame)
+            );
+            self.raise(Rule::CrossUserEvent, Some(frame), vec![], label, message);
+        }
+    }
+
+    /// Keeps at most `max_runs` runs: evicts the least recently used finished runs first, then,
+    /// if every run is active, the least recently used active ones (counted in the summary).
+    fn evict_if_needed(&mut self) {
+        let max = self.config.max_runs.max(1);
+        if self.runs.len() <= max + max / 8 {
+            return;
+        }
+        let mut order: Vec<(bool, u64, RunKey)> = self
+            .runs
+            .iter()
+            .map(|(key, run)| (run.is_active(), run.touched, key.clone()))
+            .collect();
+        order.sort_unstable_by_key(|(active, touched, _)| (*active, *touched));
+        let excess = self.runs.len() - max;
+        for (active, _, key) in order.into_iter().take(excess) {
+            if active {
+                self.summary.evicted_active_runs += 1;
+            }
+            self.runs.remove(&key);
+            if self.last_run.as_ref() == Some(&key) {
+                self.last_run = None;
+            }
+        }
+    }
+}
+
+fn duration_micros(duration: Duration) -> i64 {
+    i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
+}
+
+/// `12.3 s`
+fn seconds(micros: i64) -> String {
+    let secs = micros as f64 / 1e6;
+    if secs.fract() == 0.0 { format!("{secs:.0} s") } else { format!("{secs:.1} s") }
+}
+
+fn describe_run(label: Option<&str>) -> String {
+    match label {
+        Some(label) => format!("run `{label}`"),
+        None => "the connection's anonymous run".to_owned(),
+    }
+}
+
+fn agent(name: Option<&str>) -> String {
+    match name {
+        Some(name) => format!("`{name}`"),
+        None => "an unnamed agent".to_owned(),
+    }
+}
+
+/// `agent_started \`triage\` (frame 3)`, naming the agent or tool when there is one.
+fn describe_event(event: &Event, frame: u64) -> String {
+    let detail = match &event.kind {
+        EventKind::ToolExecuting(tool) => tool.tool_name.as_deref(),
+        EventKind::ToolCompleted(tool) => tool.tool_name.as_deref(),
+        EventKind::ToolError(tool) => tool.tool_name.as_deref(),
+        _ => event.context.agent_name.as_deref(),
+    };
+    match detail {
+        Some(detail) => format!("{} `{detail}` (frame {frame})", event.name()),
+        None => format!("{} (frame {frame})", event.name()),
+    }
+}
+
+fn plural(count: usize, one: &str, many: &str, list: &str) -> String {
+    if count == 1 { format!("1 {one}: {list}") } else { format!("{count} {many}: {list}") }
+}

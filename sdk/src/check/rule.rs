@@ -1,0 +1,239 @@
+//! Rule ids, severities and flags: the checker's public vocabulary (checker-rules.md).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Serialize, Serializer};
+
+/// How bad a flag is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// The stream is suspicious, but the answer may be fine.
+    Warning,
+    /// The user saw, or will see, a wrong or missing answer.
+    Error,
+}
+
+impl Severity {
+    /// `error`, `warning` or `info`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A checker rule. Its [`Rule::id`] is a stable public name, like a lint name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Rule {
+    /// `malformed-frame`: the text is not a JSON object, or has no string `type`.
+    MalformedFrame,
+    /// `unknown-type`: a `type` outside the known vocabulary, even after aliases.
+    UnknownType,
+    /// `missing-field`: a critical event lacks a field the manager's own validator requires.
+    MissingField,
+    /// `event-before-start`: an agent event for a run that has never had an `agent_started`.
+    EventBeforeStart,
+    /// `event-after-completion`: an agent event for a run that had executions but has none open.
+    EventAfterCompletion,
+    /// `tool-completed-without-executing`: a tool_completed or tool_error with no open call.
+    ToolCompletedWithoutExecuting,
+    /// `tool-never-completed`: a run stopped being active while a tool call was still open.
+    ToolNeverCompleted,
+    /// `run-incomplete`: at the end of the frames, a run still has an open execution.
+    RunIncomplete,
+    /// `run-stalled`: an active run had no event for `stall_after`.
+    RunStalled,
+    /// `slow-gap`: two consecutive events of an active run more than 15 s apart.
+    SlowGap,
+    /// `missing-thinking`: a run stopped being active without any agent_thinking.
+    MissingThinking,
+    /// `duplicate-event`: an agent event equal to a recent one (ignoring `attempt`, `recovered`,
+    /// `seq`); it is not applied twice.
+    DuplicateEvent,
+    /// `timestamp-regression`: an event stamped more than 1 s before the latest of its run.
+    TimestampRegression,
+    /// `cross-user-event`: an event for another user reached this connection.
+    CrossUserEvent,
+    /// `sequence-gap`: sequence numbers were skipped.
+    SequenceGap,
+    /// `sequence-regression`: a sequence number not above one already seen, on a non-duplicate.
+    SequenceRegression,
+}
+
+impl Rule {
+    /// Every rule, in the order of checker-rules.md.
+    pub const ALL: [Rule; 16] = [
+        Rule::MalformedFrame,
+        Rule::UnknownType,
+        Rule::MissingField,
+        Rule::EventBeforeStart,
+        Rule::EventAfterCompletion,
+        Rule::ToolCompletedWithoutExecuting,
+        Rule::ToolNeverCompleted,
+        Rule::RunIncomplete,
+        Rule::RunStalled,
+        Rule::SlowGap,
+        Rule::MissingThinking,
+        Rule::DuplicateEvent,
+        Rule::TimestampRegression,
+        Rule::CrossUserEvent,
+        Rule::SequenceGap,
+        Rule::SequenceRegression,
+    ];
+
+    /// The stable public id, e.g. `tool-never-completed`.
+    #[must_use]
+    pub fn id(self) -> &'static str {
+        match self {
+            Rule::MalformedFrame => "malformed-frame",
+            Rule::UnknownType => "unknown-type",
+            Rule::MissingField => "missing-field",
+            Rule::EventBeforeStart => "event-before-start",
+            Rule::EventAfterCompletion => "event-after-completion",
+            Rule::ToolCompletedWithoutExecuting => "tool-completed-without-executing",
+            Rule::ToolNeverCompleted => "tool-never-completed",
+            Rule::RunIncomplete => "run-incomplete",
+            Rule::RunStalled => "run-stalled",
+            Rule::SlowGap => "slow-gap",
+            Rule::MissingThinking => "missing-thinking",
+            Rule::DuplicateEvent => "duplicate-event",
+            Rule::TimestampRegression => "timestamp-regression",
+            Rule::CrossUserEvent => "cross-user-event",
+            Rule::SequenceGap => "sequence-gap",
+            Rule::SequenceRegression => "sequence-regression",
+        }
+    }
+
+    /// The rule's severity.
+    #[must_use]
+    pub fn severity(self) -> Severity {
+        match self {
+            Rule::UnknownType | Rule::SlowGap => Severity::Info,
+            Rule::MissingField
+            | Rule::EventAfterCompletion
+            | Rule::RunStalled
+            | Rule::MissingThinking
+            | Rule::DuplicateEvent
+            | Rule::TimestampRegression
+            | Rule::SequenceRegression => Severity::Warning,
+            Rule::MalformedFrame
+            | Rule::EventBeforeStart
+            | Rule::ToolCompletedWithoutExecuting
+            | Rule::ToolNeverCompleted
+            | Rule::RunIncomplete
+            | Rule::CrossUserEvent
+            | Rule::SequenceGap => Severity::Error,
+        }
+    }
+
+    /// When the rule fires, in one sentence (the table of checker-rules.md).
+    #[must_use]
+    pub fn description(self) -> &'static str {
+        match self {
+            Rule::MalformedFrame => {
+                "The text is not a JSON object, or has no string `type`. The checker goes on with the next frame."
+            }
+            Rule::UnknownType => {
+                "A `type` outside the known vocabulary, even after aliases. The event is kept, as an opaque event."
+            }
+            Rule::MissingField => {
+                "A critical event lacks a field the manager's own validator requires, looked up in every tolerated body location and under every synonym."
+            }
+            Rule::EventBeforeStart => {
+                "An agent event (thinking, tool, completed, error, death) for a run that has never had an agent_started."
+            }
+            Rule::EventAfterCompletion => {
+                "An agent event for a run that had executions but has none open now. A new agent_started is always allowed."
+            }
+            Rule::ToolCompletedWithoutExecuting => {
+                "A tool_completed (or tool_error) with no open tool call to match in its run."
+            }
+            Rule::ToolNeverCompleted => {
+                "A run stopped being active while one of its tool calls was still open; one flag per open call."
+            }
+            Rule::RunIncomplete => {
+                "At the end of the frames, a run still has an open execution. One flag per run."
+            }
+            Rule::RunStalled => {
+                "An active run had no event for `stall_after` (default 30 s, the manager's own deadline)."
+            }
+            Rule::SlowGap => {
+                "Two consecutive events of an active run are more than 15 s apart (the manager's SLA), but less than `stall_after`."
+            }
+            Rule::MissingThinking => {
+                "A run stopped being active without any agent_thinking since its first agent_started."
+            }
+            Rule::DuplicateEvent => {
+                "An agent event equal to one of the last 256 on the connection, ignoring `attempt`, `recovered` and `seq`. It is not applied again."
+            }
+            Rule::TimestampRegression => {
+                "An agent event's timestamp is more than 1 s earlier than the latest timestamp already seen in its run."
+            }
+            Rule::CrossUserEvent => {
+                "An event's `user_id` differs from the connection's user: a user-isolation breach."
+            }
+            Rule::SequenceGap => "Frames carry `seq` and one or more numbers were skipped.",
+            Rule::SequenceRegression => {
+                "A `seq` lower than or equal to one already seen, on a frame that is not a duplicate."
+            }
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// The error for a string that is no rule id.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a rule id")]
+pub struct UnknownRule(pub String);
+
+impl FromStr for Rule {
+    type Err = UnknownRule;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Rule::ALL.into_iter().find(|rule| rule.id() == text).ok_or_else(|| UnknownRule(text.into()))
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id())
+    }
+}
+
+/// One departure from a healthy stream.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Flag {
+    /// Which rule fired.
+    pub rule: Rule,
+    /// The rule's severity.
+    pub severity: Severity,
+    /// The 0-based index of the frame that triggered the flag; `None` for flags raised by a
+    /// timer (live stalls) or at the end of the frames.
+    pub frame: Option<u64>,
+    /// Other frames the flag concerns (the original of a duplicate, the open tool call, ...).
+    pub related_frames: Vec<u64>,
+    /// The run the flag belongs to: its `run_id`, else its `thread_id`; `None` for frames outside
+    /// any run and for the connection's anonymous run.
+    pub run_id: Option<String>,
+    /// A sentence saying what happened and which frames it concerns.
+    pub message: String,
+}

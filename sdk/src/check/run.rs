@@ -1,0 +1,134 @@
+//! The state of one run: its open executions and open tool calls.
+
+use std::collections::VecDeque;
+
+use crate::timestamp::Timestamp;
+
+/// How a run is identified: by `run_id`, else by `thread_id`, else the connection's anonymous run.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum RunKey {
+    Run(String),
+    Thread(String),
+    Anonymous,
+}
+
+impl RunKey {
+    /// The id shown in flags: the run id or thread id; `None` for the anonymous run.
+    pub(crate) fn label(&self) -> Option<String> {
+        match self {
+            RunKey::Run(id) | RunKey::Thread(id) => Some(id.clone()),
+            RunKey::Anonymous => None,
+        }
+    }
+}
+
+/// An open agent execution (an `agent_started` not yet closed).
+#[derive(Clone, Debug)]
+pub(crate) struct Execution {
+    pub(crate) agent_name: Option<String>,
+    pub(crate) frame: u64,
+}
+
+/// An open tool call (a `tool_executing` not yet closed).
+#[derive(Clone, Debug)]
+pub(crate) struct ToolCall {
+    pub(crate) tool_name: Option<String>,
+    pub(crate) execution_id: Option<String>,
+    pub(crate) frame: u64,
+}
+
+impl ToolCall {
+    /// `tool_executing \`cost_analyzer\` (frame 5)`
+    pub(crate) fn describe(&self) -> String {
+        match &self.tool_name {
+            Some(name) => format!("tool_executing `{name}` (frame {})", self.frame),
+            None => format!("tool_executing (frame {})", self.frame),
+        }
+    }
+}
+
+/// One run's state.
+#[derive(Clone, Debug)]
+pub(crate) struct Run {
+    /// Open executions, in the order opened.
+    pub(crate) executions: Vec<Execution>,
+    /// Open tool calls, in the order opened.
+    pub(crate) tools: VecDeque<ToolCall>,
+    /// Whether the run has ever had an `agent_started`.
+    pub(crate) started: bool,
+    pub(crate) first_start_frame: Option<u64>,
+    /// Whether an `agent_thinking` arrived since the first `agent_started`.
+    pub(crate) thinking_seen: bool,
+    pub(crate) missing_thinking_flagged: bool,
+    /// The frame at which the last execution closed, while the run is inactive.
+    pub(crate) closed_at: Option<u64>,
+    /// The time of the last event (arrival live, event timestamp offline).
+    pub(crate) last_event_at: Option<Timestamp>,
+    pub(crate) last_event_frame: u64,
+    /// Whether the current silence was already flagged `run-stalled`.
+    pub(crate) stalled: bool,
+    /// The latest event timestamp in the run, and its frame.
+    pub(crate) latest_timestamp: Option<(Timestamp, u64)>,
+    pub(crate) first_frame: u64,
+    /// Last-use order, for eviction.
+    pub(crate) touched: u64,
+}
+
+impl Run {
+    pub(crate) fn new(frame: u64) -> Self {
+        Run {
+            executions: Vec::new(),
+            tools: VecDeque::new(),
+            started: false,
+            first_start_frame: None,
+            thinking_seen: false,
+            missing_thinking_flagged: false,
+            closed_at: None,
+            last_event_at: None,
+            last_event_frame: frame,
+            stalled: false,
+            latest_timestamp: None,
+            first_frame: frame,
+            touched: 0,
+        }
+    }
+
+    /// A run is active while at least one execution is open.
+    pub(crate) fn is_active(&self) -> bool {
+        !self.executions.is_empty()
+    }
+
+    /// Closes the open execution with this agent name, or else the most recently opened one.
+    pub(crate) fn close_execution(&mut self, agent_name: Option<&str>) -> Option<Execution> {
+        let index = agent_name
+            .and_then(|name| {
+                self.executions
+                    .iter()
+                    .rposition(|execution| execution.agent_name.as_deref() == Some(name))
+            })
+            .or_else(|| self.executions.len().checked_sub(1))?;
+        Some(self.executions.remove(index))
+    }
+
+    /// Closes the matching open tool call: by `execution_id` when given and matching, else the
+    /// oldest open call of that tool (first in, first out), else, when the completion names
+    /// neither, the oldest open call.
+    pub(crate) fn close_tool(
+        &mut self,
+        tool_name: Option<&str>,
+        execution_id: Option<&str>,
+    ) -> Option<ToolCall> {
+        let by_id = execution_id.and_then(|id| {
+            self.tools.iter().position(|tool| tool.execution_id.as_deref() == Some(id))
+        });
+        let index = match (by_id, tool_name) {
+            (Some(index), _) => Some(index),
+            (None, Some(name)) => {
+                self.tools.iter().position(|tool| tool.tool_name.as_deref() == Some(name))
+            }
+            (None, None) if execution_id.is_none() => (!self.tools.is_empty()).then_some(0),
+            (None, None) => None,
+        }?;
+        self.tools.remove(index)
+    }
+}

@@ -1,0 +1,517 @@
+//! The typed event model: one enum for every server frame the manager sends.
+//!
+//! An [`Event`] is what [`crate::decode`] makes of one frame: the canonical [`EventKind`] with typed
+//! fields, the run [`Context`] shared by all frames (user, thread, run, agent, time, sequence
+//! number), the `type` string exactly as the wire sent it, and the raw JSON object itself, so
+//! nothing the server sent is ever lost.
+//!
+//! Canonical names follow manager-protocol.md §4: aliases collapse (`reasoning` is an
+//! [`EventKind::AgentThinking`], `tool_result` a [`EventKind::ToolCompleted`], ...), and a `type`
+//! outside the vocabulary is an [`EventKind::Unknown`], kept as an opaque event.
+//!
+//! Serialised (for JavaScript and for `--json` output) an event is a JSON object tagged by its
+//! canonical `type`, with the wire's snake_case field names.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::timestamp::Timestamp;
+
+/// A JSON object, as the wire sent it.
+pub type JsonObject = Map<String, Value>;
+
+/// One decoded server frame.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Event {
+    /// What the frame is, with its typed fields.
+    #[serde(flatten)]
+    pub kind: EventKind,
+    /// Ids, agent and time, looked up in every tolerated body location.
+    #[serde(flatten)]
+    pub context: Context,
+    /// The `type` string exactly as sent (for example `reasoning` for an
+    /// [`EventKind::AgentThinking`], or `agent_progress` for a wrapped event).
+    pub wire_type: String,
+    /// The frame's JSON object, untouched.
+    pub raw: JsonObject,
+}
+
+impl Event {
+    /// The canonical type name of this event (`agent_thinking` for a wire `reasoning`, ...).
+    /// For an [`EventKind::Unknown`] event this is the wire's `type`.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        self.kind.canonical_name().unwrap_or(&self.wire_type)
+    }
+}
+
+/// The fields that tie a frame to a user, a thread, a run and an agent. Each is looked up at the
+/// root, then in `payload`, `data`, `data.payload` and `metadata` (manager-protocol.md §9.2); an
+/// empty string or `null` counts as absent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Context {
+    /// The user the frame is for (may be truncated by the manager to 8 chars plus `...`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// The conversation thread (`thread_ws_...`, `thread_...`, a database id or a UUID).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thread_id: Option<String>,
+    /// The agent run (`run_ws_...` or another id format).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    /// The request that started the run, when the frame names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// The agent that produced the frame (`agent_name`, or `agent` in demo frames).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_name: Option<String>,
+    /// When the server says the event happened; `None` when absent, unparseable or out of range.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
+    /// The frame's sequence number (optional agentwire extension, see checker-rules.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// The retry attempt, present only when the manager re-sent the frame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u64>,
+}
+
+/// Every kind of frame the manager sends, with its typed fields (manager-protocol.md §4).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EventKind {
+    // --- Connection lifecycle and auth (§4.1) ---
+    /// The server accepted the connection (`connection_established`, or a `system_message` whose
+    /// `data.event` says so).
+    ConnectionEstablished(ConnectionEstablished),
+    /// The server rejected the credentials (`authentication_error`).
+    AuthenticationError(ErrorInfo),
+    /// The server accepted the credentials (`authentication_success`).
+    AuthenticationSuccess(AuthenticationSuccess),
+
+    // --- The five critical agent events (§4.2) ---
+    /// An agent (the supervisor or a sub-agent) started executing.
+    AgentStarted(AgentStarted),
+    /// An agent reasoned (`agent_thinking`, or the `reasoning` quirk).
+    AgentThinking(AgentThinking),
+    /// A tool call began (`tool_executing`, `tool_started`, `tool_call`).
+    ToolExecuting(ToolExecuting),
+    /// A tool call finished (`tool_completed`, `tool_result`).
+    ToolCompleted(ToolCompleted),
+    /// An agent finished (`agent_completed`, `agent_finished`).
+    AgentCompleted(AgentCompleted),
+
+    // --- Other agent and run events (§4.3) ---
+    /// A tool call failed (`tool_error`).
+    ToolError(ToolError),
+    /// An agent failed (`agent_error`, `agent_failed`, `agent_fallback`).
+    AgentError(AgentError),
+    /// An agent died (`agent_death`): timeout, lost heartbeat, memory limit, cancellation.
+    AgentDeath(AgentDeath),
+    /// An agent was stopped (`agent_stopped`).
+    AgentStopped(StatusOnly),
+    /// An agent's response (`agent_response`, `agent_response_complete`).
+    AgentResponse(AgentResponse),
+    /// Progress of a run (`progress_update`, `agent_progress`, `agent_update`).
+    ProgressUpdate(Progress),
+    /// A sub-agent started (`subagent_started`).
+    SubagentStarted(Subagent),
+    /// A sub-agent completed (`subagent_completed`).
+    SubagentCompleted(Subagent),
+    /// A partial result (`partial_result`).
+    PartialResult(TextContent),
+    /// A final report (`final_report`).
+    FinalReport(TextContent),
+    /// A chunk of streamed output (`stream_chunk`).
+    StreamChunk(TextContent),
+
+    // --- Thread frames (§4.3, S5) ---
+    /// A thread was created (`thread_created`).
+    ThreadCreated,
+    /// The connection switched thread (`thread_switched`).
+    ThreadSwitched,
+    /// A thread was deleted (`thread_deleted`).
+    ThreadDeleted,
+    /// A thread's messages (`thread_data`).
+    ThreadData(ThreadData),
+    /// A conversation's history (`conversation_history`).
+    ConversationHistory(Opaque),
+    /// An agent's context (`agent_context`).
+    AgentContext(Opaque),
+    /// The answer to an example message (`example_message_response`).
+    ExampleMessageResponse(Opaque),
+
+    // --- Heartbeat and acknowledgement frames (§4.4) ---
+    /// The server's keepalive after client silence (`heartbeat`); answer with `heartbeat_ack`.
+    Heartbeat(Heartbeat),
+    /// A server ping; answer with `pong`.
+    Ping,
+    /// The answer to a client `ping`; `user_id` in the context is the full user id.
+    Pong,
+    /// The answer to a client `heartbeat`.
+    HeartbeatAck(StatusOnly),
+    /// The acknowledgement of a client message type the server does not handle.
+    Ack(Ack),
+    /// A system notice (`system_message`) that does not wrap another event.
+    SystemMessage(SystemMessage),
+    /// The server's answer to a `resume` (agentwire's sequence extension).
+    ResumeResult(ResumeResult),
+
+    // --- Errors ---
+    /// An error (`error_message`, S2 or S1, or the ad-hoc `error`).
+    Error(ErrorInfo),
+    /// A critical event could not be delivered (`connection_error`).
+    ConnectionError(ErrorInfo),
+    /// A server-side failure notice (`system_error`).
+    SystemError(ErrorInfo),
+
+    /// A `type` outside the vocabulary, even after aliases; the raw JSON keeps everything.
+    Unknown,
+}
+
+impl EventKind {
+    /// The canonical type name, or `None` for [`EventKind::Unknown`].
+    #[must_use]
+    pub fn canonical_name(&self) -> Option<&'static str> {
+        Some(match self {
+            EventKind::ConnectionEstablished(_) => "connection_established",
+            EventKind::AuthenticationError(_) => "authentication_error",
+            EventKind::AuthenticationSuccess(_) => "authentication_success",
+            EventKind::AgentStarted(_) => "agent_started",
+            EventKind::AgentThinking(_) => "agent_thinking",
+            EventKind::ToolExecuting(_) => "tool_executing",
+            EventKind::ToolCompleted(_) => "tool_completed",
+            EventKind::AgentCompleted(_) => "agent_completed",
+            EventKind::ToolError(_) => "tool_error",
+            EventKind::AgentError(_) => "agent_error",
+            EventKind::AgentDeath(_) => "agent_death",
+            EventKind::AgentStopped(_) => "agent_stopped",
+            EventKind::AgentResponse(_) => "agent_response",
+            EventKind::ProgressUpdate(_) => "progress_update",
+            EventKind::SubagentStarted(_) => "subagent_started",
+            EventKind::SubagentCompleted(_) => "subagent_completed",
+            EventKind::PartialResult(_) => "partial_result",
+            EventKind::FinalReport(_) => "final_report",
+            EventKind::StreamChunk(_) => "stream_chunk",
+            EventKind::ThreadCreated => "thread_created",
+            EventKind::ThreadSwitched => "thread_switched",
+            EventKind::ThreadDeleted => "thread_deleted",
+            EventKind::ThreadData(_) => "thread_data",
+            EventKind::ConversationHistory(_) => "conversation_history",
+            EventKind::AgentContext(_) => "agent_context",
+            EventKind::ExampleMessageResponse(_) => "example_message_response",
+            EventKind::Heartbeat(_) => "heartbeat",
+            EventKind::Ping => "ping",
+            EventKind::Pong => "pong",
+            EventKind::HeartbeatAck(_) => "heartbeat_ack",
+            EventKind::Ack(_) => "ack",
+            EventKind::SystemMessage(_) => "system_message",
+            EventKind::ResumeResult(_) => "resume_result",
+            EventKind::Error(_) => "error",
+            EventKind::ConnectionError(_) => "connection_error",
+            EventKind::SystemError(_) => "system_error",
+            EventKind::Unknown => return None,
+        })
+    }
+
+    /// Whether this is an *agent event* in the checker's sense (checker-rules.md, "Precise
+    /// points"): agent_started, agent_thinking, tool_executing, tool_completed, tool_error,
+    /// agent_completed, agent_error or agent_death. Only these drive the run rules.
+    #[must_use]
+    pub fn is_agent_event(&self) -> bool {
+        matches!(
+            self,
+            EventKind::AgentStarted(_)
+                | EventKind::AgentThinking(_)
+                | EventKind::ToolExecuting(_)
+                | EventKind::ToolCompleted(_)
+                | EventKind::ToolError(_)
+                | EventKind::AgentCompleted(_)
+                | EventKind::AgentError(_)
+                | EventKind::AgentDeath(_)
+        )
+    }
+
+    /// Whether this frame belongs to a run for display, without driving any rule: progress,
+    /// sub-agent, partial result, final report, stream chunk, response and stopped frames.
+    #[must_use]
+    pub fn is_run_related(&self) -> bool {
+        matches!(
+            self,
+            EventKind::ProgressUpdate(_)
+                | EventKind::SubagentStarted(_)
+                | EventKind::SubagentCompleted(_)
+                | EventKind::PartialResult(_)
+                | EventKind::FinalReport(_)
+                | EventKind::StreamChunk(_)
+                | EventKind::AgentResponse(_)
+                | EventKind::AgentStopped(_)
+        )
+    }
+
+    /// Whether the frame says the credentials were refused: an `authentication_error`, or an
+    /// error whose code is `AUTH_FAILED` (manager-protocol.md §9.2, "Auth signal").
+    #[must_use]
+    pub fn is_auth_failure(&self) -> bool {
+        match self {
+            EventKind::AuthenticationError(_) => true,
+            EventKind::Error(info) => info.code.as_deref() == Some("AUTH_FAILED"),
+            _ => false,
+        }
+    }
+}
+
+/// `connection_established` (S1: fields in `data`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ConnectionEstablished {
+    /// The server's connection id (`main_<hex8>`, `ws_<ms>_<n>`, a UUID, ...).
+    pub connection_id: Option<String>,
+    /// The connection mode (`main`, `factory`, `isolated`, `legacy`).
+    pub mode: Option<String>,
+    /// Feature flags the server advertises (`features`), as sent.
+    pub features: Option<Value>,
+    /// Whether the server numbers frames (`features.seq == true`, agentwire's extension).
+    pub seq_supported: bool,
+}
+
+/// `authentication_success`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct AuthenticationSuccess {
+    /// The server's id for this client, when given (`websocket_client_id`).
+    pub client_id: Option<String>,
+}
+
+/// `agent_started`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct AgentStarted {
+    /// What the agent was asked to do (`task_description`).
+    pub task_description: Option<String>,
+    /// The status the server reports (usually `started`).
+    pub status: Option<String>,
+}
+
+/// `agent_thinking` (and the `reasoning` quirk).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct AgentThinking {
+    /// The thought (`reasoning`, or its synonyms `thought` and `message`).
+    pub reasoning: Option<String>,
+    /// The step number, when given.
+    pub step_number: Option<u64>,
+    /// Progress in percent, when given.
+    pub progress_percentage: Option<f64>,
+}
+
+/// `tool_executing` (and `tool_started`, `tool_call`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ToolExecuting {
+    /// The tool (`tool_name`, or `tool`).
+    pub tool_name: Option<String>,
+    /// The call's parameters (`parameters`, or `tool_args`, `args`), secrets already redacted by
+    /// the server.
+    pub parameters: Option<Value>,
+    /// The call id, when the server sends a non-null one.
+    pub execution_id: Option<String>,
+}
+
+/// `tool_completed` (and `tool_result`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ToolCompleted {
+    /// The tool (`tool_name`, or `tool`).
+    pub tool_name: Option<String>,
+    /// What the tool returned (`results`, or `result`, in any body location).
+    pub results: Option<Value>,
+    /// How long the call took, when given.
+    pub duration: Option<Duration>,
+    /// Whether the call succeeded (`success`).
+    pub success: Option<bool>,
+    /// The call id, when the server sends a non-null one.
+    pub execution_id: Option<String>,
+}
+
+/// `tool_error`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ToolError {
+    /// The tool (`tool_name`, or `tool`).
+    pub tool_name: Option<String>,
+    /// The error text (`error`, `error_message` or `message`).
+    pub error: Option<String>,
+    /// The call id, when the server sends a non-null one.
+    pub execution_id: Option<String>,
+}
+
+/// `agent_completed` (and `agent_finished`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct AgentCompleted {
+    /// The status the server reports (usually `completed`).
+    pub status: Option<String>,
+    /// The answer: a string, or an object (`final_response`).
+    pub final_response: Option<FinalResponse>,
+    /// The structured result, when sent separately (`result`, in any body location).
+    pub result: Option<Value>,
+    /// How long the agent ran, when given.
+    pub duration: Option<Duration>,
+}
+
+/// `agent_completed.final_response`: the manager sends a string or an object.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum FinalResponse {
+    /// A text answer (sometimes only the placeholder "Task completed").
+    Text(String),
+    /// A structured answer.
+    Structured(Value),
+}
+
+/// `agent_error` (and `agent_failed`, `agent_fallback`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct AgentError {
+    /// The error text (`error`, `error_message` or `message`).
+    pub error: Option<String>,
+    /// The error's class, when given (`error_type`, often inside `error_context`).
+    pub error_type: Option<String>,
+    /// The status the server reports (usually `error`).
+    pub status: Option<String>,
+}
+
+/// `agent_death`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct AgentDeath {
+    /// Why the agent died: `timeout`, `no_heartbeat`, `silent_failure`, `memory_limit`,
+    /// `cancelled`, or another string.
+    pub death_cause: Option<String>,
+    /// The human-readable message.
+    pub message: Option<String>,
+}
+
+/// A frame whose only typed field is a status.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct StatusOnly {
+    /// The status the server reports.
+    pub status: Option<String>,
+}
+
+/// `agent_response`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct AgentResponse {
+    /// The response (`response`, `content`, `message` or `result`), as sent.
+    pub response: Option<Value>,
+}
+
+/// `progress_update`, `agent_progress`, `agent_update`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Progress {
+    /// The human-readable message.
+    pub message: Option<String>,
+    /// Structured progress (`progress_data` or `progress`), as sent.
+    pub progress: Option<Value>,
+}
+
+/// `subagent_started` and `subagent_completed`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Subagent {
+    /// The sub-agent's name.
+    pub subagent_name: Option<String>,
+    /// The sub-agent's id.
+    pub subagent_id: Option<String>,
+    /// Its result (completed only).
+    pub result: Option<Value>,
+    /// How long it ran (completed only, `duration_ms`).
+    pub duration: Option<Duration>,
+}
+
+/// A frame carrying text (`partial_result`, `final_report`, `stream_chunk`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TextContent {
+    /// The content (`message`, `content`, `chunk`, `report` or `result`), as sent.
+    pub content: Option<Value>,
+}
+
+/// `thread_data`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ThreadData {
+    /// The thread's messages, as sent.
+    pub messages: Vec<Value>,
+}
+
+/// A frame kept as sent, without typed fields beyond the [`Context`] (the raw JSON has the rest).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Opaque {}
+
+/// `heartbeat`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Heartbeat {
+    /// The server's connection id.
+    pub connection_id: Option<String>,
+    /// The server's counters (`stats`), as sent.
+    pub stats: Option<Value>,
+}
+
+/// `ack`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Ack {
+    /// The client message type being acknowledged (`received_type`).
+    pub received_type: Option<String>,
+    /// The status (usually `acknowledged`).
+    pub status: Option<String>,
+}
+
+/// `system_message` that does not wrap another event.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SystemMessage {
+    /// The status (`connected`, `disconnect_acknowledged`, ...).
+    pub status: Option<String>,
+    /// The event name in `data.event`, when present.
+    pub event: Option<String>,
+    /// The human-readable message.
+    pub message: Option<String>,
+}
+
+/// `resume_result` (agentwire's sequence extension).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ResumeResult {
+    /// The first sequence number replayed.
+    pub from_seq: Option<u64>,
+    /// The last sequence number replayed.
+    pub to_seq: Option<u64>,
+    /// Whether every missed frame was still held and replayed.
+    pub complete: bool,
+}
+
+/// An error frame: `error_message` (S2 at the root, or S1 in `data`), `error`, `connection_error`,
+/// `system_error` or `authentication_error`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ErrorInfo {
+    /// The machine-readable code (`error_code`, or `code`), e.g. `AUTH_FAILED`, `JSON_PARSE_ERROR`.
+    pub code: Option<String>,
+    /// The message (`error_message`, `message`, `error` or `user_friendly_message`).
+    pub message: Option<String>,
+    /// Extra details (`details`), as sent.
+    pub details: Option<Value>,
+    /// Whether the server says a retry may succeed (`retry_allowed`), when it says so.
+    pub retry_allowed: Option<bool>,
+    /// `warning` or `error`, when given.
+    pub severity: Option<String>,
+}
+
+/// A duration as the manager reports it. Its units are mixed: `execution_time_ms` and
+/// `duration_ms` are milliseconds, while `duration` and `execution_time` may be either
+/// (manager-protocol.md §4.2), so the unit is kept rather than guessed.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Duration {
+    /// The number as sent.
+    pub value: f64,
+    /// Its unit, when the field name says it.
+    pub unit: DurationUnit,
+}
+
+/// The unit of a [`Duration`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DurationUnit {
+    /// The field name ends in `_ms`.
+    Milliseconds,
+    /// The field does not say (`duration`, `execution_time`): milliseconds or seconds.
+    Unspecified,
+}

@@ -1,0 +1,51 @@
+//! # agentwire
+//!
+//! Typed, tolerant decoding and live checking of the event streams that AI-agent backends send
+//! to the browser over their WebSocket "manager".
+//!
+//! Every frame decodes into one typed [`Event`] (or a typed [`DecodeError`], never a panic), and
+//! the run [`Checker`] flags every way the stream departs from a healthy agent run: missing,
+//! out-of-order, duplicate and cross-user events, stalls and sequence gaps. Rule ids
+//! ([`Rule`]) are stable public names.
+//!
+//! ```text
+//!  frame text ──► decode ──► Event ──► Checker ──► Flag (rule, severity, frames, sentence)
+//!                   │                     ▲
+//!                   └── DecodeError ──────┘ (malformed-frame)
+//!
+//!  recording (JSONL) / HAR ──► recording::RecordingReader / read_har_messages ──► frame text
+//! ```
+//!
+//! Everything here is sans-IO and compiles natively: time comes in as an argument
+//! ([`Timestamp`]), nothing reads a clock or a socket.
+//!
+//! ```
+//! use agentwire::{Checker, CheckerConfig, Rule};
+//!
+//! let mut checker = Checker::new(CheckerConfig::offline());
+//! let frames = [
+//!     r#"{"type":"agent_started","user_id":"u1","thread_id":"t1","run_id":"r1","timestamp":"2025-09-18T14:56:14+00:00"}"#,
+//!     r#"{"type":"tool_completed","tool_name":"cost_analyzer","results":{},"run_id":"r1"}"#,
+//! ];
+//! for frame in frames {
+//!     let _ = checker.handle_text(frame, None);
+//! }
+//! checker.finish();
+//! let rules: Vec<Rule> = std::iter::from_fn(|| checker.poll_flag()).map(|flag| flag.rule).collect();
+//! assert!(rules.contains(&Rule::ToolCompletedWithoutExecuting));
+//! assert!(rules.contains(&Rule::RunIncomplete));
+//! ```
+#![deny(missing_docs)]
+
+pub mod check;
+pub mod decode;
+pub mod encode;
+pub mod event;
+// pub mod recording;
+pub mod timestamp;
+
+pub use check::{Checker, CheckerConfig, Flag, Rule, Severity, Summary};
+pub use decode::{DecodeError, decode, decode_bytes, decode_value};
+pub use encode::ClientMessage;
+pub use event::{Context, Event, EventKind};
+pub use timestamp::Timestamp;
