@@ -1,6 +1,6 @@
 //! The typed event model: one enum for every server frame the manager sends.
 //!
-//! An [`Event`] is what [`crate::decode`] makes of one frame: the canonical [`EventKind`] with typed
+//! An [`Event`] is what [`crate::decode()`] makes of one frame: the canonical [`EventKind`] with typed
 //! fields, the run [`Context`] shared by all frames (user, thread, run, agent, time, sequence
 //! number), the `type` string exactly as the wire sent it, and the raw JSON object itself, so
 //! nothing the server sent is ever lost.
@@ -12,9 +12,12 @@
 //! Serialised (for JavaScript and for `--json` output) an event is a JSON object tagged by its
 //! canonical `type`, with the wire's snake_case field names.
 
-use serde::Serialize;
+use std::fmt;
+
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use crate::fingerprint::Fingerprint;
 use crate::timestamp::Timestamp;
 
 /// A JSON object, as the wire sent it.
@@ -32,8 +35,11 @@ pub struct Event {
     /// The `type` string exactly as sent (for example `reasoning` for an
     /// [`EventKind::AgentThinking`], or `agent_progress` for a wrapped event).
     pub wire_type: String,
-    /// The frame's JSON object, untouched.
-    pub raw: JsonObject,
+    /// The frame exactly as received: a JSON object, as text (serialised as the object).
+    pub raw: RawFrame,
+    /// The content fingerprint used for duplicate detection.
+    #[serde(skip)]
+    pub(crate) fingerprint: Fingerprint,
 }
 
 impl Event {
@@ -42,6 +48,151 @@ impl Event {
     #[must_use]
     pub fn name(&self) -> &str {
         self.kind.canonical_name().unwrap_or(&self.wire_type)
+    }
+}
+
+/// A frame's text exactly as received. It is always a JSON object (the decoder checked), so
+/// nothing is lost: key order, repeated keys and number spelling survive. Parse it on demand
+/// with [`RawFrame::to_value`]; it serialises as the JSON object, not as a string.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawFrame(Box<str>);
+
+impl RawFrame {
+    pub(crate) fn new(text: impl Into<Box<str>>) -> Self {
+        RawFrame(text.into())
+    }
+
+    /// The frame's text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The frame's length in bytes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the text is empty (never true for a decoded frame).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The frame parsed as a JSON value (an object; the last of repeated keys wins).
+    #[must_use]
+    pub fn to_value(&self) -> Value {
+        let mut deserializer = serde_json::Deserializer::from_str(&self.0);
+        // Decoding already bounded the depth (decode::MAX_DEPTH).
+        deserializer.disable_recursion_limit();
+        serde::Deserialize::deserialize(&mut deserializer).unwrap_or(Value::Null)
+    }
+
+    /// The frame parsed as a JSON object.
+    #[must_use]
+    pub fn to_object(&self) -> JsonObject {
+        match self.to_value() {
+            Value::Object(object) => object,
+            _ => JsonObject::new(),
+        }
+    }
+
+    /// The text, as an owned string.
+    #[must_use]
+    pub fn into_string(self) -> String {
+        self.0.into_string()
+    }
+}
+
+impl fmt::Debug for RawFrame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for RawFrame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for RawFrame {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_value().serialize(serializer)
+    }
+}
+
+/// A JSON value kept as its exact text and parsed on demand ([`JsonText::to_value`]). Typed
+/// fields that carry arbitrary JSON (tool parameters and results, final answers, ...) use it,
+/// so decoding does not build trees that most consumers never look at. It serialises as the
+/// JSON value, not as a string, and compares as a JSON value (`{"a": 1}` equals `{"a":1}`).
+#[derive(Clone)]
+pub struct JsonText(Box<str>);
+
+impl JsonText {
+    /// Wraps text that is known to be one valid JSON value.
+    pub(crate) fn new(text: impl Into<Box<str>>) -> Self {
+        JsonText(text.into())
+    }
+
+    /// The value's JSON text, exactly as the frame spelled it.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The value, parsed.
+    #[must_use]
+    pub fn to_value(&self) -> Value {
+        let mut deserializer = serde_json::Deserializer::from_str(&self.0);
+        // Decoding already bounded the depth (decode::MAX_DEPTH).
+        deserializer.disable_recursion_limit();
+        serde::Deserialize::deserialize(&mut deserializer).unwrap_or(Value::Null)
+    }
+}
+
+impl PartialEq for JsonText {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0 || self.to_value() == other.to_value()
+    }
+}
+
+impl Eq for JsonText {}
+
+impl PartialEq<Value> for JsonText {
+    fn eq(&self, other: &Value) -> bool {
+        self.to_value() == *other
+    }
+}
+
+impl From<Value> for JsonText {
+    fn from(value: Value) -> Self {
+        JsonText(value.to_string().into())
+    }
+}
+
+impl From<&Value> for JsonText {
+    fn from(value: &Value) -> Self {
+        JsonText(value.to_string().into())
+    }
+}
+
+impl fmt::Debug for JsonText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for JsonText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for JsonText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_value().serialize(serializer)
     }
 }
 
@@ -270,7 +421,7 @@ pub struct ConnectionEstablished {
     /// The connection mode (`main`, `factory`, `isolated`, `legacy`).
     pub mode: Option<String>,
     /// Feature flags the server advertises (`features`), as sent.
-    pub features: Option<Value>,
+    pub features: Option<JsonText>,
     /// Whether the server numbers frames (`features.seq == true`, agentwire's extension).
     pub seq_supported: bool,
 }
@@ -309,7 +460,7 @@ pub struct ToolExecuting {
     pub tool_name: Option<String>,
     /// The call's parameters (`parameters`, or `tool_args`, `args`), secrets already redacted by
     /// the server.
-    pub parameters: Option<Value>,
+    pub parameters: Option<JsonText>,
     /// The call id, when the server sends a non-null one.
     pub execution_id: Option<String>,
 }
@@ -320,7 +471,7 @@ pub struct ToolCompleted {
     /// The tool (`tool_name`, or `tool`).
     pub tool_name: Option<String>,
     /// What the tool returned (`results`, or `result`, in any body location).
-    pub results: Option<Value>,
+    pub results: Option<JsonText>,
     /// How long the call took, when given.
     pub duration: Option<Duration>,
     /// Whether the call succeeded (`success`).
@@ -348,7 +499,7 @@ pub struct AgentCompleted {
     /// The answer: a string, or an object (`final_response`).
     pub final_response: Option<FinalResponse>,
     /// The structured result, when sent separately (`result`, in any body location).
-    pub result: Option<Value>,
+    pub result: Option<JsonText>,
     /// How long the agent ran, when given.
     pub duration: Option<Duration>,
 }
@@ -360,7 +511,7 @@ pub enum FinalResponse {
     /// A text answer (sometimes only the placeholder "Task completed").
     Text(String),
     /// A structured answer.
-    Structured(Value),
+    Structured(JsonText),
 }
 
 /// `agent_error` (and `agent_failed`, `agent_fallback`).
@@ -395,7 +546,7 @@ pub struct StatusOnly {
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AgentResponse {
     /// The response (`response`, `content`, `message` or `result`), as sent.
-    pub response: Option<Value>,
+    pub response: Option<JsonText>,
 }
 
 /// `progress_update`, `agent_progress`, `agent_update`.
@@ -404,7 +555,7 @@ pub struct Progress {
     /// The human-readable message.
     pub message: Option<String>,
     /// Structured progress (`progress_data` or `progress`), as sent.
-    pub progress: Option<Value>,
+    pub progress: Option<JsonText>,
 }
 
 /// `subagent_started` and `subagent_completed`.
@@ -415,7 +566,7 @@ pub struct Subagent {
     /// The sub-agent's id.
     pub subagent_id: Option<String>,
     /// Its result (completed only).
-    pub result: Option<Value>,
+    pub result: Option<JsonText>,
     /// How long it ran (completed only, `duration_ms`).
     pub duration: Option<Duration>,
 }
@@ -424,7 +575,7 @@ pub struct Subagent {
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TextContent {
     /// The content (`message`, `content`, `chunk`, `report` or `result`), as sent.
-    pub content: Option<Value>,
+    pub content: Option<JsonText>,
 }
 
 /// `thread_data`.
@@ -444,7 +595,7 @@ pub struct Heartbeat {
     /// The server's connection id.
     pub connection_id: Option<String>,
     /// The server's counters (`stats`), as sent.
-    pub stats: Option<Value>,
+    pub stats: Option<JsonText>,
 }
 
 /// `ack`.
@@ -487,7 +638,7 @@ pub struct ErrorInfo {
     /// The message (`error_message`, `message`, `error` or `user_friendly_message`).
     pub message: Option<String>,
     /// Extra details (`details`), as sent.
-    pub details: Option<Value>,
+    pub details: Option<JsonText>,
     /// Whether the server says a retry may succeed (`retry_allowed`), when it says so.
     pub retry_allowed: Option<bool>,
     /// `warning` or `error`, when given.

@@ -41,11 +41,12 @@ pub mod check;
 pub mod decode;
 pub mod encode;
 pub mod event;
-// pub mod recording;
+mod fingerprint;
+pub mod recording;
 pub mod timestamp;
 
 pub use check::{Checker, CheckerConfig, Flag, Rule, Severity, Summary};
-pub use decode::{DecodeError, decode, decode_bytes, decode_value};
+pub use decode::{DecodeError, decode, decode_bytes, decode_owned, decode_value};
 pub use encode::ClientMessage;
-pub use event::{Context, Event, EventKind};
+pub use event::{Context, Event, EventKind, RawFrame};
 pub use timestamp::Timestamp;

@@ -115,7 +115,9 @@ pub enum RecordingError {
     MissingHeader,
     /// The header's `version` is one this build can't read (newer than [`FORMAT_VERSION`], or 0).
     /// Fatal.
-    #[error("recording format version {found} is not supported (this build reads version {supported})")]
+    #[error(
+        "recording format version {found} is not supported (this build reads version {supported})"
+    )]
     UnsupportedVersion {
         /// The version the header declares.
         found: u64,
@@ -190,6 +192,8 @@ struct HeaderOut<'a> {
 /// The header line as read, once its `type` and `version` have been checked.
 #[derive(Deserialize)]
 struct HeaderIn {
+    #[allow(dead_code, reason = "checked before decoding; required to be present")]
+    version: u32,
     url: String,
     #[serde(default)]
     user_id: Option<String>,
@@ -273,9 +277,12 @@ impl<'a> RecordOut<'a> {
             Record::Open { t, protocol } => {
                 RecordOut::Open { t: *t, protocol: protocol.as_deref().map(redact_protocol) }
             }
-            Record::Close { t, code, reason, clean } => {
-                RecordOut::Close { t: *t, code: *code, reason: redact_secrets(reason), clean: *clean }
-            }
+            Record::Close { t, code, reason, clean } => RecordOut::Close {
+                t: *t,
+                code: *code,
+                reason: redact_secrets(reason),
+                clean: *clean,
+            },
             Record::Reconnect { t, attempt, delay_ms } => {
                 RecordOut::Reconnect { t: *t, attempt: *attempt, delay_ms: *delay_ms }
             }
@@ -375,10 +382,9 @@ impl<R: BufRead> RecordingReader<R> {
             line_number: 0,
             done: false,
         };
-        let Some(line) = this.next_line()? else {
+        let Some((line_number, line)) = this.next_line()? else {
             return Err(RecordingError::MissingHeader);
         };
-        let line_number = this.line_number;
         this.header = parse_header(line, line_number)?;
         Ok(this)
     }
@@ -394,9 +400,9 @@ impl<R: BufRead> RecordingReader<R> {
     }
 
     /// Reads the next non-blank line, without its line ending (and without a UTF-8 byte order
-    /// mark on line 1). `Ok(None)` at the end of the input.
-    fn next_line(&mut self) -> Result<Option<&str>, RecordingError> {
-        loop {
+    /// mark on line 1), with its 1-based number. `Ok(None)` at the end of the input.
+    fn next_line(&mut self) -> Result<Option<(usize, &str)>, RecordingError> {
+        let content = loop {
             self.line.clear();
             if self.line.capacity() > LINE_BUFFER_KEEP {
                 self.line.shrink_to(LINE_BUFFER_KEEP);
@@ -408,11 +414,21 @@ impl<R: BufRead> RecordingReader<R> {
             let Ok(text) = std::str::from_utf8(&self.line) else {
                 return Err(RecordingError::InvalidUtf8 { line: self.line_number });
             };
-            let text = if self.line_number == 1 { text.trim_start_matches('\u{feff}') } else { text };
-            if !text.trim().is_empty() {
-                return Ok(Some(text.trim_end_matches(['\n', '\r'])));
+            let start = if self.line_number == 1 && text.starts_with('\u{feff}') {
+                '\u{feff}'.len_utf8()
+            } else {
+                0
+            };
+            let rest = text.get(start..).unwrap_or_default();
+            if !rest.trim().is_empty() {
+                break start..start + rest.trim_end_matches(['\n', '\r']).len();
             }
-        }
+        };
+        // Validated above; checked again rather than borrowed across the loop (the borrow
+        // checker can't see that the loop ends there).
+        let text = std::str::from_utf8(self.line.get(content).unwrap_or_default())
+            .map_err(|_| RecordingError::InvalidUtf8 { line: self.line_number })?;
+        Ok(Some((self.line_number, text)))
     }
 }
 
@@ -429,12 +445,8 @@ fn parse_header(line: &str, line_number: usize) -> Result<Header, RecordingError
             return Err(RecordingError::UnsupportedVersion { found, supported: FORMAT_VERSION });
         }
     }
-    let value = serde_json::Value::Object(object);
-    let version = u32::deserialize(value.get("version").unwrap_or(&serde_json::Value::Null))
+    let header = HeaderIn::deserialize(serde_json::Value::Object(object))
         .map_err(|source| RecordingError::Json { line: line_number, source })?;
-    debug_assert_eq!(version, FORMAT_VERSION);
-    let header =
-        HeaderIn::deserialize(value).map_err(|source| RecordingError::Json { line: line_number, source })?;
     Ok(Header { url: header.url, user_id: header.user_id, started_at: header.started_at })
 }
 
@@ -466,10 +478,7 @@ impl<R: BufRead> Iterator for RecordingReader<R> {
             return None;
         }
         match self.next_line() {
-            Ok(Some(line)) => {
-                let line_number = self.line_number;
-                Some(parse_record(line, line_number))
-            }
+            Ok(Some((line_number, line))) => Some(parse_record(line, line_number)),
             Ok(None) => {
                 self.done = true;
                 None
@@ -509,20 +518,31 @@ pub fn redact_url(url: &str) -> String {
         Some((base, query)) => (base, Some(query)),
         None => (before_fragment, None),
     };
-    let (prefix, rest) = match base.find("://") {
-        Some(at) => base.split_at_checked(at + 3).unwrap_or((base, "")),
-        None if base.starts_with('/') && !base.starts_with("//") => ("", ""),
-        None => base.split_at_checked(if base.starts_with("//") { 2 } else { 0 }).unwrap_or(("", base)),
+    // Where the authority (`user:password@host:port`) starts: after `scheme://`, after a
+    // leading `//`, or at the start when there is neither a scheme nor a leading `/`.
+    let scheme_end = base.find("://").filter(|&at| {
+        base.get(..at).is_some_and(|scheme| {
+            !scheme.is_empty()
+                && scheme
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+        })
+    });
+    let authority_start = match scheme_end {
+        Some(at) => Some(at + 3),
+        None if base.starts_with("//") => Some(2),
+        None if base.starts_with('/') => None,
+        None => Some(0),
     };
-    out.push_str(prefix);
-    if rest.is_empty() && prefix.is_empty() {
-        out.push_str(base);
-    } else {
-        let authority_end = rest.find('/').unwrap_or(rest.len());
-        let (authority, path) = rest.split_at_checked(authority_end).unwrap_or((rest, ""));
-        let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
-        out.push_str(host);
-        out.push_str(path);
+    match authority_start.and_then(|start| base.split_at_checked(start)) {
+        Some((prefix, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            let (authority, path) = rest.split_at_checked(authority_end).unwrap_or((rest, ""));
+            out.push_str(prefix);
+            out.push_str(authority.rsplit_once('@').map_or(authority, |(_, host)| host));
+            out.push_str(path);
+        }
+        None => out.push_str(base),
     }
     if let Some(query) = query {
         out.push('?');
@@ -602,9 +622,8 @@ pub fn redact_protocol(protocol: &str) -> String {
         }
         let trimmed = item.trim();
         let token_prefix = trimmed.split_once('.').and_then(|(prefix, token)| {
-            let is_token_prefix = TOKEN_PROTOCOL_PREFIXES
-                .iter()
-                .any(|known| known.eq_ignore_ascii_case(prefix));
+            let is_token_prefix =
+                TOKEN_PROTOCOL_PREFIXES.iter().any(|known| known.eq_ignore_ascii_case(prefix));
             (is_token_prefix && !token.is_empty()).then_some(prefix)
         });
         match token_prefix {
@@ -729,7 +748,8 @@ pub struct HarSummary {
     pub websocket_entries: usize,
     /// The number of messages handed to the callback.
     pub messages: usize,
-    /// The number of messages skipped: a `type` other than `send` or `receive`, or no `data`.
+    /// The number of messages skipped: a `type` other than `send` or `receive`, or a missing or
+    /// null `data`.
     pub skipped: usize,
 }
 
@@ -755,8 +775,11 @@ pub fn read_har_messages<R: Read>(
     let mut state = HarState { on_message, summary: HarSummary::default() };
     let mut deserializer = serde_json::Deserializer::from_reader(io::BufReader::new(reader));
     let is_har = HarRoot(&mut state).deserialize(&mut deserializer).map_err(har_error)?;
+    if !is_har {
+        return Err(RecordingError::NotHar);
+    }
     deserializer.end().map_err(har_error)?;
-    if is_har { Ok(state.summary) } else { Err(RecordingError::NotHar) }
+    Ok(state.summary)
 }
 
 /// The callback and the counts, shared by the HAR visitors.
@@ -1021,7 +1044,7 @@ impl<'de> Visitor<'de> for HarMessageVisitor {
                 }
                 Some(1) => message.t = map.next_value_seed(LenientTime)?,
                 Some(2) => message.opcode = map.next_value()?,
-                Some(_) => message.text = Some(map.next_value()?),
+                Some(_) => message.text = map.next_value()?,
                 None => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -1185,25 +1208,22 @@ pub fn write_har<W: Write>(
     let mut messages_in_entry = 0usize;
     for record in records {
         let t = record.time();
-        if let Record::Open { .. } = record {
+        let is_open = matches!(record, Record::Open { .. });
+        if is_open {
             if let Some(open) = entry.take() {
                 end_har_entry(&mut out, &open)?;
             }
         }
-        let open = match entry.as_mut() {
-            Some(open) => open,
-            None => {
-                let started = match record {
-                    Record::Open { t, .. } => t,
-                    _ => header.started_at,
-                };
-                start_har_entry(&mut out, entries, started, &url)?;
-                entries += 1;
-                messages_in_entry = 0;
-                entry.insert(OpenEntry { started, latest: started })
-            }
-        };
-        open.latest = open.latest.max(t);
+        if entry.is_none() {
+            let started = if is_open { t } else { header.started_at };
+            start_har_entry(&mut out, entries, started, &url)?;
+            entries += 1;
+            messages_in_entry = 0;
+            entry = Some(OpenEntry { started, latest: started });
+        }
+        if let Some(open) = entry.as_mut() {
+            open.latest = open.latest.max(t);
+        }
         if let Record::Frame { dir, t, text } = &record {
             if messages_in_entry > 0 {
                 out.write_all(b",")?;
@@ -1340,7 +1360,12 @@ mod tests {
                 Record::Open { t: at(0), protocol: Some(format!("jwt-auth.{JWT}")) },
                 Record::Open { t: at(0), protocol: Some("bearer.opaque-secret".to_owned()) },
                 frame(Direction::Out, 1, &format!(r#"{{"type":"auth","token":"{JWT}"}}"#)),
-                Record::Close { t: at(2), code: 4001, reason: format!("bad token {JWT}"), clean: true },
+                Record::Close {
+                    t: at(2),
+                    code: 4001,
+                    reason: format!("bad token {JWT}"),
+                    clean: true,
+                },
             ],
         );
         for secret in ["alice", "hunter2", "abc123", "xyz789", "opaque-secret", "eyJ", "c2lnbmF0"] {
@@ -1349,7 +1374,10 @@ mod tests {
         let (header, records) = read_all(&text);
         assert_eq!(header.url, "wss://example.com/ws?user=u1&Token=REDACTED&jwt=REDACTED#x");
         let records: Vec<Record> = records.into_iter().map(Result::unwrap).collect();
-        assert_eq!(records[0], Record::Open { t: at(0), protocol: Some("jwt-auth.REDACTED".into()) });
+        assert_eq!(
+            records[0],
+            Record::Open { t: at(0), protocol: Some("jwt-auth.REDACTED".into()) }
+        );
         assert_eq!(records[1], Record::Open { t: at(0), protocol: Some("bearer.REDACTED".into()) });
         assert_eq!(
             records[2],
@@ -1369,8 +1397,16 @@ mod tests {
         assert_eq!(header.url, "ws://h/ws");
         assert_eq!(records.len(), 6);
         assert!(matches!(records[0], Ok(Record::Frame { ref text, .. }) if text == "one"));
-        assert!(matches!(records[1], Err(RecordingError::Json { line: 6, .. })), "{:?}", records[1]);
-        assert!(matches!(records[2], Err(RecordingError::Json { line: 7, .. })), "{:?}", records[2]);
+        assert!(
+            matches!(records[1], Err(RecordingError::Json { line: 6, .. })),
+            "{:?}",
+            records[1]
+        );
+        assert!(
+            matches!(records[2], Err(RecordingError::Json { line: 7, .. })),
+            "{:?}",
+            records[2]
+        );
         assert!(
             matches!(records[3], Err(RecordingError::UnknownRecord { line: 8, ref kind }) if kind == "annotation")
         );
@@ -1384,7 +1420,8 @@ mod tests {
             let result = RecordingReader::new(text.as_bytes());
             assert!(matches!(result, Err(RecordingError::MissingHeader)), "{text:?}");
         }
-        let bad_field = r#"{"type":"agentwire.recording","version":1,"url":"x","started_at":"nope"}"#;
+        let bad_field =
+            r#"{"type":"agentwire.recording","version":1,"url":"x","started_at":"nope"}"#;
         assert!(matches!(
             RecordingReader::new(format!("\n{bad_field}").as_bytes()),
             Err(RecordingError::Json { line: 2, .. })
@@ -1405,9 +1442,7 @@ mod tests {
     fn reader_reports_invalid_utf8_and_goes_on() {
         let mut bytes = record_to_string(&header("ws://h/ws"), &[]).into_bytes();
         bytes.extend_from_slice(b"{\"type\":\"frame\",\"text\":\"\xff\"}\n");
-        bytes.extend_from_slice(
-            br#"{"type":"open","t":"2025-09-18T14:56:14Z"}"#,
-        );
+        bytes.extend_from_slice(br#"{"type":"open","t":"2025-09-18T14:56:14Z"}"#);
         let records: Vec<_> = RecordingReader::new(bytes.as_slice()).unwrap().collect();
         assert!(matches!(records[0], Err(RecordingError::InvalidUtf8 { line: 2 })));
         assert_eq!(records[1].as_ref().unwrap(), &Record::Open { t: at(0), protocol: None });
@@ -1430,8 +1465,14 @@ mod tests {
             ("ws://u:p@host/ws", "ws://host/ws"),
             ("ws://u:p@w@host:1/ws?x=1", "ws://host:1/ws?x=1"),
             ("wss://host/ws?token=abc&user=u1", "wss://host/ws?token=REDACTED&user=u1"),
-            ("wss://host?ACCESS_TOKEN=a&api_key=b&key=c&keys=d", "wss://host?ACCESS_TOKEN=REDACTED&api_key=REDACTED&key=REDACTED&keys=d"),
-            ("ws://h/?auth%5Ftoken=a&ticket_id=b&auth_ticket=c&ticket=d&auth=e", "ws://h/?auth%5Ftoken=REDACTED&ticket_id=REDACTED&auth_ticket=REDACTED&ticket=REDACTED&auth=REDACTED"),
+            (
+                "wss://host?ACCESS_TOKEN=a&api_key=b&key=c&keys=d",
+                "wss://host?ACCESS_TOKEN=REDACTED&api_key=REDACTED&key=REDACTED&keys=d",
+            ),
+            (
+                "ws://h/?auth%5Ftoken=a&ticket_id=b&auth_ticket=c&ticket=d&auth=e",
+                "ws://h/?auth%5Ftoken=REDACTED&ticket_id=REDACTED&auth_ticket=REDACTED&ticket=REDACTED&auth=REDACTED",
+            ),
             ("ws://h/ws?token=&token", "ws://h/ws?token=&token"),
             ("ws://h/ws#access_token=abc&state=1", "ws://h/ws#access_token=REDACTED&state=1"),
             ("u:p@host/ws?jwt=a=b", "host/ws?jwt=REDACTED"),
@@ -1482,21 +1523,31 @@ mod tests {
         ] {
             assert!(matches!(redact_secrets(lookalike), Cow::Borrowed(_)), "{lookalike}");
         }
-        // Every prefix of a multibyte string with a token in it: no panic, no partial token.
+        // Every prefix of a multibyte string with tokens in it: no panic, and as soon as the
+        // prefix reaches a token's second dot the token is gone.
         let mixed = format!("é{JWT}ü.{JWT}€");
         for (end, _) in mixed.char_indices() {
             let prefix = &mixed[..end];
             let redacted = redact_secrets(prefix);
-            assert!(!redacted.contains("eyJzdWIi"), "{prefix} -> {redacted}");
+            assert!(!redacted.contains("eyJzdWIiOiJ1MSJ9."), "{prefix} -> {redacted}");
+            assert!(!redacted.contains("c2ln"), "{prefix} -> {redacted}");
+            assert_eq!(redact_secrets(&redacted), redacted);
         }
     }
 
     #[test]
     fn redact_secrets_stays_fast_on_adversarial_input() {
-        let text = "eyJa.".repeat(50_000) + &"eyJ".repeat(50_000) + &"eyJa.eyJb".repeat(20_000);
-        let redacted = redact_secrets(&text);
-        assert!(redacted.len() < text.len());
-        assert_eq!(redact_secrets(&redacted), redacted);
+        // Each of these would be quadratic for a scanner that restarts after every candidate.
+        for text in [
+            "eyJ".repeat(200_000),
+            "eyJa.eyJb ".repeat(100_000),
+            format!("{}x", "eyJa.".repeat(100_000)),
+            "eyJa.eyJb".repeat(100_000),
+        ] {
+            let redacted = redact_secrets(&text);
+            assert_eq!(redact_secrets(&redacted), redacted);
+        }
+        assert_eq!(redact_secrets(&"eyJa.".repeat(100_000)), "[REDACTED-JWT].");
     }
 
     #[test]
@@ -1602,7 +1653,7 @@ mod tests {
         assert_eq!(log["version"], "1.2");
         assert_eq!(log["creator"]["name"], "agentwire");
         let entries = log["entries"].as_array().unwrap();
-        assert_eq!(entries.len(), 3);
+        assert_eq!(entries.len(), 4);
         assert_eq!(entries[0]["request"]["url"], "ws://h/ws?token=REDACTED");
         assert_eq!(entries[0]["response"]["status"], 101);
         assert_eq!(entries[1]["startedDateTime"], "2025-09-18T14:56:15Z");
@@ -1615,7 +1666,10 @@ mod tests {
         }
 
         let (messages, summary) = har_messages(&text);
-        assert_eq!(summary, HarSummary { entries: 4, websocket_entries: 4, messages: 3, skipped: 0 });
+        assert_eq!(
+            summary,
+            HarSummary { entries: 4, websocket_entries: 4, messages: 3, skipped: 0 }
+        );
         let expected = [
             (0, Direction::Out, at(0), "before open".to_owned()),
             (1, Direction::Out, at(2), r#"{"token":"[REDACTED-JWT]"}"#.to_owned()),
@@ -1626,7 +1680,8 @@ mod tests {
                 "ünïcødé \"quoted\"\n".to_owned(),
             ),
         ];
-        let got: Vec<_> = messages.into_iter().map(|m| (m.entry, m.dir, m.t.unwrap(), m.text)).collect();
+        let got: Vec<_> =
+            messages.into_iter().map(|m| (m.entry, m.dir, m.t.unwrap(), m.text)).collect();
         assert_eq!(got, expected);
     }
 

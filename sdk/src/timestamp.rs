@@ -51,11 +51,13 @@ impl Timestamp {
     /// Returns `None` for a non-finite value or one outside the years 0000 to 9999.
     #[must_use]
     pub fn from_unix_secs_f64(secs: f64) -> Option<Self> {
-        if !secs.is_finite() || secs < MIN_SECS as f64 || secs > (MAX_SECS + 1) as f64 {
+        if !secs.is_finite() {
             return None;
         }
-        // In range, so the product fits an i64 comfortably; `as` saturates in any case.
-        Some(Timestamp { micros: (secs * MICROS_PER_SEC as f64).round() as i64 })
+        // `as` saturates, and the range check below rejects anything saturated.
+        let micros = (secs * MICROS_PER_SEC as f64).round() as i64;
+        let range = MIN_SECS * MICROS_PER_SEC..=MAX_SECS * MICROS_PER_SEC + (MICROS_PER_SEC - 1);
+        range.contains(&micros).then_some(Timestamp { micros })
     }
 
     /// Reads an epoch number the way the manager's clients must: above 1e12 it is milliseconds,
@@ -366,6 +368,10 @@ mod tests {
         }
         assert_eq!(Timestamp::from_epoch_number(f64::NAN), None);
         assert_eq!(Timestamp::from_epoch_number(1e300), None);
+        // The first instant of the year 10000 is out of range, in seconds and in milliseconds.
+        assert_eq!(Timestamp::from_epoch_number(253_402_300_800.0), None);
+        assert_eq!(Timestamp::from_epoch_number(253_402_300_800_000.0), None);
+        assert!(Timestamp::from_epoch_number(253_402_300_799.5).is_some());
     }
 
     #[test]

@@ -14,18 +14,20 @@
 //! Memory is bounded on an endless stream: finished runs are evicted (oldest first) once more
 //! than [`CheckerConfig::max_runs`] are tracked, and the duplicate window keeps 256 fingerprints.
 
-mod fingerprint;
+mod duplicates;
 mod rule;
 mod run;
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::decode::{DecodeError, decode};
 use crate::event::{Event, EventKind};
 use crate::timestamp::Timestamp;
 
-use fingerprint::{Fingerprint, Window};
+use duplicates::Window;
 pub use rule::{Flag, Rule, Severity, UnknownRule};
 use run::{Execution, Run, RunKey, ToolCall};
 
@@ -244,8 +246,7 @@ impl Checker {
         self.summary.events += 1;
 
         if event.kind.is_agent_event() {
-            let fingerprint = Fingerprint::of_frame(&event.raw);
-            if let Some(original) = self.duplicates.check_and_insert(fingerprint, frame) {
+            if let Some(original) = self.duplicates.check_and_insert(event.fingerprint, frame) {
                 // A duplicate is reported and otherwise ignored: no other rule sees it.
                 let run = self.peek_run_label(event);
                 self.raise(
@@ -324,7 +325,7 @@ impl Checker {
                 label.clone(),
                 format!(
                     "{} has had no event for {} since frame {last_frame} (stall limit {})",
-                    describe_run(label.as_deref()),
+                    key,
                     seconds(silence),
                     seconds(duration_micros(self.config.stall_after)),
                 ),
@@ -357,7 +358,7 @@ impl Checker {
                 .collect();
             let mut message = format!(
                 "{} never finished: {} still open at the end of the frames",
-                describe_run(label.as_deref()),
+                key,
                 plural(executions.len(), "execution", "executions", &executions.join(", ")),
             );
             if !run.tools.is_empty() {
@@ -410,14 +411,21 @@ impl Checker {
         });
     }
 
-    /// The run an agent event belongs to (checker-rules.md, "Run").
+    /// The run an agent event belongs to (checker-rules.md, "Run"). Reuses the previous agent
+    /// event's key when it names the same run (the common case), without allocating.
     fn run_key(&self, event: &Event) -> RunKey {
-        if let Some(run_id) = &event.context.run_id {
-            RunKey::Run(run_id.clone())
-        } else if let Some(thread_id) = &event.context.thread_id {
-            RunKey::Thread(thread_id.clone())
-        } else {
-            self.last_run.clone().unwrap_or(RunKey::Anonymous)
+        let (by_run, id) = match (&event.context.run_id, &event.context.thread_id) {
+            (Some(id), _) => (true, id),
+            (None, Some(id)) => (false, id),
+            (None, None) => return self.last_run.clone().unwrap_or(RunKey::Anonymous),
+        };
+        match &self.last_run {
+            Some(RunKey::Run(last)) if by_run && **last == **id => RunKey::Run(Arc::clone(last)),
+            Some(RunKey::Thread(last)) if !by_run && **last == **id => {
+                RunKey::Thread(Arc::clone(last))
+            }
+            _ if by_run => RunKey::Run(Arc::from(id.as_str())),
+            _ => RunKey::Thread(Arc::from(id.as_str())),
         }
     }
 
@@ -455,9 +463,8 @@ impl Checker {
     fn check_agent_event(&mut self, event: &Event, frame: u64, received_at: Option<Timestamp>) {
         self.check_missing_fields(event, frame);
         let key = self.run_key(event);
-        let label = key.label();
         self.last_run = Some(key.clone());
-        self.check_cross_user(event, frame, label.clone());
+        self.check_cross_user(event, frame, &key);
 
         self.touch += 1;
         let touch = self.touch;
@@ -467,8 +474,9 @@ impl Checker {
             self.runs.insert(key.clone(), Run::new(frame));
         }
         let mut pending: Vec<(Rule, Vec<u64>, String)> = Vec::new();
-        let subject = describe_event(event, frame);
-        let run_text = describe_run(label.as_deref());
+        // Formatted only when a flag is raised.
+        let subject = Subject { event, frame };
+        let run_text = &key;
         let config = &self.config;
         let Some(run) = self.runs.get_mut(&key) else { return };
         run.touched = touch;
@@ -619,8 +627,11 @@ impl Checker {
             _ => {}
         }
 
-        for (rule, related, message) in pending {
-            self.raise(rule, Some(frame), related, label.clone(), message);
+        if !pending.is_empty() {
+            let label = key.label();
+            for (rule, related, message) in pending {
+                self.raise(rule, Some(frame), related, label.clone(), message);
+            }
         }
         if is_new {
             self.evict_if_needed();
@@ -681,7 +692,7 @@ impl Checker {
         }
     }
 
-    fn check_cross_user(&mut self, event: &Event, frame: u64, label: Option<String>) {
+    fn check_cross_user(&mut self, event: &Event, frame: u64, key: &RunKey) {
         let (Some(expected), Some(actual)) =
             (self.user_id.as_deref(), event.context.user_id.as_deref())
         else {
@@ -700,7 +711,7 @@ impl Checker {
                 "{} is for user `{actual}`, but this connection belongs to `{expected}`: another user's event leaked here",
                 describe_event(event, frame)
             );
-            self.raise(Rule::CrossUserEvent, Some(frame), vec![], label, message);
+            self.raise(Rule::CrossUserEvent, Some(frame), vec![], key.label(), message);
         }
     }
 
@@ -740,17 +751,22 @@ fn seconds(micros: i64) -> String {
     if secs.fract() == 0.0 { format!("{secs:.0} s") } else { format!("{secs:.1} s") }
 }
 
-fn describe_run(label: Option<&str>) -> String {
-    match label {
-        Some(label) => format!("run `{label}`"),
-        None => "the connection's anonymous run".to_owned(),
-    }
-}
-
 fn agent(name: Option<&str>) -> String {
     match name {
         Some(name) => format!("`{name}`"),
         None => "an unnamed agent".to_owned(),
+    }
+}
+
+/// An event named in a flag's sentence, formatted only when a flag is raised.
+struct Subject<'a> {
+    event: &'a Event,
+    frame: u64,
+}
+
+impl fmt::Display for Subject<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&describe_event(self.event, self.frame))
     }
 }
 

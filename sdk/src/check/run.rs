@@ -1,14 +1,17 @@
 //! The state of one run: its open executions and open tool calls.
 
 use std::collections::VecDeque;
+use std::fmt;
+use std::sync::Arc;
 
 use crate::timestamp::Timestamp;
 
 /// How a run is identified: by `run_id`, else by `thread_id`, else the connection's anonymous run.
+/// Ids are shared (`Arc<str>`), so keys are cheap to clone on every event.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum RunKey {
-    Run(String),
-    Thread(String),
+    Run(Arc<str>),
+    Thread(Arc<str>),
     Anonymous,
 }
 
@@ -16,8 +19,18 @@ impl RunKey {
     /// The id shown in flags: the run id or thread id; `None` for the anonymous run.
     pub(crate) fn label(&self) -> Option<String> {
         match self {
-            RunKey::Run(id) | RunKey::Thread(id) => Some(id.clone()),
+            RunKey::Run(id) | RunKey::Thread(id) => Some(id.to_string()),
             RunKey::Anonymous => None,
+        }
+    }
+}
+
+impl fmt::Display for RunKey {
+    /// `run \`r1\``, or `the connection's anonymous run`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunKey::Run(id) | RunKey::Thread(id) => write!(f, "run `{id}`"),
+            RunKey::Anonymous => f.write_str("the connection's anonymous run"),
         }
     }
 }

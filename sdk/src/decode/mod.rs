@@ -17,17 +17,22 @@
 //!   `reasoning`/`thought`/`message`, `tool_name`/`tool`, `parameters`/`tool_args`, ...;
 //! * an unknown `type` is an [`EventKind::Unknown`] event, not an error.
 
-use serde::Deserialize;
+mod scan;
+
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::event::{
     Ack, AgentCompleted, AgentDeath, AgentError, AgentResponse, AgentStarted, AgentThinking,
     AuthenticationSuccess, ConnectionEstablished, Context, Duration, DurationUnit, ErrorInfo,
-    Event, EventKind, FinalResponse, Heartbeat, JsonObject, Opaque, Progress, ResumeResult,
+    Event, EventKind, FinalResponse, Heartbeat, JsonText, Opaque, Progress, RawFrame, ResumeResult,
     StatusOnly, Subagent, SystemMessage, TextContent, ThreadData, ToolCompleted, ToolError,
     ToolExecuting,
 };
+use crate::fingerprint::Fingerprint;
 use crate::timestamp::Timestamp;
+use scan::{Captured, Field, Loc, Scan, ScanError};
 
 /// The deepest JSON nesting accepted. Deeper input is a [`DecodeError::TooDeep`], so decoding
 /// never overflows the stack (the browser gives wasm about 1 MB of it).
@@ -143,18 +148,18 @@ impl std::fmt::Display for JsonKind {
 /// # Ok::<(), agentwire::DecodeError>(())
 /// ```
 pub fn decode(text: &str) -> Result<Event, DecodeError> {
-    check_depth(text.as_bytes(), MAX_DEPTH)?;
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    // The depth was bounded above, so serde_json's own (lower, 128) limit is not needed.
-    deserializer.disable_recursion_limit();
-    let value = Value::deserialize(&mut deserializer)
-        .and_then(|value| deserializer.end().map(|()| value))
-        .map_err(|error| DecodeError::InvalidJson {
-            message: error_message(&error),
-            line: error.line(),
-            column: error.column(),
-        })?;
-    decode_value(value)
+    let (kind, context, wire_type, fingerprint) = decode_parts(text)?;
+    Ok(Event { kind, context, wire_type, raw: RawFrame::new(text), fingerprint })
+}
+
+/// Decodes one text frame that the caller owns, keeping the text as the raw frame without a
+/// copy.
+///
+/// # Errors
+/// As [`decode`].
+pub fn decode_owned(text: String) -> Result<Event, DecodeError> {
+    let (kind, context, wire_type, fingerprint) = decode_parts(&text)?;
+    Ok(Event { kind, context, wire_type, raw: RawFrame::new(text), fingerprint })
 }
 
 /// Decodes one binary frame: UTF-8 text, then as [`decode`].
@@ -167,24 +172,40 @@ pub fn decode_bytes(bytes: &[u8]) -> Result<Event, DecodeError> {
     decode(text)
 }
 
-/// Decodes an already parsed JSON value.
+/// Decodes an already parsed JSON value (serialised to text, which becomes the raw frame).
 ///
 /// # Errors
 /// A [`DecodeError`] when the value is not an object with a non-empty string `type`.
-pub fn decode_value(value: Value) -> Result<Event, DecodeError> {
-    let Value::Object(raw) = value else {
-        return Err(DecodeError::NotAnObject { found: JsonKind::of(&value) });
+pub fn decode_value(value: &Value) -> Result<Event, DecodeError> {
+    if !value.is_object() {
+        return Err(DecodeError::NotAnObject { found: JsonKind::of(value) });
+    }
+    decode_owned(value.to_string())
+}
+
+type Parts = (EventKind, Context, String, Fingerprint);
+
+fn decode_parts(text: &str) -> Result<Parts, DecodeError> {
+    let body = scan::scan(text).map_err(|error| match error {
+        ScanError::Json(error) => DecodeError::InvalidJson {
+            message: error_message(&error),
+            line: error.line(),
+            column: error.column(),
+        },
+        ScanError::NotAnObject(found) => DecodeError::NotAnObject { found },
+        ScanError::TooDeep => DecodeError::TooDeep { limit: MAX_DEPTH },
+    })?;
+    let wire_type = match body.at(Loc::Root, Field::Type) {
+        None | Some(Captured::Null) => return Err(DecodeError::MissingType),
+        Some(captured) => match captured.as_str() {
+            Some(name) if name.is_empty() => return Err(DecodeError::MissingType),
+            Some(name) => name.into_owned(),
+            None => return Err(DecodeError::TypeNotString { found: captured.kind() }),
+        },
     };
-    let wire_type = match raw.get("type") {
-        None | Some(Value::Null) => return Err(DecodeError::MissingType),
-        Some(Value::String(name)) if name.is_empty() => return Err(DecodeError::MissingType),
-        Some(Value::String(name)) => name.clone(),
-        Some(other) => return Err(DecodeError::TypeNotString { found: JsonKind::of(other) }),
-    };
-    let body = Body::new(&raw);
     let kind = decode_kind(&wire_type, &body);
-    let context = decode_context(&body, &raw);
-    Ok(Event { kind, context, wire_type, raw })
+    let context = decode_context(&body);
+    Ok((kind, context, wire_type, body.fingerprint))
 }
 
 /// serde_json's message without its trailing " at line L column C" (reported separately).
@@ -196,143 +217,72 @@ fn error_message(error: &serde_json::Error) -> String {
     }
 }
 
-/// Refuses JSON nested deeper than `limit` without parsing it. Linear in the text; the careful
-/// scan only runs when the text has more opening brackets than the limit.
-fn check_depth(bytes: &[u8], limit: usize) -> Result<(), DecodeError> {
-    let opening = bytes.iter().filter(|&&b| b == b'{' || b == b'[').count();
-    if opening <= limit {
-        return Ok(());
-    }
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &byte in bytes {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if byte == b'\\' {
-                escaped = true;
-            } else if byte == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match byte {
-            b'"' => in_string = true,
-            b'{' | b'[' => {
-                depth += 1;
-                if depth > limit {
-                    return Err(DecodeError::TooDeep { limit });
-                }
-            }
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// The body locations of a frame, in lookup order: root, `payload`, `data`, `data.payload`,
-/// `metadata`.
-struct Body<'a> {
-    locations: [Option<&'a JsonObject>; 5],
-}
-
-impl<'a> Body<'a> {
-    fn new(root: &'a JsonObject) -> Self {
-        let object = |value: Option<&'a Value>| value.and_then(Value::as_object);
-        let data = object(root.get("data"));
-        Body {
-            locations: [
-                Some(root),
-                object(root.get("payload")),
-                data,
-                object(data.and_then(|data| data.get("payload"))),
-                object(root.get("metadata")),
-            ],
-        }
-    }
-
-    /// The `data` object, when there is one.
-    fn data(&self) -> Option<&'a JsonObject> {
-        self.locations[2]
-    }
-
-    /// The first present value of `key` (not `null`, not an empty string), in lookup order.
-    fn get(&self, key: &str) -> Option<&'a Value> {
-        self.locations.iter().flatten().find_map(|location| {
-            location.get(key).filter(|value| match value {
-                Value::Null => false,
-                Value::String(text) => !text.is_empty(),
-                _ => true,
+/// Typed lookups over the scanned body locations, in lookup order.
+impl Scan<'_> {
+    /// The first string value under any of `fields`. Other JSON types are skipped.
+    fn text(&self, fields: &[Field]) -> Option<String> {
+        fields.iter().find_map(|field| {
+            Loc::ORDER.iter().find_map(|loc| {
+                self.at(*loc, *field)?.as_str().filter(|text| !text.is_empty()).map(Cow::into_owned)
             })
         })
     }
 
-    /// The first present value under any of `keys` (synonyms, in order of preference).
-    fn any(&self, keys: &[&str]) -> Option<&'a Value> {
-        keys.iter().find_map(|key| self.get(key))
-    }
-
-    /// The first string value under any of `keys`. Other JSON types are skipped.
-    fn text(&self, keys: &[&str]) -> Option<String> {
-        keys.iter().find_map(|key| {
-            self.locations
-                .iter()
-                .flatten()
-                .find_map(|location| location.get(*key)?.as_str().filter(|text| !text.is_empty()))
-                .map(str::to_owned)
-        })
-    }
-
     /// An identifier: a non-empty string, or a number (database ids) as its decimal text.
-    fn id(&self, key: &str) -> Option<String> {
-        match self.get(key)? {
-            Value::String(text) => Some(text.clone()),
-            Value::Number(number) => Some(number.to_string()),
-            _ => None,
+    fn id(&self, field: Field) -> Option<String> {
+        let value = self.get(field)?;
+        match value.as_str() {
+            Some(text) => Some(text.into_owned()),
+            None => value.as_number().map(|number| number.to_string()),
         }
     }
 
-    /// The first value under `keys` that is a non-negative integer.
-    fn unsigned(&self, keys: &[&str]) -> Option<u64> {
-        keys.iter().find_map(|key| self.get(key)?.as_u64())
+    /// The first value under `fields` that is a non-negative integer.
+    fn unsigned(&self, fields: &[Field]) -> Option<u64> {
+        fields.iter().find_map(|field| self.get(*field)?.as_number()?.as_u64())
     }
 
-    /// The first value under `keys` that is a number.
-    fn number(&self, keys: &[&str]) -> Option<f64> {
-        keys.iter().find_map(|key| self.get(key)?.as_f64())
+    /// The first value under `fields` that is a number.
+    fn number(&self, fields: &[Field]) -> Option<f64> {
+        fields.iter().find_map(|field| self.get(*field)?.as_number()?.as_f64())
     }
 
-    /// The first value under `keys` that is a boolean.
-    fn boolean(&self, keys: &[&str]) -> Option<bool> {
-        keys.iter().find_map(|key| self.get(key)?.as_bool())
+    /// The first value under `fields` that is a boolean.
+    fn boolean(&self, fields: &[Field]) -> Option<bool> {
+        fields.iter().find_map(|field| self.get(*field)?.as_bool())
     }
 
-    /// The first value under `keys`, cloned.
-    fn value(&self, keys: &[&str]) -> Option<Value> {
-        self.any(keys).cloned()
+    /// The first present value under `fields`, as JSON.
+    fn value(&self, fields: &[Field]) -> Option<Value> {
+        fields.iter().find_map(|field| self.get(*field)?.to_value())
     }
 
-    /// The first parseable timestamp under `timestamp` in lookup order.
+    /// The first present value under `fields`, as JSON text (parsed only on demand).
+    fn json(&self, fields: &[Field]) -> Option<JsonText> {
+        fields.iter().find_map(|field| self.get(*field)?.to_json_text())
+    }
+
+    /// The first parseable `timestamp` in lookup order.
     fn timestamp(&self) -> Option<Timestamp> {
-        self.locations.iter().flatten().find_map(|location| match location.get("timestamp")? {
-            Value::String(text) => Timestamp::parse(text),
-            Value::Number(number) => number.as_f64().and_then(Timestamp::from_epoch_number),
-            _ => None,
+        Loc::ORDER.iter().find_map(|loc| {
+            let value = self.at(*loc, Field::Timestamp)?;
+            match value.as_str() {
+                Some(text) => Timestamp::parse(&text),
+                None => value.as_number()?.as_f64().and_then(Timestamp::from_epoch_number),
+            }
         })
     }
 
     /// A duration from the first present synonym; names ending in `_ms` are milliseconds.
     fn duration(&self) -> Option<Duration> {
-        const SYNONYMS: [(&str, DurationUnit); 4] = [
-            ("execution_time_ms", DurationUnit::Milliseconds),
-            ("duration_ms", DurationUnit::Milliseconds),
-            ("duration", DurationUnit::Unspecified),
-            ("execution_time", DurationUnit::Unspecified),
+        const SYNONYMS: [(Field, DurationUnit); 4] = [
+            (Field::ExecutionTimeMs, DurationUnit::Milliseconds),
+            (Field::DurationMs, DurationUnit::Milliseconds),
+            (Field::Duration, DurationUnit::Unspecified),
+            (Field::ExecutionTime, DurationUnit::Unspecified),
         ];
-        SYNONYMS.iter().find_map(|(key, unit)| {
-            self.get(key)?.as_f64().map(|value| Duration { value, unit: *unit })
+        SYNONYMS.iter().find_map(|(field, unit)| {
+            self.get(*field)?.as_number()?.as_f64().map(|value| Duration { value, unit: *unit })
         })
     }
 }
@@ -437,105 +387,108 @@ impl Tag {
 }
 
 /// Resolves the wire `type` to a canonical tag, unwrapping wrapper frames.
-fn resolve_tag(wire_type: &str, body: &Body<'_>) -> Tag {
-    let inner_name = |key: &str| body.data().and_then(|data| data.get(key)?.as_str());
+fn resolve_tag(wire_type: &str, body: &Scan<'_>) -> Tag {
+    let inner_name = |field: Field| body.at(Loc::Data, field).and_then(Captured::as_str);
+    let inner_name = |field: Field| inner_name(field).map(Cow::into_owned);
     match wire_type {
         "system_message" | "agent_progress" | "agent_response_complete" => {
             if wire_type == "system_message"
-                && inner_name("event") == Some("connection_established")
+                && inner_name(Field::Event).as_deref() == Some("connection_established")
             {
                 return Tag::ConnectionEstablished;
             }
-            let wrapped = [inner_name("type"), inner_name("event")]
+            let wrapped = [inner_name(Field::Type), inner_name(Field::Event)]
                 .into_iter()
                 .flatten()
-                .map(Tag::of_name)
+                .map(|name| Tag::of_name(&name))
                 .find(|tag| tag.is_critical());
             wrapped.unwrap_or_else(|| Tag::of_name(wire_type))
         }
         // The emitter's quirk: a thinking event arrives as `"type":"reasoning"` with a
         // `reasoning` field. Without that field it is not recognisably a thought.
-        "reasoning" if body.get("reasoning").is_some() => Tag::AgentThinking,
+        "reasoning" if body.get(Field::Reasoning).is_some() => Tag::AgentThinking,
         _ => Tag::of_name(wire_type),
     }
 }
 
 /// Error text synonyms, most specific first.
-const ERROR_TEXT: &[&str] = &["error_message", "error", "message", "user_friendly_message"];
+const ERROR_TEXT: &[Field] =
+    &[Field::ErrorMessage, Field::Error, Field::Message, Field::UserFriendlyMessage];
 
-fn decode_kind(wire_type: &str, body: &Body<'_>) -> EventKind {
+fn decode_kind(wire_type: &str, body: &Scan<'_>) -> EventKind {
     match resolve_tag(wire_type, body) {
         Tag::ConnectionEstablished => {
-            let features = body.value(&["features"]);
+            let features = body.json(&[Field::Features]);
             let seq_supported = features
                 .as_ref()
-                .and_then(|features| features.get("seq"))
-                .and_then(Value::as_bool)
+                .and_then(|features| features.to_value().get("seq")?.as_bool())
                 .unwrap_or(false);
             EventKind::ConnectionEstablished(ConnectionEstablished {
-                connection_id: body.id("connection_id"),
-                mode: body.text(&["mode"]),
+                connection_id: body.id(Field::ConnectionId),
+                mode: body.text(&[Field::Mode]),
                 features,
                 seq_supported,
             })
         }
         Tag::AuthenticationError => EventKind::AuthenticationError(error_info(body)),
         Tag::AuthenticationSuccess => EventKind::AuthenticationSuccess(AuthenticationSuccess {
-            client_id: body.id("websocket_client_id"),
+            client_id: body.id(Field::WebsocketClientId),
         }),
         Tag::AgentStarted => EventKind::AgentStarted(AgentStarted {
-            task_description: body.text(&["task_description"]),
-            status: body.text(&["status"]),
+            task_description: body.text(&[Field::TaskDescription]),
+            status: body.text(&[Field::Status]),
         }),
         Tag::AgentThinking => EventKind::AgentThinking(AgentThinking {
-            reasoning: body.text(&["reasoning", "thought", "message"]),
-            step_number: body.unsigned(&["step_number"]),
-            progress_percentage: body.number(&["progress_percentage"]),
+            reasoning: body.text(&[Field::Reasoning, Field::Thought, Field::Message]),
+            step_number: body.unsigned(&[Field::StepNumber]),
+            progress_percentage: body.number(&[Field::ProgressPercentage]),
         }),
         Tag::ToolExecuting => EventKind::ToolExecuting(ToolExecuting {
-            tool_name: body.text(&["tool_name", "tool"]),
-            parameters: body.value(&["parameters", "tool_args", "args"]),
-            execution_id: body.id("execution_id"),
+            tool_name: body.text(&[Field::ToolName, Field::Tool]),
+            parameters: body.json(&[Field::Parameters, Field::ToolArgs, Field::Args]),
+            execution_id: body.id(Field::ExecutionId),
         }),
         Tag::ToolCompleted => EventKind::ToolCompleted(ToolCompleted {
-            tool_name: body.text(&["tool_name", "tool"]),
-            results: body.value(&["results", "result"]),
+            tool_name: body.text(&[Field::ToolName, Field::Tool]),
+            results: body.json(&[Field::Results, Field::Result]),
             duration: body.duration(),
-            success: body.boolean(&["success"]),
-            execution_id: body.id("execution_id"),
+            success: body.boolean(&[Field::Success]),
+            execution_id: body.id(Field::ExecutionId),
         }),
         Tag::AgentCompleted => EventKind::AgentCompleted(AgentCompleted {
-            status: body.text(&["status"]),
-            final_response: body.any(&["final_response"]).map(|value| match value {
-                Value::String(text) => FinalResponse::Text(text.clone()),
-                other => FinalResponse::Structured(other.clone()),
+            status: body.text(&[Field::Status]),
+            final_response: body.get(Field::FinalResponse).and_then(|value| match value.as_str() {
+                Some(text) => Some(FinalResponse::Text(text.into_owned())),
+                None => value.to_json_text().map(FinalResponse::Structured),
             }),
-            result: body.value(&["result"]),
+            result: body.json(&[Field::Result]),
             duration: body.duration(),
         }),
         Tag::ToolError => EventKind::ToolError(ToolError {
-            tool_name: body.text(&["tool_name", "tool"]),
+            tool_name: body.text(&[Field::ToolName, Field::Tool]),
             error: body.text(ERROR_TEXT),
-            execution_id: body.id("execution_id"),
+            execution_id: body.id(Field::ExecutionId),
         }),
         Tag::AgentError => EventKind::AgentError(AgentError {
             error: body.text(ERROR_TEXT),
-            error_type: body.text(&["error_type"]).or_else(|| {
-                body.any(&["error_context"])?.get("error_type")?.as_str().map(str::to_owned)
+            error_type: body.text(&[Field::ErrorType]).or_else(|| {
+                body.value(&[Field::ErrorContext])?.get("error_type")?.as_str().map(str::to_owned)
             }),
-            status: body.text(&["status"]),
+            status: body.text(&[Field::Status]),
         }),
         Tag::AgentDeath => EventKind::AgentDeath(AgentDeath {
-            death_cause: body.text(&["death_cause"]),
-            message: body.text(&["message"]),
+            death_cause: body.text(&[Field::DeathCause]),
+            message: body.text(&[Field::Message]),
         }),
-        Tag::AgentStopped => EventKind::AgentStopped(StatusOnly { status: body.text(&["status"]) }),
+        Tag::AgentStopped => {
+            EventKind::AgentStopped(StatusOnly { status: body.text(&[Field::Status]) })
+        }
         Tag::AgentResponse => EventKind::AgentResponse(AgentResponse {
-            response: body.value(&["response", "content", "message", "result"]),
+            response: body.json(&[Field::Response, Field::Content, Field::Message, Field::Result]),
         }),
         Tag::ProgressUpdate => EventKind::ProgressUpdate(Progress {
-            message: body.text(&["message"]),
-            progress: body.value(&["progress_data", "progress"]),
+            message: body.text(&[Field::Message]),
+            progress: body.json(&[Field::ProgressData, Field::Progress]),
         }),
         Tag::SubagentStarted => EventKind::SubagentStarted(subagent(body)),
         Tag::SubagentCompleted => EventKind::SubagentCompleted(subagent(body)),
@@ -546,35 +499,36 @@ fn decode_kind(wire_type: &str, body: &Body<'_>) -> EventKind {
         Tag::ThreadSwitched => EventKind::ThreadSwitched,
         Tag::ThreadDeleted => EventKind::ThreadDeleted,
         Tag::ThreadData => EventKind::ThreadData(ThreadData {
-            messages: body
-                .any(&["messages"])
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default(),
+            messages: match body.value(&[Field::Messages]) {
+                Some(Value::Array(messages)) => messages,
+                _ => Vec::new(),
+            },
         }),
         Tag::ConversationHistory => EventKind::ConversationHistory(Opaque {}),
         Tag::AgentContext => EventKind::AgentContext(Opaque {}),
         Tag::ExampleMessageResponse => EventKind::ExampleMessageResponse(Opaque {}),
         Tag::Heartbeat => EventKind::Heartbeat(Heartbeat {
-            connection_id: body.id("connection_id"),
-            stats: body.value(&["stats"]),
+            connection_id: body.id(Field::ConnectionId),
+            stats: body.json(&[Field::Stats]),
         }),
         Tag::Ping => EventKind::Ping,
         Tag::Pong => EventKind::Pong,
-        Tag::HeartbeatAck => EventKind::HeartbeatAck(StatusOnly { status: body.text(&["status"]) }),
+        Tag::HeartbeatAck => {
+            EventKind::HeartbeatAck(StatusOnly { status: body.text(&[Field::Status]) })
+        }
         Tag::Ack => EventKind::Ack(Ack {
-            received_type: body.text(&["received_type"]),
-            status: body.text(&["status"]),
+            received_type: body.text(&[Field::ReceivedType]),
+            status: body.text(&[Field::Status]),
         }),
         Tag::SystemMessage => EventKind::SystemMessage(SystemMessage {
-            status: body.text(&["status"]),
-            event: body.text(&["event"]),
-            message: body.text(&["message"]),
+            status: body.text(&[Field::Status]),
+            event: body.text(&[Field::Event]),
+            message: body.text(&[Field::Message]),
         }),
         Tag::ResumeResult => EventKind::ResumeResult(ResumeResult {
-            from_seq: body.unsigned(&["from_seq"]),
-            to_seq: body.unsigned(&["to_seq"]),
-            complete: body.boolean(&["complete"]).unwrap_or(false),
+            from_seq: body.unsigned(&[Field::FromSeq]),
+            to_seq: body.unsigned(&[Field::ToSeq]),
+            complete: body.boolean(&[Field::Complete]).unwrap_or(false),
         }),
         Tag::Error => EventKind::Error(error_info(body)),
         Tag::ConnectionError => EventKind::ConnectionError(error_info(body)),
@@ -583,40 +537,51 @@ fn decode_kind(wire_type: &str, body: &Body<'_>) -> EventKind {
     }
 }
 
-fn error_info(body: &Body<'_>) -> ErrorInfo {
+fn error_info(body: &Scan<'_>) -> ErrorInfo {
     ErrorInfo {
-        code: body.text(&["error_code", "code"]),
+        code: body.text(&[Field::ErrorCode, Field::Code]),
         message: body.text(ERROR_TEXT),
-        details: body.value(&["details"]),
-        retry_allowed: body.boolean(&["retry_allowed"]),
-        severity: body.text(&["severity"]),
+        details: body.json(&[Field::Details]),
+        retry_allowed: body.boolean(&[Field::RetryAllowed]),
+        severity: body.text(&[Field::Severity]),
     }
 }
 
-fn subagent(body: &Body<'_>) -> Subagent {
+fn subagent(body: &Scan<'_>) -> Subagent {
     Subagent {
-        subagent_name: body.text(&["subagent_name"]),
-        subagent_id: body.id("subagent_id"),
-        result: body.value(&["result"]),
+        subagent_name: body.text(&[Field::SubagentName]),
+        subagent_id: body.id(Field::SubagentId),
+        result: body.json(&[Field::Result]),
         duration: body.duration(),
     }
 }
 
-fn text_content(body: &Body<'_>) -> TextContent {
-    TextContent { content: body.value(&["content", "message", "chunk", "report", "result"]) }
+fn text_content(body: &Scan<'_>) -> TextContent {
+    TextContent {
+        content: body.json(&[
+            Field::Content,
+            Field::Message,
+            Field::Chunk,
+            Field::Report,
+            Field::Result,
+        ]),
+    }
 }
 
-fn decode_context(body: &Body<'_>, root: &JsonObject) -> Context {
+fn decode_context(body: &Scan<'_>) -> Context {
     Context {
-        user_id: body.id("user_id"),
-        thread_id: body.id("thread_id"),
-        run_id: body.id("run_id"),
-        request_id: body.id("request_id"),
-        agent_name: body.text(&["agent_name", "agent"]),
+        user_id: body.id(Field::UserId),
+        thread_id: body.id(Field::ThreadId),
+        run_id: body.id(Field::RunId),
+        request_id: body.id(Field::RequestId),
+        agent_name: body.text(&[Field::AgentName, Field::Agent]),
         timestamp: body.timestamp(),
         // Sequence numbers and retry attempts are envelope fields: root only.
-        seq: root.get("seq").and_then(Value::as_u64),
-        attempt: root.get("attempt").and_then(Value::as_u64),
+        seq: body.at(Loc::Root, Field::Seq).and_then(Captured::as_number).and_then(|n| n.as_u64()),
+        attempt: body
+            .at(Loc::Root, Field::Attempt)
+            .and_then(Captured::as_number)
+            .and_then(|n| n.as_u64()),
     }
 }
 
@@ -668,6 +633,21 @@ mod tests {
             Err(DecodeError::TypeNotString { found: JsonKind::Number })
         );
         assert_eq!(decode_bytes(&[0x7b, 0xff]), Err(DecodeError::NotUtf8 { valid_up_to: 1 }));
+    }
+
+    #[test]
+    fn decode_owned_and_decode_value_agree_with_decode() {
+        let text = r#"{"type":"agent_started","run_id":"r","n":1}"#;
+        let event = decode(text).expect("ok");
+        assert_eq!(decode_owned(text.to_owned()), Ok(event.clone()));
+        let value: Value = serde_json::from_str(text).expect("json");
+        assert_eq!(decode_value(&value).map(|e| e.fingerprint), Ok(event.fingerprint));
+        assert_eq!(
+            decode_value(&Value::Null),
+            Err(DecodeError::NotAnObject { found: JsonKind::Null })
+        );
+        assert_eq!(event.raw.as_str(), text);
+        assert_eq!(event.raw.to_value(), value);
     }
 
     #[test]

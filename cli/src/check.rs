@@ -1,0 +1,565 @@
+//! `agentwire check`: tells the input's format from its content, streams its received frames
+//! through the run checker, and collects the outcome (counters and flags) for the report.
+//!
+//! ```text
+//!  FILE ──► detect (reads only the start) ──► replay of the whole input
+//!                                              │
+//!      frames file:  one line at a time ───────┤
+//!      recording:    RecordingReader, dir=in ──┼──► Checker::handle_text ──► flags (kept)
+//!      HAR:          read_har_messages, in+text┘
+//! ```
+//!
+//! Memory does not grow with the length of the input: lines and messages are read one at a
+//! time into reused buffers, and only the flags are kept (the report groups them by run).
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Chain, Cursor, Read};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use agentwire::recording::{
+    Direction, FORMAT_TYPE, HarMessage, Record, RecordingError, RecordingReader, read_har_messages,
+};
+use agentwire::{Checker, CheckerConfig, Flag, Severity, Summary};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+/// A UTF-8 byte order mark, skipped at the start of any input.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The frames reader's line buffer is shrunk back to this size after holding a longer line.
+const LINE_BUFFER_KEEP: usize = 64 * 1024;
+
+/// Read buffer size for the input.
+const READ_BUFFER: usize = 64 * 1024;
+
+/// The WebSocket opcode of a text message.
+const OPCODE_TEXT: u8 = 1;
+
+/// What `agentwire check` was asked to do.
+#[derive(Debug)]
+pub(crate) struct CheckOptions {
+    /// The file to check.
+    pub(crate) path: PathBuf,
+    /// `--user`: the connection's user id.
+    pub(crate) user: Option<String>,
+    /// `--stall-after`: the stall deadline, when not the default.
+    pub(crate) stall_after: Option<Duration>,
+}
+
+/// The input formats `check` understands (checker-rules.md, "Input detection").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// One frame's text per line, exactly as received.
+    Frames,
+    /// An agentwire recording: JSON Lines after a `agentwire.recording` header line.
+    Recording,
+    /// A HAR file: one JSON object with a `log` key.
+    Har,
+}
+
+impl Format {
+    /// How the report names the format.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Format::Frames => "frames file",
+            Format::Recording => "agentwire recording",
+            Format::Har => "HAR",
+        }
+    }
+}
+
+/// Where the connection's user id came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum UserSource {
+    /// `--user`.
+    Option,
+    /// The `user_id` of the recording's header.
+    RecordingHeader,
+    /// Learned by the checker from the first `pong` or `ack` naming one.
+    Learned,
+}
+
+/// Records of a recording that were skipped because their type is unknown (from a newer
+/// writer).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SkippedRecords {
+    /// How many.
+    pub(crate) count: u64,
+    /// The line number and type of the first one.
+    pub(crate) first: Option<(usize, String)>,
+}
+
+/// Everything the report needs: counters and flags, never the frames themselves.
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    /// The file checked, as given.
+    pub(crate) path: PathBuf,
+    /// The format detected.
+    pub(crate) format: Format,
+    /// The checker's counters.
+    pub(crate) summary: Summary,
+    /// Every flag, in the order raised.
+    pub(crate) flags: Vec<Flag>,
+    /// The connection's user id and where it came from, when known.
+    pub(crate) user: Option<(String, UserSource)>,
+    /// HAR only: how many entries carried WebSocket messages.
+    pub(crate) websocket_entries: Option<usize>,
+    /// Recording only: records of unknown type that were skipped.
+    pub(crate) skipped_records: SkippedRecords,
+}
+
+impl Outcome {
+    /// Whether at least one flag is an error (exit status 1).
+    pub(crate) fn has_errors(&self) -> bool {
+        self.flags.iter().any(|flag| flag.severity == Severity::Error)
+    }
+}
+
+/// Why an input can't be checked (exit status 2). Every variant is fatal: no report is printed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CheckError {
+    /// The file can't be opened: missing, a directory, no permission.
+    #[error("can't open {}: {source}", .path.display())]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// Reading the file failed part way.
+    #[error("can't read {}: {source}", .path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The file starts with a recording header but is not a readable recording: a line that is
+    /// not a valid record (the error names its line), an unsupported version, a second header.
+    #[error("{}: {source}", .path.display())]
+    Recording {
+        /// The file.
+        path: PathBuf,
+        /// What the recording reader found.
+        source: RecordingError,
+    },
+    /// The file starts like a HAR document (an object with a `log` key) but is not valid JSON or
+    /// not shaped like a HAR.
+    #[error("{}: {source}", .path.display())]
+    Har {
+        /// The file.
+        path: PathBuf,
+        /// What the HAR reader found.
+        source: RecordingError,
+    },
+}
+
+/// Checks the file named in `options`.
+///
+/// # Errors
+/// A [`CheckError`] when the file can't be opened or read, or is a broken recording or HAR file.
+/// Malformed frames are not errors: they are `malformed-frame` flags.
+pub(crate) fn run(options: &CheckOptions) -> Result<Outcome, CheckError> {
+    let path = options.path.as_path();
+    let file =
+        File::open(path).map_err(|source| CheckError::Open { path: path.to_owned(), source })?;
+    let (format, input) = detect(file).map_err(|source| read_error(path, source))?;
+    match format {
+        Format::Frames => check_frames(input, options),
+        Format::Recording => check_recording(input, options),
+        Format::Har => check_har(input, options),
+    }
+}
+
+fn read_error(path: &Path, source: io::Error) -> CheckError {
+    CheckError::Read { path: path.to_owned(), source }
+}
+
+/// The whole input again, from its first byte (less a byte order mark): the bytes detection
+/// read, then the rest.
+pub(crate) type Replay<R> = BufReader<Chain<Cursor<Vec<u8>>, R>>;
+
+/// Tells the format of `input` by reading only its start, and gives back a reader of the whole
+/// input. Works on pipes too (nothing is re-opened or rewound).
+///
+/// Detection parses the first JSON value of the input, up to its first `type` or `log` key:
+/// * a top-level `type` equal to `agentwire.recording` → a recording;
+/// * a top-level `log` key before any `type` key → a HAR file;
+/// * anything else (another `type` first, no such key, not a JSON object, not JSON) → frames.
+///
+/// So a frames file costs at most its first frame; a HAR file (`{"log": ...`) a few bytes.
+///
+/// # Errors
+/// An I/O error while reading the start.
+pub(crate) fn detect<R: Read>(input: R) -> io::Result<(Format, Replay<R>)> {
+    let mut tee = Tee { inner: input, seen: Vec::new() };
+    let format = {
+        let mut start = BufReader::new(&mut tee);
+        let mut first = Vec::with_capacity(BOM.len());
+        start.by_ref().take(BOM.len() as u64).read_to_end(&mut first)?;
+        if first == BOM {
+            probe_format(&mut start)?
+        } else {
+            probe_format(Cursor::new(first).chain(&mut start))?
+        }
+    };
+    let Tee { inner, mut seen } = tee;
+    if seen.starts_with(BOM) {
+        seen.drain(..BOM.len());
+    }
+    Ok((format, BufReader::with_capacity(READ_BUFFER, Cursor::new(seen).chain(inner))))
+}
+
+/// A reader that keeps a copy of every byte read through it.
+struct Tee<R> {
+    inner: R,
+    seen: Vec<u8>,
+}
+
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.seen.extend_from_slice(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+}
+
+/// Parses the start of the input as far as needed to tell its format (see [`detect`]).
+fn probe_format<R: Read>(reader: R) -> io::Result<Format> {
+    let mut probe = Probe::default();
+    let mut deserializer = serde_json::Deserializer::from_reader(reader);
+    let result = (&mut probe).deserialize(&mut deserializer);
+    // The parse stops with an error once the format is found: that error is not a failure.
+    if let Some(format) = probe.found {
+        return Ok(format);
+    }
+    match result {
+        Err(error) if error.is_io() => Err(error.into()),
+        // Not a JSON object, not JSON, or an object with neither key: one frame per line.
+        _ => Ok(Format::Frames),
+    }
+}
+
+/// The state of the format probe: set once the format is known.
+#[derive(Default)]
+struct Probe {
+    found: Option<Format>,
+}
+
+/// Ends the probe's parse early; never shown.
+const PROBE_DONE: &str = "format detected";
+
+impl<'de> DeserializeSeed<'de> for &mut Probe {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for &mut Probe {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<TopKey>()? {
+            match key {
+                TopKey::Type => {
+                    let IsRecordingType(recording) = map.next_value()?;
+                    self.found = Some(if recording { Format::Recording } else { Format::Frames });
+                    return Err(de::Error::custom(PROBE_DONE));
+                }
+                TopKey::Log => {
+                    self.found = Some(Format::Har);
+                    return Err(de::Error::custom(PROBE_DONE));
+                }
+                TopKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A top-level key, as far as detection cares.
+enum TopKey {
+    Type,
+    Log,
+    Other,
+}
+
+impl<'de> de::Deserialize<'de> for TopKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = TopKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<TopKey, E> {
+                Ok(match key {
+                    "type" => TopKey::Type,
+                    "log" => TopKey::Log,
+                    _ => TopKey::Other,
+                })
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Whether a `type` value is the recording header's.
+struct IsRecordingType(bool);
+
+impl<'de> de::Deserialize<'de> for IsRecordingType {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TypeVisitor;
+        impl Visitor<'_> for TypeVisitor {
+            type Value = IsRecordingType;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<IsRecordingType, E> {
+                Ok(IsRecordingType(value == FORMAT_TYPE))
+            }
+        }
+        deserializer.deserialize_str(TypeVisitor)
+    }
+}
+
+/// The checker and the flags it raised so far.
+struct Feed {
+    checker: Checker,
+    flags: Vec<Flag>,
+}
+
+impl Feed {
+    fn new(options: &CheckOptions, header_user: Option<&str>) -> Self {
+        let mut config = CheckerConfig::offline();
+        if let Some(user) = options.user.as_deref().or(header_user) {
+            config = config.with_user(user);
+        }
+        if let Some(stall_after) = options.stall_after {
+            config = config.with_stall_after(stall_after);
+        }
+        Feed { checker: Checker::new(config), flags: Vec::new() }
+    }
+
+    /// One received text frame.
+    fn text(&mut self, text: &str) {
+        // The event (or the decode error, already a `malformed-frame` flag) is not kept.
+        let _ = self.checker.handle_text(text, None);
+        self.drain();
+    }
+
+    /// One line of a frames file, without its line ending: skipped when blank, a frame otherwise
+    /// (bytes that are not UTF-8 are a `malformed-frame`).
+    fn line(&mut self, bytes: &[u8]) {
+        match std::str::from_utf8(bytes) {
+            Ok(text) if text.trim().is_empty() => {}
+            Ok(text) => self.text(text),
+            Err(_) => {
+                match agentwire::decode_bytes(bytes) {
+                    Ok(event) => self.checker.handle_event(&event, None),
+                    Err(error) => self.checker.handle_decode_error(&error),
+                }
+                self.drain();
+            }
+        }
+    }
+
+    fn drain(&mut self) {
+        self.flags.extend(std::iter::from_fn(|| self.checker.poll_flag()));
+    }
+
+    /// Ends the stream and builds the outcome.
+    fn finish(
+        mut self,
+        options: &CheckOptions,
+        format: Format,
+        header_user: Option<String>,
+    ) -> Outcome {
+        self.checker.finish();
+        self.drain();
+        let user = match (&options.user, header_user) {
+            (Some(user), _) => Some((user.clone(), UserSource::Option)),
+            (None, Some(user)) => Some((user, UserSource::RecordingHeader)),
+            (None, None) => {
+                self.checker.user_id().map(|user| (user.to_owned(), UserSource::Learned))
+            }
+        };
+        Outcome {
+            path: options.path.clone(),
+            format,
+            summary: self.checker.summary(),
+            flags: self.flags,
+            user,
+            websocket_entries: None,
+            skipped_records: SkippedRecords::default(),
+        }
+    }
+}
+
+/// A frames file: one frame per line, any length, `\n` or `\r\n` endings.
+fn check_frames<R: BufRead>(input: R, options: &CheckOptions) -> Result<Outcome, CheckError> {
+    let mut feed = Feed::new(options, None);
+    feed_lines(input, &mut feed).map_err(|source| read_error(&options.path, source))?;
+    Ok(feed.finish(options, Format::Frames, None))
+}
+
+fn feed_lines<R: BufRead>(mut input: R, feed: &mut Feed) -> io::Result<()> {
+    let mut line = Vec::with_capacity(4096);
+    loop {
+        line.clear();
+        if line.capacity() > LINE_BUFFER_KEEP {
+            line.shrink_to(LINE_BUFFER_KEEP);
+        }
+        if input.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        let text = line.strip_suffix(b"\n").unwrap_or(&line);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        feed.line(text);
+    }
+}
+
+/// An agentwire recording: received frames only. A record of unknown type (from a newer writer)
+/// is skipped and counted; any other bad line ends the check.
+fn check_recording<R: BufRead>(input: R, options: &CheckOptions) -> Result<Outcome, CheckError> {
+    let path = options.path.as_path();
+    let recording_error = |source: RecordingError| match source {
+        RecordingError::Io(source) => read_error(path, source),
+        source => CheckError::Recording { path: path.to_owned(), source },
+    };
+    let mut reader = RecordingReader::new(input).map_err(recording_error)?;
+    let header_user = if options.user.is_none() { reader.header().user_id.clone() } else { None };
+    let mut feed = Feed::new(options, header_user.as_deref());
+    let mut skipped = SkippedRecords::default();
+    for record in reader.by_ref() {
+        match record {
+            Ok(Record::Frame { dir: Direction::In, text, .. }) => feed.text(&text),
+            Ok(_) => {}
+            Err(RecordingError::UnknownRecord { line, kind }) if kind != FORMAT_TYPE => {
+                skipped.count += 1;
+                skipped.first.get_or_insert((line, kind));
+            }
+            Err(error) => return Err(recording_error(error)),
+        }
+    }
+    let mut outcome = feed.finish(options, Format::Recording, header_user);
+    outcome.skipped_records = skipped;
+    Ok(outcome)
+}
+
+/// A HAR file: the received text messages of every entry, in file order.
+fn check_har<R: BufRead>(input: R, options: &CheckOptions) -> Result<Outcome, CheckError> {
+    let path = options.path.as_path();
+    let mut feed = Feed::new(options, None);
+    let on_message = |message: HarMessage| {
+        if message.dir == Direction::In && message.opcode == OPCODE_TEXT {
+            feed.text(&message.text);
+        }
+    };
+    let summary = read_har_messages(input, on_message).map_err(|source| match source {
+        RecordingError::Io(source) => read_error(path, source),
+        source => CheckError::Har { path: path.to_owned(), source },
+    })?;
+    let mut outcome = feed.finish(options, Format::Har, None);
+    outcome.websocket_entries = Some(summary.websocket_entries);
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agentwire::Rule;
+
+    fn detect_bytes(bytes: &[u8]) -> (Format, Vec<u8>) {
+        let (format, mut replay) = detect(bytes).unwrap();
+        let mut all = Vec::new();
+        replay.read_to_end(&mut all).unwrap();
+        (format, all)
+    }
+
+    fn options() -> CheckOptions {
+        CheckOptions { path: PathBuf::from("test"), user: None, stall_after: None }
+    }
+
+    #[test]
+    fn detection_tells_the_three_formats_apart_and_replays_every_byte() {
+        let cases: [(&str, Format); 12] = [
+            ("{\"type\":\"pong\"}\n{\"type\":\"pong\"}\n", Format::Frames),
+            ("\n\n{\"log\":{\"entries\":[]}}", Format::Har),
+            ("{\n  \"log\": {\n    \"entries\": []\n  }\n}\n", Format::Har),
+            ("{\"comment\":{\"a\":[1,2]},\"log\":{}}", Format::Har),
+            (
+                "{\"type\":\"agentwire.recording\",\"version\":1}\n{\"type\":\"open\"}",
+                Format::Recording,
+            ),
+            ("{\"type\":\"pong\",\"log\":{}}\n", Format::Frames),
+            ("{\"type\":5,\"log\":{}}\n", Format::Frames),
+            ("{ log: { entries: [] } }", Format::Frames),
+            ("[{\"log\":{}}]", Format::Frames),
+            ("not json at all\n", Format::Frames),
+            ("{\"type\":\"agent_started\",\"run_id\":\"r1\"", Format::Frames),
+            ("", Format::Frames),
+        ];
+        for (text, expected) in cases {
+            let (format, replay) = detect_bytes(text.as_bytes());
+            assert_eq!(format, expected, "{text:?}");
+            assert_eq!(replay, text.as_bytes(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn detection_skips_a_byte_order_mark() {
+        let (format, replay) = detect_bytes(b"\xEF\xBB\xBF{\"log\":{}}");
+        assert_eq!(format, Format::Har);
+        assert_eq!(replay, b"{\"log\":{}}");
+        let (format, replay) = detect_bytes(b"\xEF\xBB");
+        assert_eq!(format, Format::Frames);
+        assert_eq!(replay, b"\xEF\xBB");
+    }
+
+    #[test]
+    fn detection_reads_only_the_start_of_a_long_frames_file() {
+        let line = "{\"type\":\"heartbeat\",\"data\":{\"n\":1}}\n";
+        let text = line.repeat(100_000);
+        let mut tee = Tee { inner: text.as_bytes(), seen: Vec::new() };
+        assert_eq!(probe_format(BufReader::new(&mut tee)).unwrap(), Format::Frames);
+        assert!(tee.seen.len() <= 8 * 1024, "read {} bytes", tee.seen.len());
+    }
+
+    #[test]
+    fn frames_lines_skip_blanks_strip_crlf_and_flag_bad_bytes() {
+        let input: &[u8] = b"{\"type\":\"pong\"}\r\n \t\r\n\n\xFF\xFE\n{\"type\":\"heartbeat\"}";
+        let outcome = check_frames(input, &options()).unwrap();
+        assert_eq!(outcome.summary.frames, 3);
+        assert_eq!(outcome.summary.events, 2);
+        let rules: Vec<Rule> = outcome.flags.iter().map(|flag| flag.rule).collect();
+        assert_eq!(rules, [Rule::MalformedFrame]);
+        assert_eq!(outcome.flags.first().and_then(|flag| flag.frame), Some(1));
+    }
+
+    #[test]
+    fn recording_skips_unknown_record_types_but_not_a_second_header() {
+        let header = r#"{"type":"agentwire.recording","version":1,"url":"ws://h/ws","user_id":"u1","started_at":0}"#;
+        let frame = r#"{"type":"frame","dir":"in","t":1,"text":"{\"type\":\"pong\"}"}"#;
+        let out = r#"{"type":"frame","dir":"out","t":1,"text":"not checked"}"#;
+        let text =
+            format!("{header}\n{frame}\n{{\"type\":\"annotation\",\"t\":2}}\n{out}\n{frame}\n");
+        let outcome = check_recording(text.as_bytes(), &options()).unwrap();
+        assert_eq!(outcome.summary.frames, 2);
+        assert_eq!(outcome.skipped_records.count, 1);
+        assert_eq!(outcome.skipped_records.first, Some((3, "annotation".to_owned())));
+        assert_eq!(outcome.user, Some(("u1".to_owned(), UserSource::RecordingHeader)));
+
+        let text = format!("{header}\n{frame}\n{header}\n");
+        let error = check_recording(text.as_bytes(), &options()).unwrap_err();
+        assert!(matches!(error, CheckError::Recording { .. }), "{error}");
+    }
+}
