@@ -50,3 +50,8 @@ pub use decode::{DecodeError, decode, decode_bytes, decode_owned, decode_value};
 pub use encode::ClientMessage;
 pub use event::{Context, Event, EventKind, RawFrame};
 pub use timestamp::Timestamp;
+
+/// The README's Rust examples, compiled and run as doc tests so the front page stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

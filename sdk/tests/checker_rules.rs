@@ -1,6 +1,12 @@
 //! One test per checker rule that triggers it, and one near miss that must stay clean
 //! (checker-rules.md).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "test helpers fail the test by panicking")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test helpers fail the test by panicking"
+)]
 
 mod common;
 
@@ -697,5 +703,19 @@ fn rule_ids_are_stable_and_round_trip() {
     for rule in Rule::ALL {
         assert_eq!(rule.id().parse::<Rule>(), Ok(rule));
         assert!(!rule.description().is_empty());
+    }
+}
+
+#[test]
+fn every_rule_is_documented_in_the_readme_and_in_docs_rules() {
+    let readme = include_str!("../../README.md");
+    let rules_page = include_str!("../../docs/rules.md");
+    for rule in Rule::ALL {
+        let id = rule.id();
+        assert!(readme.contains(&format!("| `{id}` | {} |", rule.severity())), "README lacks {id}");
+        assert!(
+            rules_page.contains(&format!("## {id}\n\n**{}.**", rule.severity())),
+            "docs/rules.md lacks {id}"
+        );
     }
 }

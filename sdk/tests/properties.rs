@@ -6,7 +6,14 @@
 //!   except one `agent_thinking` among several in the same run, which (without sequence numbers)
 //!   is undetectable: the property states exactly that;
 //! * duplicating any event produces exactly one `duplicate-event` and nothing else.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, reason = "test helpers fail the test by panicking")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test helpers fail the test by panicking"
+)]
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

@@ -2,7 +2,10 @@
 //! frames), some S4 bridge frames and `reasoning` quirks, heartbeats and pongs; frames of about
 //! 200 B to 2 KB. Shared by the decode benchmark and the `synthetic_stream` example (which writes
 //! large recordings for `agentwire check`).
-#![allow(clippy::indexing_slicing, reason = "benchmark data generator: indices are bounded by construction")]
+#![allow(
+    clippy::indexing_slicing,
+    reason = "benchmark data generator: indices are bounded by construction"
+)]
 
 use std::fmt::Write as _;
 

@@ -604,6 +604,15 @@ mod tests {
         assert_eq!(decode(&nested(MAX_DEPTH + 1)), Err(DecodeError::TooDeep { limit: MAX_DEPTH }));
         let huge = "[".repeat(1_000_000);
         assert_eq!(decode(&huge), Err(DecodeError::TooDeep { limit: MAX_DEPTH }));
+        // Deep inside a JSON-typed field (skipped first, then hashed) and inside a body location.
+        for field in ["results", "payload", "data", "other"] {
+            let text = format!(
+                r#"{{"type":"x","{field}":{}{}}}"#,
+                "[".repeat(100_000),
+                "]".repeat(100_000)
+            );
+            assert_eq!(decode(&text), Err(DecodeError::TooDeep { limit: MAX_DEPTH }), "{field}");
+        }
     }
 
     #[test]

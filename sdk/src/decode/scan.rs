@@ -612,6 +612,70 @@ mod tests {
         assert_eq!(scan.get(Field::RunId).and_then(Captured::to_value), None);
     }
 
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+        use serde_json::Map;
+
+        fn arb_json() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::from),
+                any::<i64>().prop_map(Value::from),
+                any::<u64>().prop_map(Value::from),
+                any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+                ".{0,12}".prop_map(Value::from),
+            ];
+            leaf.prop_recursive(5, 64, 6, |inner| {
+                let key = prop_oneof![
+                    prop::sample::select(vec![
+                        "type", "run_id", "results", "data", "payload", "metadata", "seq",
+                        "attempt", "message"
+                    ])
+                    .prop_map(String::from),
+                    ".{0,6}",
+                ];
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                    prop::collection::vec((key, inner), 0..6)
+                        .prop_map(|entries| Value::Object(entries.into_iter().collect())),
+                ]
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+            /// Duplicate detection compares JSON values: the one-pass hash must always agree
+            /// with the reference over the parsed value, whatever the text looks like.
+            #[test]
+            fn streaming_fingerprint_always_equals_the_reference(
+                entries in prop::collection::vec((".{0,6}", arb_json()), 0..8),
+                pretty in any::<bool>(),
+            ) {
+                let object: Map<String, Value> = entries.into_iter().collect();
+                let value = Value::Object(object.clone());
+                let text = if pretty { serde_json::to_string_pretty(&value) } else { serde_json::to_string(&value) }
+                    .unwrap();
+                let scanned = scan(&text).unwrap_or_else(|_| panic!("{text}"));
+                prop_assert_eq!(scanned.fingerprint, fingerprint::of_value(&object));
+            }
+
+            #[test]
+            fn key_order_never_changes_the_fingerprint(
+                entries in prop::collection::vec((".{0,6}", arb_json()), 0..8),
+            ) {
+                let object: Map<String, Value> = entries.iter().cloned().collect();
+                let forward: Vec<String> = object.iter().map(|(k, v)| format!("{}:{}", Value::from(k.as_str()), v)).collect();
+                let backward: Vec<String> = forward.iter().rev().cloned().collect();
+                let a = format!("{{{}}}", forward.join(","));
+                let b = format!("{{{}}}", backward.join(","));
+                let (Ok(a), Ok(b)) = (scan(&a), scan(&b)) else { panic!("{a} / {b}") };
+                prop_assert_eq!(a.fingerprint, b.fingerprint);
+            }
+        }
+    }
+
     #[test]
     fn escaped_strings_and_keys_are_unescaped() {
         let scan = scanned(r#"{"type":"x","run\u005fid":"r\"1"}"#);

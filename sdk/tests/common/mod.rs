@@ -1,5 +1,11 @@
 //! Builders for realistic manager frames, shared by the checker's rule and property tests.
-#![allow(dead_code, unreachable_pub, clippy::expect_used, clippy::unwrap_used, reason = "shared test helpers")]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "shared test helpers"
+)]
 
 use agentwire::{Checker, CheckerConfig, Flag, Rule};
 use serde_json::{Value, json};
