@@ -11,8 +11,8 @@
 //! equals `0.0`), and every value is tagged by its JSON type (a wyhash-style folded multiply,
 //! 16 bytes per step). Two different events share a fingerprint with probability about 2^-64
 //! per pair, so with a 256-event window a false duplicate has odds near 2^-56 per event. Integers that differ only beyond `f64`
-//! precision (above 2^53) compare equal, as they do in JavaScript; an object with a repeated key
-//! counts every occurrence (a JSON value would keep only the last).
+//! precision (above 2^53) compare equal, as they do in JavaScript; of a repeated key, the last
+//! occurrence counts, as in a parsed JSON value.
 
 /// Keys ignored when comparing frames: retries and replays change only these.
 pub(crate) const IGNORED_KEYS: [&str; 3] = ["attempt", "recovered", "seq"];
@@ -143,17 +143,52 @@ impl ArrayHasher {
     }
 }
 
-/// Accumulates an object's entry hashes, order-independently.
+/// Accumulates an object's entry hashes, order-independently. A repeated key replaces the
+/// earlier entry (the last one wins, as when the object is parsed into a JSON value), tracked by
+/// key hash: inline for small objects, in a hash map beyond [`INLINE_KEYS`] keys, so hostile
+/// objects with many keys stay linear.
 #[derive(Default)]
 pub(crate) struct ObjectHasher {
     count: u64,
     sum: u64,
+    /// (key hash, entry hash) of the entries so far, for the first keys.
+    inline: [(u64, u64); INLINE_KEYS],
+    inline_len: usize,
+    /// The same, past the first [`INLINE_KEYS`] keys.
+    spill: Option<std::collections::HashMap<u64, u64>>,
 }
+
+/// Keys tracked inline per object before spilling to a hash map.
+const INLINE_KEYS: usize = 16;
 
 impl ObjectHasher {
     pub(crate) fn push(&mut self, key: &str, value_hash: u64) {
-        self.count += 1;
-        self.sum = self.sum.wrapping_add(entry_hash(key, value_hash));
+        let entry = entry_hash(key, value_hash);
+        let key_hash = string_hash(key);
+        let earlier = match self
+            .inline
+            .get_mut(..self.inline_len)
+            .and_then(|seen| seen.iter_mut().find(|(seen_key, _)| *seen_key == key_hash))
+        {
+            Some(slot) => Some(std::mem::replace(&mut slot.1, entry)),
+            None => match &mut self.spill {
+                Some(spill) => spill.insert(key_hash, entry),
+                None => None,
+            },
+        };
+        match earlier {
+            Some(earlier) => self.sum = self.sum.wrapping_sub(earlier).wrapping_add(entry),
+            None => {
+                if let Some(slot) = self.inline.get_mut(self.inline_len) {
+                    *slot = (key_hash, entry);
+                    self.inline_len += 1;
+                } else {
+                    self.spill.get_or_insert_with(Default::default).insert(key_hash, entry);
+                }
+                self.count += 1;
+                self.sum = self.sum.wrapping_add(entry);
+            }
+        }
     }
 
     fn state(&self) -> State {
@@ -242,5 +277,26 @@ mod tests {
         assert_ne!(fingerprint(r#"{"a":null}"#), fingerprint(r#"{}"#));
         assert_ne!(fingerprint(r#"{"a":[]}"#), fingerprint(r#"{"a":{}}"#));
         assert_ne!(fingerprint(r#"{"a":[[]]}"#), fingerprint(r#"{"a":[]}"#));
+    }
+
+    #[test]
+    fn of_repeated_keys_the_last_wins_inline_and_past_the_inline_limit() {
+        let mut short = ObjectHasher::default();
+        short.push("run_id", string_hash("a"));
+        short.push("run_id", string_hash("b"));
+        let mut once = ObjectHasher::default();
+        once.push("run_id", string_hash("b"));
+        assert_eq!(short.finish_frame(), once.finish_frame());
+
+        let mut long = ObjectHasher::default();
+        let mut reference = ObjectHasher::default();
+        for i in 0..40 {
+            long.push(&format!("k{i}"), number_hash(0.0));
+        }
+        for i in 0..40 {
+            long.push(&format!("k{i}"), number_hash(f64::from(i)));
+            reference.push(&format!("k{i}"), number_hash(f64::from(i)));
+        }
+        assert_eq!(long.finish_frame(), reference.finish_frame());
     }
 }

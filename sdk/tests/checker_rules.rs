@@ -315,13 +315,28 @@ fn a_gap_between_runs_is_not_a_stall() {
 }
 
 #[test]
-fn a_gap_of_exactly_the_deadline_is_a_slow_gap_not_a_stall() {
+fn a_gap_of_exactly_the_deadline_is_neither_a_stall_nor_a_slow_gap() {
+    // run-stalled needs a gap longer than stall_after; slow-gap one shorter than it.
     let frames = vec![
         started("r1", "supervisor", 0.0),
         thinking("r1", "supervisor", 30.0, "x"),
         completed("r1", "supervisor", 31.0),
     ];
-    assert_eq!(rules(&check(&frames)), vec![Rule::SlowGap]);
+    assert_eq!(rules(&check(&frames)), vec![]);
+}
+
+#[test]
+fn gaps_are_measured_from_the_latest_time_not_from_an_event_stamped_in_the_past() {
+    let frames = vec![
+        started("r1", "a", 0.0),
+        thinking("r1", "a", 20.0, "x"),
+        tool_executing("r1", "search", 0.0), // crossed paths: stamped 20 s early
+        tool_completed("r1", "search", 31.0), // 11 s after the latest event, not 31 s
+        completed("r1", "a", 32.0),
+    ];
+    let flags = check(&frames);
+    assert_eq!(rules(&flags), vec![Rule::SlowGap, Rule::TimestampRegression], "{flags:#?}");
+    assert_eq!(flags[0].frame, Some(1), "20 s between frames 0 and 1 is the only slow gap");
 }
 
 #[test]
@@ -718,4 +733,114 @@ fn every_rule_is_documented_in_the_readme_and_in_docs_rules() {
             "docs/rules.md lacks {id}"
         );
     }
+}
+
+// --- regressions found in review ---
+
+#[test]
+fn a_retry_with_a_fresh_sequence_number_is_a_duplicate_and_not_a_gap() {
+    let run = clean_run("r1", 0.0);
+    let mut retry: serde_json::Value = serde_json::from_str(&run[0]).unwrap();
+    retry["attempt"] = json!(2);
+    let frames = vec![
+        seq_frame(1, &run[0]),
+        seq_frame(2, &retry.to_string()),
+        seq_frame(3, &run[1]),
+        seq_frame(4, &run[2]),
+        seq_frame(5, &run[3]),
+        seq_frame(6, &run[4]),
+    ];
+    assert_eq!(rules(&check(&frames)), vec![Rule::DuplicateEvent]);
+}
+
+#[test]
+fn execution_ids_key_tool_calls_strictly() {
+    let frames = vec![
+        started("r1", "a", 0.0),
+        thinking("r1", "a", 0.5, "x"),
+        s3("tool_executing", "r1", 1.0, json!({"tool_name": "search", "execution_id": "e1"})),
+        s3(
+            "tool_completed",
+            "r1",
+            2.0,
+            json!({"tool_name": "search", "execution_id": "e2", "results": {}}),
+        ),
+        completed("r1", "a", 3.0),
+    ];
+    let flags = check(&frames);
+    assert_eq!(rules(&flags), vec![Rule::ToolCompletedWithoutExecuting, Rule::ToolNeverCompleted]);
+    assert_eq!(flags[1].related_frames, vec![2]);
+}
+
+#[test]
+fn thinking_before_the_first_start_does_not_satisfy_missing_thinking() {
+    let frames =
+        vec![thinking("r1", "a", 0.0, "early"), started("r1", "a", 1.0), completed("r1", "a", 2.0)];
+    assert_eq!(rules(&check(&frames)), vec![Rule::EventBeforeStart, Rule::MissingThinking]);
+}
+
+#[test]
+fn one_endless_run_keeps_a_bounded_number_of_open_calls_and_says_so() {
+    let mut frames = vec![started("r1", "a", 0.0), thinking("r1", "a", 0.0, "x")];
+    for i in 0..1_100 {
+        frames.push(s3("tool_executing", "r1", 0.0, json!({"tool_name": format!("tool_{i}")})));
+    }
+    for i in 0..300 {
+        frames.push(started("r1", &format!("agent_{i}"), 0.0));
+    }
+    let mut checker = Checker::new(CheckerConfig::offline());
+    for frame in &frames {
+        let _ = checker.handle_text(frame, None);
+    }
+    let flags: Vec<_> = std::iter::from_fn(|| checker.poll_flag()).collect();
+    // The 76 oldest calls were dropped, each with a flag naming it.
+    assert_eq!(rules(&flags), vec![Rule::ToolNeverCompleted; 76]);
+    assert!(flags[0].message.contains("tool_0`"), "{}", flags[0].message);
+    assert!(flags[0].message.contains("1024 open tool calls"), "{}", flags[0].message);
+    assert_eq!(checker.summary().dropped_open_executions, 301 - 256);
+}
+
+#[test]
+fn huge_ids_are_bounded_in_memory_and_in_flags() {
+    let run_id = "r".repeat(1 << 20);
+    let frames = vec![
+        s3("agent_thinking", &run_id, 0.0, json!({"reasoning": "x"})),
+        s3("agent_thinking", &format!("{run_id}2"), 0.0, json!({"reasoning": "y"})),
+    ];
+    let flags = check(&frames);
+    assert_eq!(rules(&flags), vec![Rule::EventBeforeStart, Rule::EventBeforeStart]);
+    let labels: Vec<&str> = flags.iter().filter_map(|f| f.run_id.as_deref()).collect();
+    assert!(labels.iter().all(|label| label.len() < 300), "{labels:?}");
+    assert_ne!(labels[0], labels[1], "long ids that differ stay distinct");
+}
+
+#[test]
+fn live_mode_never_uses_server_timestamps_as_its_clock() {
+    let mut checker = Checker::new(CheckerConfig::live());
+    let _ = checker.handle_text(&started("r1", "a", 0.0), None);
+    assert_eq!(checker.poll_timeout(), None, "no arrival time, no stall deadline");
+    let _ = checker.handle_text(&thinking("r1", "a", 100.0, "x"), Some(at(1.0)));
+    assert_eq!(checker.poll_flag(), None);
+    assert_eq!(checker.poll_timeout(), Some(at(31.0)));
+}
+
+#[test]
+fn a_copy_of_a_copy_within_the_window_is_still_a_duplicate() {
+    let original = thinking("r0", "a", 0.5, "first");
+    let mut frames = vec![started("r0", "a", 0.0), original.clone(), original.clone()];
+    for i in 0..255 {
+        frames.push(thinking("r0", "a", 1.0 + f64::from(i) * 0.01, &format!("step {i}")));
+    }
+    frames.push(original);
+    let duplicates: Vec<_> =
+        check(&frames).into_iter().filter(|f| f.rule == Rule::DuplicateEvent).collect();
+    assert_eq!(duplicates.len(), 2);
+    assert_eq!(duplicates[1].related_frames, vec![2], "names the latest copy");
+}
+
+#[test]
+fn the_highest_possible_sequence_number_repeated_is_a_regression() {
+    let heartbeat = |seq| seq_frame(seq, r#"{"type":"heartbeat","data":{}}"#);
+    let frames = vec![heartbeat(u64::MAX), heartbeat(u64::MAX)];
+    assert_eq!(rules(&check(&frames)), vec![Rule::SequenceRegression]);
 }

@@ -16,20 +16,22 @@ impl Window {
         Window { capacity, entries: VecDeque::with_capacity(capacity.min(1024)) }
     }
 
-    /// The frame of an equal event in the window, if any; otherwise remembers this one,
-    /// forgetting the oldest when full.
+    /// The frame of the most recent equal event among the last `capacity` agent events, if any.
+    /// Every event is remembered, duplicates included, forgetting the oldest when full.
     pub(crate) fn check_and_insert(&mut self, fingerprint: Fingerprint, frame: u64) -> Option<u64> {
-        if let Some((_, original)) = self.entries.iter().find(|(seen, _)| *seen == fingerprint) {
-            return Some(*original);
+        let original = self
+            .entries
+            .iter()
+            .rev()
+            .find(|(seen, _)| *seen == fingerprint)
+            .map(|(_, frame)| *frame);
+        if self.capacity > 0 {
+            if self.entries.len() == self.capacity {
+                self.entries.pop_front();
+            }
+            self.entries.push_back((fingerprint, frame));
         }
-        if self.capacity == 0 {
-            return None;
-        }
-        if self.entries.len() == self.capacity {
-            self.entries.pop_front();
-        }
-        self.entries.push_back((fingerprint, frame));
-        None
+        original
     }
 }
 
@@ -43,9 +45,19 @@ mod tests {
         let prints: Vec<_> = (0..3u64).map(Fingerprint).collect();
         assert_eq!(window.check_and_insert(prints[0], 0), None);
         assert_eq!(window.check_and_insert(prints[1], 1), None);
-        assert_eq!(window.check_and_insert(prints[0], 2), Some(0));
-        assert_eq!(window.check_and_insert(prints[2], 3), None);
-        assert_eq!(window.check_and_insert(prints[0], 4), None, "evicted after two newer ones");
+        assert_eq!(window.check_and_insert(prints[2], 2), None);
+        assert_eq!(window.check_and_insert(prints[0], 3), None, "evicted after two newer ones");
+    }
+
+    #[test]
+    fn duplicates_count_as_recent_events_and_the_latest_copy_is_named() {
+        let mut window = Window::new(2);
+        let (a, b) = (Fingerprint(1), Fingerprint(2));
+        assert_eq!(window.check_and_insert(a, 0), None);
+        assert_eq!(window.check_and_insert(a, 1), Some(0));
+        assert_eq!(window.check_and_insert(b, 2), None);
+        // Frame 1 (a copy of a) is still among the last two agent events.
+        assert_eq!(window.check_and_insert(a, 3), Some(1));
     }
 
     #[test]

@@ -29,7 +29,9 @@ use crate::timestamp::Timestamp;
 
 use duplicates::Window;
 pub use rule::{Flag, Rule, Severity, UnknownRule};
-use run::{Execution, Run, RunKey, ToolCall};
+use run::{
+    Execution, MAX_OPEN_EXECUTIONS, MAX_OPEN_TOOLS, Run, RunKey, ToolCall, ToolKey, bounded,
+};
 
 /// Where the checker's sense of time comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,6 +122,8 @@ pub struct Summary {
     pub active_runs: usize,
     /// Runs evicted to bound memory while still active (their later events are judged as new).
     pub evicted_active_runs: u64,
+    /// Open executions dropped because a run had 256 open at once (bounded memory).
+    pub dropped_open_executions: u64,
     /// Flags raised, by rule.
     pub flags_by_rule: BTreeMap<Rule, u64>,
 }
@@ -247,7 +251,10 @@ impl Checker {
 
         if event.kind.is_agent_event() {
             if let Some(original) = self.duplicates.check_and_insert(event.fingerprint, frame) {
-                // A duplicate is reported and otherwise ignored: no other rule sees it.
+                // A duplicate is reported and otherwise ignored: it changes no run state and no
+                // other rule judges it. Its `seq` still counts as received, so a retry sent with
+                // a fresh number does not look like a gap (it is never a regression).
+                self.check_sequence(event, frame, true);
                 let run = self.peek_run_label(event);
                 self.raise(
                     Rule::DuplicateEvent,
@@ -263,7 +270,7 @@ impl Checker {
             }
         }
 
-        self.check_sequence(event, frame);
+        self.check_sequence(event, frame, false);
 
         match &event.kind {
             EventKind::Unknown => self.raise(
@@ -424,8 +431,8 @@ impl Checker {
             Some(RunKey::Thread(last)) if !by_run && **last == **id => {
                 RunKey::Thread(Arc::clone(last))
             }
-            _ if by_run => RunKey::Run(Arc::from(id.as_str())),
-            _ => RunKey::Thread(Arc::from(id.as_str())),
+            _ if by_run => RunKey::Run(Arc::from(&*bounded(id))),
+            _ => RunKey::Thread(Arc::from(&*bounded(id))),
         }
     }
 
@@ -433,30 +440,41 @@ impl Checker {
         self.run_key(event).label()
     }
 
-    fn check_sequence(&mut self, event: &Event, frame: u64) {
+    fn check_sequence(&mut self, event: &Event, frame: u64, duplicate: bool) {
         let Some(seq) = event.context.seq else { return };
-        match self.highest_seq {
-            None => self.highest_seq = Some(seq),
-            Some(highest) if seq == highest.saturating_add(1) => self.highest_seq = Some(seq),
-            Some(highest) if seq > highest => {
-                let (first, last) = (highest + 1, seq - 1);
-                let missing = if first == last { format!("seq {first} is") } else { format!("seq {first}..{last} ({} frames) are", last - first + 1) };
-                self.raise(
-                    Rule::SequenceGap,
-                    Some(frame),
-                    vec![],
-                    None,
-                    format!("frame {frame} has seq {seq} after seq {highest}: {missing} missing"),
-                );
-                self.highest_seq = Some(seq);
-            }
-            Some(highest) => self.raise(
+        let Some(highest) = self.highest_seq else {
+            self.highest_seq = Some(seq);
+            return;
+        };
+        if highest.checked_add(1) == Some(seq) {
+            self.highest_seq = Some(seq);
+        } else if seq > highest {
+            // `seq > highest`, so neither bound can overflow.
+            let (first, last) = (highest + 1, seq - 1);
+            let missing = if first == last {
+                format!("seq {first} is")
+            } else {
+                format!("seq {first}..{last} ({} frames) are", last - first + 1)
+            };
+            self.raise(
+                Rule::SequenceGap,
+                Some(frame),
+                vec![],
+                None,
+                format!("frame {frame} has seq {seq} after seq {highest}: {missing} missing"),
+            );
+            self.highest_seq = Some(seq);
+        } else if !duplicate {
+            self.raise(
                 Rule::SequenceRegression,
                 Some(frame),
                 vec![],
                 None,
-                format!("frame {frame} ({}) has seq {seq}, not above the highest seq already seen ({highest})", event.name()),
-            ),
+                format!(
+                    "frame {frame} ({}) has seq {seq}, not above the highest seq already seen ({highest})",
+                    event.name()
+                ),
+            );
         }
     }
 
@@ -474,6 +492,7 @@ impl Checker {
             self.runs.insert(key.clone(), Run::new(frame));
         }
         let mut pending: Vec<(Rule, Vec<u64>, String)> = Vec::new();
+        let mut dropped_executions = 0;
         // Formatted only when a flag is raised.
         let subject = Subject { event, frame };
         let run_text = &key;
@@ -482,8 +501,10 @@ impl Checker {
         run.touched = touch;
 
         // Time: gaps and stalls within an active run, then timestamp regression.
+        // One clock per mode, never mixed: live, arrival times (the timer compares them with the
+        // SDK's `now`); offline, the frames' own timestamps.
         let clock_time = match config.clock {
-            ClockMode::Live => received_at.or(event.context.timestamp),
+            ClockMode::Live => received_at,
             ClockMode::Offline => event.context.timestamp,
         };
         if let (Some(now), Some(last)) = (clock_time, run.last_event_at) {
@@ -501,7 +522,7 @@ impl Checker {
                         ),
                     ));
                 } else if gap > duration_micros(config.slow_gap)
-                    && gap <= duration_micros(config.stall_after)
+                    && gap < duration_micros(config.stall_after)
                     && !run.stalled
                 {
                     pending.push((
@@ -517,11 +538,15 @@ impl Checker {
                 }
             }
         }
-        if let Some(now) = clock_time {
+        // Gaps are measured from the run's latest time, so an event stamped in the past (a
+        // `timestamp-regression`) neither stretches nor shortens the next gap.
+        if let Some(now) =
+            clock_time.filter(|now| run.last_event_at.is_none_or(|last| *now >= last))
+        {
             run.last_event_at = Some(now);
+            run.last_event_frame = frame;
         }
         run.stalled = false;
-        run.last_event_frame = frame;
 
         if let Some(timestamp) = event.context.timestamp {
             match run.latest_timestamp {
@@ -569,15 +594,40 @@ impl Checker {
                     run.started = true;
                     run.first_start_frame = Some(frame);
                 }
-                run.executions
-                    .push(Execution { agent_name: event.context.agent_name.clone(), frame });
+                if run.executions.len() >= MAX_OPEN_EXECUTIONS {
+                    run.executions.remove(0);
+                    dropped_executions += 1;
+                }
+                run.executions.push(Execution {
+                    agent_name: event
+                        .context
+                        .agent_name
+                        .as_deref()
+                        .map(|name| bounded(name).into_owned()),
+                    frame,
+                });
             }
-            EventKind::AgentThinking(_) => run.thinking_seen = true,
-            EventKind::ToolExecuting(tool) => run.tools.push_back(ToolCall {
-                tool_name: tool.tool_name.clone(),
-                execution_id: tool.execution_id.clone(),
-                frame,
-            }),
+            // Only thinking since the first agent_started counts for `missing-thinking`.
+            EventKind::AgentThinking(_) => run.thinking_seen |= run.started,
+            EventKind::ToolExecuting(tool) => {
+                if run.tools.len() >= MAX_OPEN_TOOLS {
+                    if let Some(oldest) = run.tools.pop_front() {
+                        pending.push((
+                            Rule::ToolNeverCompleted,
+                            vec![oldest.frame],
+                            format!(
+                                "{} was never completed: {run_text} has {MAX_OPEN_TOOLS} open tool calls, the most the checker tracks per run",
+                                oldest.describe()
+                            ),
+                        ));
+                    }
+                }
+                run.tools.push_back(ToolCall {
+                    tool_name: tool.tool_name.as_deref().map(|name| bounded(name).into_owned()),
+                    key: ToolKey::new(tool.tool_name.as_deref(), tool.execution_id.as_deref()),
+                    frame,
+                });
+            }
             EventKind::ToolCompleted(_) | EventKind::ToolError(_) => {
                 let (tool_name, execution_id) = match &event.kind {
                     EventKind::ToolCompleted(tool) => {
@@ -588,7 +638,7 @@ impl Checker {
                     }
                     _ => (None, None),
                 };
-                let matched = run.close_tool(tool_name, execution_id);
+                let matched = run.close_tool(&ToolKey::new(tool_name, execution_id));
                 if matched.is_none() && was_active {
                     pending.push((
                         Rule::ToolCompletedWithoutExecuting,
@@ -627,6 +677,7 @@ impl Checker {
             _ => {}
         }
 
+        self.summary.dropped_open_executions += dropped_executions;
         if !pending.is_empty() {
             let label = key.label();
             for (rule, related, message) in pending {
@@ -719,7 +770,7 @@ impl Checker {
     /// if every run is active, the least recently used active ones (counted in the summary).
     fn evict_if_needed(&mut self) {
         let max = self.config.max_runs.max(1);
-        if self.runs.len() <= max + max / 8 {
+        if self.runs.len() <= max.saturating_add(max / 8) {
             return;
         }
         let mut order: Vec<(bool, u64, RunKey)> = self

@@ -1,5 +1,6 @@
 //! The state of one run: its open executions and open tool calls.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
@@ -42,11 +43,52 @@ pub(crate) struct Execution {
     pub(crate) frame: u64,
 }
 
+/// The most open tool calls and executions tracked per run: beyond them the oldest is dropped
+/// (a tool call with a `tool-never-completed` flag, an execution counted in the summary), so one
+/// endless run cannot exhaust memory.
+pub(crate) const MAX_OPEN_TOOLS: usize = 1024;
+/// See [`MAX_OPEN_TOOLS`].
+pub(crate) const MAX_OPEN_EXECUTIONS: usize = 256;
+/// Ids and names longer than this are kept as a prefix plus a hash of the whole.
+const MAX_ID_BYTES: usize = 256;
+
+/// `text` itself when short; otherwise its first 200 bytes (at a character boundary), `…#` and a
+/// hash of the whole, so long ids stay distinct without being stored in full.
+pub(crate) fn bounded(text: &str) -> Cow<'_, str> {
+    if text.len() <= MAX_ID_BYTES {
+        return Cow::Borrowed(text);
+    }
+    let mut cut = 200;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let prefix = text.get(..cut).unwrap_or_default();
+    Cow::Owned(format!("{prefix}…#{:016x}", crate::fingerprint::string_hash(text)))
+}
+
+/// What a tool call is keyed by: its `execution_id` when non-null, else its `tool_name`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ToolKey {
+    Id(String),
+    Name(String),
+    Unnamed,
+}
+
+impl ToolKey {
+    pub(crate) fn new(tool_name: Option<&str>, execution_id: Option<&str>) -> Self {
+        match (execution_id, tool_name) {
+            (Some(id), _) => ToolKey::Id(bounded(id).into_owned()),
+            (None, Some(name)) => ToolKey::Name(bounded(name).into_owned()),
+            (None, None) => ToolKey::Unnamed,
+        }
+    }
+}
+
 /// An open tool call (a `tool_executing` not yet closed).
 #[derive(Clone, Debug)]
 pub(crate) struct ToolCall {
     pub(crate) tool_name: Option<String>,
-    pub(crate) execution_id: Option<String>,
+    pub(crate) key: ToolKey,
     pub(crate) frame: u64,
 }
 
@@ -113,34 +155,24 @@ impl Run {
 
     /// Closes the open execution with this agent name, or else the most recently opened one.
     pub(crate) fn close_execution(&mut self, agent_name: Option<&str>) -> Option<Execution> {
+        let agent_name = agent_name.map(bounded);
         let index = agent_name
             .and_then(|name| {
                 self.executions
                     .iter()
-                    .rposition(|execution| execution.agent_name.as_deref() == Some(name))
+                    .rposition(|execution| execution.agent_name.as_deref() == Some(&*name))
             })
             .or_else(|| self.executions.len().checked_sub(1))?;
         Some(self.executions.remove(index))
     }
 
-    /// Closes the matching open tool call: by `execution_id` when given and matching, else the
-    /// oldest open call of that tool (first in, first out), else, when the completion names
-    /// neither, the oldest open call.
-    pub(crate) fn close_tool(
-        &mut self,
-        tool_name: Option<&str>,
-        execution_id: Option<&str>,
-    ) -> Option<ToolCall> {
-        let by_id = execution_id.and_then(|id| {
-            self.tools.iter().position(|tool| tool.execution_id.as_deref() == Some(id))
-        });
-        let index = match (by_id, tool_name) {
-            (Some(index), _) => Some(index),
-            (None, Some(name)) => {
-                self.tools.iter().position(|tool| tool.tool_name.as_deref() == Some(name))
-            }
-            (None, None) if execution_id.is_none() => (!self.tools.is_empty()).then_some(0),
-            (None, None) => None,
+    /// Closes the oldest open call with the same key (first in, first out): the same
+    /// `execution_id` when the completion has one, else the same `tool_name`; a completion with
+    /// neither closes the oldest open call.
+    pub(crate) fn close_tool(&mut self, key: &ToolKey) -> Option<ToolCall> {
+        let index = match key {
+            ToolKey::Unnamed => (!self.tools.is_empty()).then_some(0),
+            key => self.tools.iter().position(|tool| tool.key == *key),
         }?;
         self.tools.remove(index)
     }

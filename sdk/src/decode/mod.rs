@@ -228,28 +228,35 @@ impl Scan<'_> {
         })
     }
 
+    /// The first value of `field` in lookup order that `convert` accepts: present values of
+    /// the wrong type are skipped, as [`Scan::text`] skips non-strings.
+    fn first<T>(&self, field: Field, convert: impl Fn(&Captured<'_>) -> Option<T>) -> Option<T> {
+        Loc::ORDER.iter().find_map(|loc| {
+            self.at(*loc, field).filter(|value| value.is_present()).and_then(&convert)
+        })
+    }
+
     /// An identifier: a non-empty string, or a number (database ids) as its decimal text.
     fn id(&self, field: Field) -> Option<String> {
-        let value = self.get(field)?;
-        match value.as_str() {
+        self.first(field, |value| match value.as_str() {
             Some(text) => Some(text.into_owned()),
             None => value.as_number().map(|number| number.to_string()),
-        }
+        })
     }
 
     /// The first value under `fields` that is a non-negative integer.
     fn unsigned(&self, fields: &[Field]) -> Option<u64> {
-        fields.iter().find_map(|field| self.get(*field)?.as_number()?.as_u64())
+        fields.iter().find_map(|field| self.first(*field, |value| value.as_number()?.as_u64()))
     }
 
     /// The first value under `fields` that is a number.
     fn number(&self, fields: &[Field]) -> Option<f64> {
-        fields.iter().find_map(|field| self.get(*field)?.as_number()?.as_f64())
+        fields.iter().find_map(|field| self.first(*field, |value| value.as_number()?.as_f64()))
     }
 
     /// The first value under `fields` that is a boolean.
     fn boolean(&self, fields: &[Field]) -> Option<bool> {
-        fields.iter().find_map(|field| self.get(*field)?.as_bool())
+        fields.iter().find_map(|field| self.first(*field, |value| value.as_bool()))
     }
 
     /// The first present value under `fields`, as JSON.
@@ -282,7 +289,8 @@ impl Scan<'_> {
             (Field::ExecutionTime, DurationUnit::Unspecified),
         ];
         SYNONYMS.iter().find_map(|(field, unit)| {
-            self.get(*field)?.as_number()?.as_f64().map(|value| Duration { value, unit: *unit })
+            let value = self.first(*field, |value| value.as_number()?.as_f64())?;
+            Some(Duration { value, unit: *unit })
         })
     }
 }
@@ -391,7 +399,7 @@ fn resolve_tag(wire_type: &str, body: &Scan<'_>) -> Tag {
     let inner_name = |field: Field| body.at(Loc::Data, field).and_then(Captured::as_str);
     let inner_name = |field: Field| inner_name(field).map(Cow::into_owned);
     match wire_type {
-        "system_message" | "agent_progress" | "agent_response_complete" => {
+        "system_message" | "agent_progress" | "agent_update" | "agent_response_complete" => {
             if wire_type == "system_message"
                 && inner_name(Field::Event).as_deref() == Some("connection_established")
             {
@@ -657,6 +665,23 @@ mod tests {
         );
         assert_eq!(event.raw.as_str(), text);
         assert_eq!(event.raw.to_value(), value);
+    }
+
+    #[test]
+    fn wrong_typed_values_are_skipped_like_absent_ones() {
+        let event =
+            decode(r#"{"type":"agent_started","run_id":{},"data":{"run_id":"r1"},"seq":"7"}"#)
+                .expect("decodes");
+        assert_eq!(event.context.run_id.as_deref(), Some("r1"));
+        assert_eq!(event.context.seq, None);
+    }
+
+    #[test]
+    fn agent_update_wraps_a_critical_event_like_agent_progress() {
+        let event =
+            decode(r#"{"type":"agent_update","data":{"type":"tool_executing","tool_name":"t"}}"#)
+                .expect("decodes");
+        assert!(matches!(event.kind, EventKind::ToolExecuting(_)));
     }
 
     #[test]

@@ -289,6 +289,21 @@ impl<'de> Scan<'de> {
         }
     }
 
+    /// Forgets everything captured in `loc` (and, for `data`, in `data.payload`): a repeated
+    /// body key replaces the earlier object, the last one wins.
+    fn clear(&mut self, loc: Loc) {
+        for slots in &mut self.slots {
+            if let Some(slot) = slots.get_mut(loc as usize) {
+                *slot = 0;
+            }
+            if loc == Loc::Data {
+                if let Some(slot) = slots.get_mut(Loc::DataPayload as usize) {
+                    *slot = 0;
+                }
+            }
+        }
+    }
+
     /// The value of `field` at `loc`, present or not.
     pub(super) fn at(&self, loc: Loc, field: Field) -> Option<&Captured<'de>> {
         let slot = *self.slots.get(field as usize)?.get(loc as usize)?;
@@ -398,6 +413,9 @@ impl<'de> Visitor<'de> for RootVisitor<'_, 'de> {
         let mut hasher = ObjectHasher::default();
         while let Some(key) = map.next_key_seed(KeySeed)? {
             let mode = body_child_mode(Loc::Root, &key);
+            if let Mode::Body(child) = mode {
+                self.scan.clear(child);
+            }
             let (hash, captured) =
                 map.next_value_seed(ValueSeed { mode, depth: 2, scan: &mut *self.scan })?;
             if !IGNORED_KEYS.contains(&key.as_ref()) {
@@ -544,6 +562,9 @@ impl<'de> Visitor<'de> for ValueSeed<'_, 'de> {
         let depth = self.depth + 1;
         while let Some(key) = map.next_key_seed(KeySeed)? {
             let mode = loc.map_or(Mode::Hash, |loc| body_child_mode(loc, &key));
+            if let Mode::Body(child) = mode {
+                self.scan.clear(child);
+            }
             let (hash, captured) =
                 map.next_value_seed(ValueSeed { mode, depth, scan: &mut *self.scan })?;
             hasher.push(&key, hash);
@@ -591,6 +612,21 @@ mod tests {
             scan.get(Field::RunId).and_then(|c| c.as_str().map(|s| s.into_owned())).as_deref(),
             Some("r1")
         );
+    }
+
+    #[test]
+    fn a_repeated_body_key_replaces_the_earlier_body() {
+        let scan = scanned(
+            r#"{"type":"x","data":{"run_id":"a","payload":{"tool":"t"}},"data":{"thread_id":"t"}}"#,
+        );
+        assert!(scan.get(Field::RunId).is_none());
+        assert!(scan.get(Field::Tool).is_none());
+        assert_eq!(
+            scan.get(Field::ThreadId).and_then(|c| c.as_str().map(|s| s.into_owned())).as_deref(),
+            Some("t")
+        );
+        let scan = scanned(r#"{"type":"x","payload":{"run_id":"a"},"payload":"gone"}"#);
+        assert!(scan.get(Field::RunId).is_none());
     }
 
     #[test]
@@ -659,6 +695,21 @@ mod tests {
                     .unwrap();
                 let scanned = scan(&text).unwrap_or_else(|_| panic!("{text}"));
                 prop_assert_eq!(scanned.fingerprint, fingerprint::of_value(&object));
+            }
+
+            #[test]
+            fn repeated_keys_fingerprint_like_the_parsed_value_where_the_last_wins(
+                entries in prop::collection::vec(
+                    (prop::sample::select(vec!["type", "run_id", "a", "b", "seq"]), arb_json()),
+                    0..24,
+                ),
+            ) {
+                let members: Vec<String> =
+                    entries.iter().map(|(k, v)| format!("{}:{}", Value::from(*k), v)).collect();
+                let text = format!("{{{}}}", members.join(","));
+                let Ok(Value::Object(parsed)) = serde_json::from_str::<Value>(&text) else { panic!("{text}") };
+                let scanned = scan(&text).unwrap_or_else(|_| panic!("{text}"));
+                prop_assert_eq!(scanned.fingerprint, fingerprint::of_value(&parsed));
             }
 
             #[test]
