@@ -113,10 +113,10 @@ pub(crate) fn string_hash(text: &str) -> u64 {
     state.finish64()
 }
 
-/// The hash of one object entry.
-pub(crate) fn entry_hash(key: &str, value_hash: u64) -> u64 {
+/// The hash of one object entry, from its key's hash and its value's hash.
+pub(crate) fn entry_hash(key_hash: u64, value_hash: u64) -> u64 {
     let mut state = State::new(tag::ENTRY);
-    state.mix_bytes(key.as_bytes());
+    state.mix(key_hash);
     state.mix(value_hash);
     state.finish64()
 }
@@ -163,8 +163,8 @@ const INLINE_KEYS: usize = 16;
 
 impl ObjectHasher {
     pub(crate) fn push(&mut self, key: &str, value_hash: u64) {
-        let entry = entry_hash(key, value_hash);
         let key_hash = string_hash(key);
+        let entry = entry_hash(key_hash, value_hash);
         let earlier = match self
             .inline
             .get_mut(..self.inline_len)
