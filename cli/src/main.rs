@@ -10,6 +10,7 @@
 mod check;
 mod report;
 mod rules;
+mod serve;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -60,7 +61,8 @@ Examples:
   agentwire check frames.txt --user 7c9e6679-7425-40de-944b-e07fc1f90ae7 --stall-after 45
   agentwire check recording.jsonl --json | jq '.flags[] | select(.severity == \"error\")'";
 
-/// Check recordings of AI-agent WebSocket streams against the agentwire run rules.
+/// Check recordings of AI-agent WebSocket streams against the agentwire run rules, and run a
+/// simulated manager to develop against.
 #[derive(Debug, Parser)]
 #[command(name = "agentwire", version, propagate_version = true)]
 #[command(after_help = "Run `agentwire help check` for the input formats and exit statuses, and \
@@ -81,6 +83,18 @@ enum Command {
                       in `check --json`), its severity (error, warning or info) and when it fires."
     )]
     Rules(RulesArgs),
+    /// Run a simulated manager: the real manager's WebSocket protocol at /ws, realistic agent
+    /// runs, and the inspector page at /.
+    #[command(
+        long_about = "Run a simulated manager on 127.0.0.1: the real manager's WebSocket protocol \
+                      at /ws (JWT subprotocol auth, connection_established, ping/pong, heartbeats, \
+                      acks, error frames), realistic agent runs for `user_message` and \
+                      `start_agent`, each delivered to every connection of its user and never to \
+                      another, and the inspector page at /. In dev mode (the default on loopback) \
+                      GET /dev/token?user=ID mints a token for any user.\n\n\
+                      Logs go to stderr; RUST_LOG=debug shows more. Stop with Ctrl-C."
+    )]
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -155,6 +169,7 @@ fn main() -> ExitCode {
     let status = match cli.command {
         Command::Check(args) => run_check(args),
         Command::Rules(args) => run_rules(&args),
+        Command::Serve(args) => run_serve(args),
     };
     ExitCode::from(status)
 }
@@ -190,6 +205,19 @@ fn run_rules(args: &RulesArgs) -> u8 {
         Ok(text) => write_stdout(&text, EXIT_OK),
         Err(error) => {
             eprintln!("agentwire rules: {error}");
+            EXIT_UNREADABLE
+        }
+    }
+}
+
+fn run_serve(args: serve::ServeArgs) -> u8 {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(io::stderr).init();
+    match serve::run(args) {
+        Ok(()) => EXIT_OK,
+        Err(error) => {
+            eprintln!("agentwire serve: {error}");
             EXIT_UNREADABLE
         }
     }

@@ -1,0 +1,132 @@
+//! The server's own frames, in the shapes the real manager sends them (manager-protocol.md §3.1,
+//! §4.1, §4.4): S1 `{"type", "data", "timestamp", "server_id", "correlation_id"}` for connection,
+//! heartbeat and acknowledgement frames, S2 for `error_message`.
+
+use agentwire::Timestamp;
+use serde_json::{Value, json};
+
+use super::auth::truncate_user_id;
+
+/// The five critical events, as `connection_established` lists them.
+const GOLDEN_PATH: [&str; 5] =
+    ["agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed"];
+
+/// Python's `time.time()`: epoch seconds as a float.
+fn epoch(now: Timestamp) -> f64 {
+    now.as_unix_micros() as f64 / 1e6
+}
+
+/// Python's `datetime.now(timezone.utc).isoformat()`: microseconds and `+00:00`.
+pub(crate) fn iso(now: Timestamp) -> String {
+    let micros = now.as_unix_micros().rem_euclid(1_000_000);
+    let whole = Timestamp::from_unix_micros(now.as_unix_micros() - micros).to_string();
+    format!("{}.{micros:06}+00:00", whole.trim_end_matches('Z'))
+}
+
+/// An S1 server message.
+fn s1(kind: &str, data: Value, now: Timestamp) -> Value {
+    json!({
+        "type": kind,
+        "data": data,
+        "timestamp": epoch(now),
+        "server_id": null,
+        "correlation_id": null,
+    })
+}
+
+/// `connection_established` (S1, main mode), with the user id truncated as the manager does.
+pub(crate) fn connection_established(
+    user_id: &str,
+    connection_id: &str,
+    seq: bool,
+    now: Timestamp,
+) -> Value {
+    s1(
+        "connection_established",
+        json!({
+            "mode": "main",
+            "user_id": truncate_user_id(user_id),
+            "connection_id": connection_id,
+            "golden_path_events": GOLDEN_PATH,
+            "features": {"agent_orchestration": true, "tool_execution": true, "seq": seq},
+            "timestamp": iso(now),
+        }),
+        now,
+    )
+}
+
+/// The server's keepalive after client silence.
+pub(crate) fn heartbeat(connection_id: &str, processed: u64, now: Timestamp) -> Value {
+    s1(
+        "heartbeat",
+        json!({
+            "connection_id": connection_id,
+            "timestamp": iso(now),
+            "stats": {"messages_processed": processed, "agent_events_processed": 0},
+        }),
+        now,
+    )
+}
+
+/// The answer to a client `ping`, with the full user id.
+pub(crate) fn pong(user_id: &str, now: Timestamp) -> Value {
+    s1("pong", json!({"timestamp": epoch(now), "user_id": user_id}), now)
+}
+
+/// The answer to a client `heartbeat`.
+pub(crate) fn heartbeat_ack(now: Timestamp) -> Value {
+    s1("heartbeat_ack", json!({"timestamp": epoch(now), "status": "healthy"}), now)
+}
+
+/// The acknowledgement of a client message type the server does not handle.
+pub(crate) fn ack(received_type: &str, user_id: &str, now: Timestamp) -> Value {
+    json!({
+        "type": "ack",
+        "received_type": received_type,
+        "timestamp": epoch(now),
+        "user_id": user_id,
+        "status": "acknowledged",
+    })
+}
+
+/// An S2 `error_message`.
+pub(crate) fn error_message(code: &str, message: &str, now: Timestamp) -> Value {
+    json!({
+        "type": "error_message",
+        "error_code": code,
+        "error_message": message,
+        "details": {},
+        "timestamp": epoch(now),
+        "recovery_suggestions": null,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_matches_python_isoformat() {
+        let now = Timestamp::from_unix_micros(1_758_207_374_000_042);
+        assert_eq!(iso(now), "2025-09-18T14:56:14.000042+00:00");
+    }
+
+    #[test]
+    fn connection_established_decodes_with_a_truncated_user_and_the_seq_feature() {
+        let now = Timestamp::from_unix_micros(1_758_207_374_100_000);
+        let frame = connection_established("7c9e6679-7425", "main_3fa9c2d1", true, now);
+        let event = agentwire::decode(&frame.to_string()).unwrap();
+        let agentwire::EventKind::ConnectionEstablished(established) = event.kind else {
+            panic!("{event:?}")
+        };
+        assert!(established.seq_supported);
+        assert_eq!(event.context.user_id.as_deref(), Some("7c9e6679..."));
+    }
+
+    #[test]
+    fn error_message_is_the_s2_shape() {
+        let frame = error_message("AUTH_FAILED", "no token", Timestamp::EPOCH);
+        let event = agentwire::decode(&frame.to_string()).unwrap();
+        assert!(event.kind.is_auth_failure());
+    }
+}

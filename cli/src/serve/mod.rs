@@ -1,0 +1,468 @@
+//! `agentwire serve`: a simulated manager that speaks the real manager's protocol
+//! (manager-protocol.md) and serves the inspector page.
+//!
+//! ```text
+//!  browser ──GET /ws (subprotocols jwt-auth, jwt.<token>)──► negotiate ─► upgrade ─► verify JWT
+//!     ▲                                                                       │
+//!     │  connection_established, pong, ack, heartbeat, error_message           ▼
+//!     └──────────────── socket task ◄── outbox ◄── Hub (by user) ◄── run tasks (script.rs)
+//! ```
+//!
+//! The pure parts live in [`auth`] (JWT, subprotocols), [`script`] (realistic runs) and
+//! [`frames`] (the server's own frames); this module does the IO.
+
+pub(crate) mod auth;
+mod frames;
+mod hub;
+pub(crate) mod script;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use agentwire::Timestamp;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use clap::Args;
+use futures_util::StreamExt;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tower_http::services::ServeDir;
+
+use auth::{Claims, Negotiation};
+use hub::Hub;
+use script::{RunSpec, Shapes};
+
+/// Options of `agentwire serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on. Anything but loopback turns the /dev endpoints off unless --dev.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    host: IpAddr,
+
+    /// Port to listen on; 0 picks a free port (printed at startup).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+
+    /// HS256 secret for verifying (and, in dev mode, minting) JWTs. The default is a published
+    /// development secret: never use it where tokens matter.
+    #[arg(long, value_name = "SECRET", default_value = auth::DEV_SECRET)]
+    jwt_secret: String,
+
+    /// Directory of the inspector page served at `/`.
+    #[arg(long, value_name = "DIR", default_value = "www")]
+    www: PathBuf,
+
+    /// Seconds of client silence after which the server sends a `heartbeat` frame.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    heartbeat_after: f64,
+
+    /// Speed of simulated runs: 1 is human-watchable (a run over a few seconds), 10 ten times
+    /// faster.
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+
+    /// Frame shapes to mix in besides the canonical flat S3 one, comma-separated:
+    /// `bridge` (S4 `data` wrapper), `payload` (the old `payload` wrapper), `reasoning` (the
+    /// `type: "reasoning"` quirk), or `all`.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    shapes: Vec<ShapeName>,
+
+    /// Seed of every random choice (runs, ids), for reproducible sessions.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+
+    /// Serve the /dev endpoints (tokens for any user) on a non-loopback address too. They are
+    /// always on for loopback.
+    #[arg(long)]
+    dev: bool,
+}
+
+/// A frame shape `--shapes` can mix in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ShapeName {
+    /// The S4 bridge shape (`data` wrapper).
+    Bridge,
+    /// The old bridge shape (`payload` wrapper).
+    Payload,
+    /// `type: "reasoning"` for thinking events.
+    Reasoning,
+    /// All of the above.
+    All,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ServeError {
+    /// The address is taken or not ours.
+    #[error("can't listen on {address}: {source}")]
+    Bind {
+        /// The address asked for.
+        address: SocketAddr,
+        /// The system's reason.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The page directory does not exist.
+    #[error("no page to serve: {0} does not exist (run scripts/serve, or pass --www DIR)")]
+    MissingPage(PathBuf),
+    /// An option is out of range.
+    #[error("{0}")]
+    BadOption(&'static str),
+    /// The runtime or the server failed.
+    #[error("server error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Everything the handlers share.
+struct Shared {
+    secret: Vec<u8>,
+    heartbeat_after: Duration,
+    speed: f64,
+    shapes: Shapes,
+    seed: u64,
+    dev: bool,
+    hub: Hub,
+    /// Counter for connection, thread and run ids.
+    next_id: AtomicU64,
+}
+
+/// The server's clock: the one place `agentwire serve` reads the time.
+#[allow(clippy::disallowed_methods, reason = "the server is IO code; the SDK core stays sans-IO")]
+fn now() -> Timestamp {
+    let since_epoch =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    Timestamp::from_unix_micros(i64::try_from(since_epoch.as_micros()).unwrap_or(i64::MAX))
+}
+
+/// Whether the /dev endpoints (tokens for any user) are served: always on loopback, elsewhere
+/// only when asked for explicitly.
+fn dev_mode(host: IpAddr, explicitly: bool) -> bool {
+    explicitly || host.is_loopback()
+}
+
+fn unix_seconds(now: Timestamp) -> u64 {
+    u64::try_from(now.as_unix_micros() / 1_000_000).unwrap_or(0)
+}
+
+impl Shared {
+    fn next_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// `<prefix>_<ms>_<n>_<hex8>`, like the manager's `thread_ws_...` and `run_ws_...` ids.
+    fn mint_id(&self, prefix: &str, now: Timestamp) -> String {
+        let n = self.next_id();
+        let tag = (n ^ self.seed).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+        format!("{prefix}_{}_{n}_{tag:08x}", now.as_unix_micros() / 1000)
+    }
+}
+
+/// Runs `agentwire serve` until Ctrl-C; the exit status.
+pub(crate) fn run(args: ServeArgs) -> Result<(), ServeError> {
+    if !(args.speed > 0.0 && args.speed.is_finite()) {
+        return Err(ServeError::BadOption("--speed must be a number greater than 0"));
+    }
+    if !(args.heartbeat_after > 0.0 && args.heartbeat_after.is_finite()) {
+        return Err(ServeError::BadOption("--heartbeat-after must be a number of seconds above 0"));
+    }
+    if !args.www.is_dir() {
+        return Err(ServeError::MissingPage(args.www));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: ServeArgs) -> Result<(), ServeError> {
+    let all = args.shapes.contains(&ShapeName::All);
+    let shared = Arc::new(Shared {
+        secret: args.jwt_secret.into_bytes(),
+        heartbeat_after: Duration::from_secs_f64(args.heartbeat_after),
+        speed: args.speed,
+        shapes: Shapes {
+            bridge: all || args.shapes.contains(&ShapeName::Bridge),
+            payload_wrapper: all || args.shapes.contains(&ShapeName::Payload),
+            reasoning_quirk: all || args.shapes.contains(&ShapeName::Reasoning),
+        },
+        seed: args.seed,
+        dev: dev_mode(args.host, args.dev),
+        hub: Hub::default(),
+        next_id: AtomicU64::new(1),
+    });
+    let app = Router::new()
+        .route("/ws", get(upgrade))
+        .route("/dev/token", get(dev_token))
+        .fallback_service(ServeDir::new(&args.www))
+        .with_state(shared);
+    let address = SocketAddr::new(args.host, args.port);
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|source| ServeError::Bind { address, source })?;
+    let local = listener.local_addr()?;
+    // The one line scripts and tests read: keep its shape.
+    #[allow(clippy::print_stdout, reason = "the startup line is the command's output")]
+    {
+        println!("agentwire serve: listening on http://{local}/ (WebSocket: ws://{local}/ws)");
+    }
+    tracing::info!(%local, www = %args.www.display(), "serving");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down");
+        })
+        .await?;
+    Ok(())
+}
+
+/// Query of `GET /dev/token`.
+#[derive(serde::Deserialize)]
+struct TokenQuery {
+    user: String,
+}
+
+/// `GET /dev/token?user=ID`: a token for any user (dev mode only).
+async fn dev_token(State(shared): State<Arc<Shared>>, Query(query): Query<TokenQuery>) -> Response {
+    if !shared.dev {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    if query.user.is_empty() {
+        return (StatusCode::BAD_REQUEST, "user must not be empty").into_response();
+    }
+    let issued = unix_seconds(now());
+    let claims = Claims {
+        sub: query.user.clone(),
+        exp: Some(issued + 24 * 3600),
+        iat: Some(issued),
+        nbf: None,
+    };
+    let token = auth::mint(&shared.secret, &claims);
+    Json(json!({"user_id": query.user, "token": token})).into_response()
+}
+
+/// `GET /ws`: negotiates the subprotocol before the upgrade, then authenticates after it, as
+/// the manager does.
+async fn upgrade(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let offered = headers.get(header::SEC_WEBSOCKET_PROTOCOL).and_then(|v| v.to_str().ok());
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(auth::bearer_token)
+        .map(str::to_owned);
+    let (ws, token) = match auth::negotiate(offered) {
+        // The manager closes with 1003 before accepting: the client sees a failed handshake.
+        Negotiation::Unsupported => {
+            return (StatusCode::BAD_REQUEST, "No supported subprotocols").into_response();
+        }
+        Negotiation::NoHeader => (ws, None),
+        Negotiation::Selected { protocol, token } => (ws.protocols([protocol]), token),
+    };
+    // The Authorization header is checked first, as the manager's unified handler does.
+    let token = bearer.or(token);
+    ws.on_upgrade(move |socket| connection(shared, socket, token))
+}
+
+/// Sends one frame; false when the socket is gone.
+async fn send(socket: &mut WebSocket, frame: &Value) -> bool {
+    socket.send(Message::Text(Utf8Bytes::from(frame.to_string()))).await.is_ok()
+}
+
+/// One authenticated (or refused) connection, from upgrade to close.
+async fn connection(shared: Arc<Shared>, mut socket: WebSocket, token: Option<String>) {
+    let verified = match token.as_deref() {
+        Some(token) => auth::verify(&shared.secret, token, unix_seconds(now())),
+        None => Err(auth::AuthError::Missing),
+    };
+    let user = match verified {
+        Ok(claims) => claims.sub,
+        Err(error) => {
+            tracing::info!(code = error.code(), "authentication failed");
+            let message = format!(
+                "WebSocket authentication failed. Supported formats: jwt.TOKEN, jwt-auth.TOKEN, bearer.TOKEN. Error: {error}"
+            );
+            let _ = send(&mut socket, &frames::error_message("AUTH_FAILED", &message, now())).await;
+            let close =
+                CloseFrame { code: 1008, reason: Utf8Bytes::from_static("Authentication failed") };
+            let _ = socket.send(Message::Close(Some(close))).await;
+            return;
+        }
+    };
+    let id = shared.next_id();
+    let connection_id =
+        format!("main_{:08x}", (id ^ shared.seed).wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32);
+    let (outbox, mut inbox) = mpsc::channel(hub::OUTBOX);
+    shared.hub.join(&user, id, outbox);
+    tracing::info!(user, connection = %connection_id, "connected");
+    if send(&mut socket, &frames::connection_established(&user, &connection_id, false, now())).await
+    {
+        serve_connection(&shared, &mut socket, &mut inbox, &user, &connection_id).await;
+    }
+    shared.hub.leave(&user, id);
+    tracing::info!(user, connection = %connection_id, "disconnected");
+}
+
+async fn serve_connection(
+    shared: &Arc<Shared>,
+    socket: &mut WebSocket,
+    inbox: &mut mpsc::Receiver<String>,
+    user: &str,
+    connection_id: &str,
+) {
+    let mut processed = 0u64;
+    let mut silence = Box::pin(tokio::time::sleep(shared.heartbeat_after));
+    loop {
+        tokio::select! {
+            incoming = socket.next() => {
+                let text = match incoming {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(Message::Binary(_))) => {
+                        let reply = frames::error_message("FORMAT_ERROR", "Binary frames are not supported; send JSON text", now());
+                        if !send(socket, &reply).await { return; }
+                        continue;
+                    }
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                    Some(Ok(_)) => continue,
+                };
+                processed += 1;
+                silence.as_mut().reset(tokio::time::Instant::now() + shared.heartbeat_after);
+                for reply in handle_client_message(shared, user, text.as_str()) {
+                    if !send(socket, &reply).await { return; }
+                }
+            }
+            outgoing = inbox.recv() => {
+                // `None`: the hub dropped this connection (too slow); close it.
+                let Some(frame) = outgoing else { return };
+                if socket.send(Message::Text(Utf8Bytes::from(frame))).await.is_err() { return; }
+            }
+            () = &mut silence => {
+                silence.as_mut().reset(tokio::time::Instant::now() + shared.heartbeat_after);
+                if !send(socket, &frames::heartbeat(connection_id, processed, now())).await { return; }
+            }
+        }
+    }
+}
+
+/// The manager's aliases for client message types (`types.LEGACY_MESSAGE_TYPE_MAP`).
+fn canonical_client_type(kind: &str) -> &str {
+    match kind {
+        "chat_message" | "message" | "user" | "user_input" | "chat" => "user_message",
+        "execute_agent" | "EXECUTE_AGENT" => "start_agent",
+        other => other,
+    }
+}
+
+/// The server's replies to one client message (runs it starts are sent through the hub).
+fn handle_client_message(shared: &Arc<Shared>, user: &str, text: &str) -> Vec<Value> {
+    let Ok(message) = serde_json::from_str::<Value>(text) else {
+        return vec![frames::error_message("JSON_PARSE_ERROR", "Invalid JSON format", now())];
+    };
+    let Some(kind) = message.get("type").and_then(Value::as_str) else {
+        return vec![frames::error_message(
+            "FORMAT_ERROR",
+            "Message must be a JSON object with a string `type`",
+            now(),
+        )];
+    };
+    // The body is `payload` when that key exists, otherwise the whole message (§3.2).
+    let body = message.get("payload").unwrap_or(&message);
+    let text_of = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|key| body.get(*key)?.as_str().filter(|s| !s.is_empty()))
+            .map(str::to_owned)
+    };
+    let thread_id = text_of(&["thread_id"]);
+    match canonical_client_type(kind) {
+        "user_message" => match text_of(&["content", "text", "message"]) {
+            Some(request) => start_run(shared, user, thread_id, request),
+            None => vec![frames::error_message(
+                "AGENT_REQUEST_ERROR",
+                "user_message needs `content`",
+                now(),
+            )],
+        },
+        "start_agent" => {
+            let query = body.get("request").and_then(|r| r.get("query")).and_then(Value::as_str);
+            match text_of(&["user_request", "content", "text"]).or(query.map(str::to_owned)) {
+                Some(request) => start_run(shared, user, thread_id, request),
+                None => vec![frames::error_message(
+                    "AGENT_REQUEST_ERROR",
+                    "start_agent needs `user_request`",
+                    now(),
+                )],
+            }
+        }
+        "ping" => vec![frames::pong(user, now())],
+        "heartbeat" => vec![frames::heartbeat_ack(now())],
+        "pong" | "heartbeat_ack" => vec![],
+        other => vec![frames::ack(other, user, now())],
+    }
+}
+
+/// Starts a simulated run for `user`; its frames go to every connection of the user.
+fn start_run(
+    shared: &Arc<Shared>,
+    user: &str,
+    thread_id: Option<String>,
+    request: String,
+) -> Vec<Value> {
+    let start = now();
+    let thread_id = thread_id.unwrap_or_else(|| shared.mint_id("thread_ws", start));
+    let run_id = shared.mint_id("run_ws", start);
+    let request_id = shared.mint_id("ws_req", start);
+    // Each run has its own generator, derived from the seed and the run's number, so a run's
+    // content does not depend on how tasks interleave.
+    let mut rng =
+        StdRng::seed_from_u64(shared.seed ^ shared.next_id().wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let spec = RunSpec {
+        user_id: user,
+        thread_id: &thread_id,
+        run_id: &run_id,
+        request_id: &request_id,
+        request: &request,
+    };
+    let script = script::script_run(&mut rng, &spec, &shared.shapes, start, shared.speed);
+    tracing::info!(user, run = %run_id, frames = script.len(), "run started");
+    let shared = Arc::clone(shared);
+    let user = user.to_owned();
+    tokio::spawn(async move {
+        for step in script {
+            tokio::time::sleep(Duration::from_millis(step.delay_ms)).await;
+            shared.hub.send_to_user(&user, &step.frame.to_string());
+        }
+    });
+    vec![]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dev_endpoints_are_on_for_loopback_and_off_elsewhere_unless_asked_for() {
+        assert!(dev_mode(IpAddr::V4(Ipv4Addr::LOCALHOST), false));
+        assert!(dev_mode("::1".parse().unwrap(), false));
+        assert!(!dev_mode(IpAddr::V4(Ipv4Addr::UNSPECIFIED), false));
+        assert!(!dev_mode("192.0.2.10".parse().unwrap(), false));
+        assert!(dev_mode(IpAddr::V4(Ipv4Addr::UNSPECIFIED), true));
+    }
+
+    #[test]
+    fn client_type_aliases_follow_the_managers_legacy_map() {
+        for alias in ["chat_message", "message", "user", "user_input", "chat"] {
+            assert_eq!(canonical_client_type(alias), "user_message");
+        }
+        assert_eq!(canonical_client_type("execute_agent"), "start_agent");
+        assert_eq!(canonical_client_type("session_restore"), "session_restore");
+    }
+}

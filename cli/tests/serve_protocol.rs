@@ -1,0 +1,431 @@
+//! `agentwire serve` end to end: the real binary on 127.0.0.1 (a free port), a real WebSocket
+//! client (tokio-tungstenite), and the manager's protocol as manager-protocol.md describes it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test helpers fail the test by panicking"
+)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use agentwire::{Checker, CheckerConfig, decode};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use futures_util::{SinkExt, StreamExt};
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+const SECRET: &str = "test-secret";
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A running `agentwire serve`, killed on drop.
+struct Server {
+    child: Child,
+    address: String,
+    _www: tempdir::Dir,
+}
+
+mod tempdir {
+    /// A directory under the system temp dir, removed on drop.
+    pub(crate) struct Dir(pub(crate) std::path::PathBuf);
+    impl Dir {
+        pub(crate) fn new(tag: &str) -> Self {
+            let path = std::env::temp_dir().join(format!(
+                "agentwire-serve-{tag}-{}-{:?}",
+                std::process::id(),
+                std::thread::current().id()
+            ));
+            let _ = std::fs::remove_dir_all(&path);
+            std::fs::create_dir_all(&path).unwrap();
+            Dir(path)
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+impl Server {
+    fn start(extra: &[&str]) -> Server {
+        let www = tempdir::Dir::new("www");
+        std::fs::write(www.0.join("index.html"), "<!doctype html><title>agentwire</title>")
+            .unwrap();
+        std::fs::write(www.0.join("app.wasm"), b"\0asm\x01\0\0\0").unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_agentwire"))
+            .args(["serve", "--port", "0", "--jwt-secret", SECRET, "--speed", "40", "--www"])
+            .arg(&www.0)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        // "agentwire serve: listening on http://127.0.0.1:PORT/ (WebSocket: ws://127.0.0.1:PORT/ws)"
+        let address = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_else(|| panic!("unexpected startup line: {line:?}"))
+            .to_owned();
+        Server { child, address, _www: www }
+    }
+
+    fn url(&self) -> String {
+        format!("ws://{}/ws", self.address)
+    }
+
+    /// A raw HTTP/1.1 GET: (status, headers, body).
+    async fn get(&self, path: &str) -> (u16, String, String) {
+        let mut stream = TcpStream::connect(&self.address).await.unwrap();
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.address);
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await.unwrap();
+        let response = String::from_utf8_lossy(&response).into_owned();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        (status, head.to_owned(), body.to_owned())
+    }
+
+    /// A token for `user` from the dev endpoint.
+    async fn token(&self, user: &str) -> String {
+        let (status, _, body) = self.get(&format!("/dev/token?user={user}")).await;
+        assert_eq!(status, 200, "{body}");
+        // The body may be chunked; take the JSON object inside it.
+        let start = body.find('{').unwrap();
+        let end = body.rfind('}').unwrap();
+        let value: Value = serde_json::from_str(&body[start..=end]).unwrap();
+        assert_eq!(value["user_id"], json!(user));
+        value["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Connects as a browser would: subprotocols `jwt-auth, jwt.<base64url(token)>`.
+    async fn connect(&self, token: &str) -> Socket {
+        let (socket, response) = self
+            .connect_with(&format!("jwt-auth, jwt.{}", URL_SAFE_NO_PAD.encode(token)))
+            .await
+            .unwrap();
+        let selected = response.headers().get("sec-websocket-protocol").unwrap().to_str().unwrap();
+        assert!(selected.starts_with("jwt."), "the token-bearing entry is echoed: {selected}");
+        socket
+    }
+
+    async fn connect_with(
+        &self,
+        protocols: &str,
+    ) -> Result<(Socket, tokio_tungstenite::tungstenite::handshake::client::Response), WsError>
+    {
+        let mut request = self.url().into_client_request().unwrap();
+        request.headers_mut().insert("sec-websocket-protocol", protocols.parse().unwrap());
+        tokio_tungstenite::connect_async(request).await
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn jwt(claims: &Value, secret: &str) -> String {
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{header}.{payload}").as_bytes());
+    let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+    format!("{header}.{payload}.{signature}")
+}
+
+#[allow(clippy::disallowed_methods, reason = "test tokens need the real time")]
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// The next text frame, parsed; panics after `secs` seconds.
+async fn next_json(socket: &mut Socket, secs: u64) -> Value {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(secs), socket.next())
+            .await
+            .expect("a frame in time")
+            .expect("the socket is open")
+            .expect("no socket error");
+        if let Message::Text(text) = message {
+            return serde_json::from_str(text.as_str()).unwrap();
+        }
+    }
+}
+
+async fn send(socket: &mut Socket, value: Value) {
+    socket.send(Message::Text(value.to_string().into())).await.unwrap();
+}
+
+async fn established(server: &Server, user: &str) -> Socket {
+    let token = server.token(user).await;
+    let mut socket = server.connect(&token).await;
+    let first = next_json(&mut socket, 5).await;
+    assert_eq!(first["type"], json!("connection_established"), "{first}");
+    socket
+}
+
+/// Reads frames until the supervisor's `agent_completed` of `run_id` (or any run when `None`).
+async fn frames_of_one_run(socket: &mut Socket) -> Vec<Value> {
+    let mut frames = Vec::new();
+    loop {
+        let frame = next_json(socket, 20).await;
+        let done =
+            frame["type"] == json!("agent_completed") && frame["agent_name"] == json!("supervisor");
+        frames.push(frame);
+        if done {
+            return frames;
+        }
+    }
+}
+
+/// Expects an AUTH_FAILED error frame, then a close with code 1008.
+async fn expect_auth_failure(mut socket: Socket) {
+    let error = next_json(&mut socket, 5).await;
+    assert_eq!(error["type"], json!("error_message"), "{error}");
+    assert_eq!(error["error_code"], json!("AUTH_FAILED"));
+    let close = tokio::time::timeout(Duration::from_secs(5), socket.next()).await.unwrap();
+    match close {
+        Some(Ok(Message::Close(Some(frame)))) => assert_eq!(frame.code, CloseCode::Policy),
+        other => panic!("expected close 1008, got {other:?}"),
+    }
+}
+
+// --- authentication ---
+
+#[tokio::test]
+async fn a_subprotocol_token_authenticates_and_the_user_id_is_truncated_as_the_manager_does() {
+    let server = Server::start(&[]);
+    let token = server.token("7c9e6679-7425-40de-944b-e07fc1f90ae7").await;
+    let mut socket = server.connect(&token).await;
+    let frame = next_json(&mut socket, 5).await;
+    assert_eq!(frame["type"], json!("connection_established"));
+    assert_eq!(frame["data"]["user_id"], json!("7c9e6679..."));
+    assert_eq!(frame["data"]["mode"], json!("main"));
+    assert!(frame["data"]["connection_id"].as_str().unwrap().starts_with("main_"));
+    assert!(frame["timestamp"].is_f64(), "S1 frames carry an epoch timestamp: {frame}");
+}
+
+#[tokio::test]
+async fn an_authorization_bearer_header_authenticates_native_clients() {
+    let server = Server::start(&[]);
+    let token = server.token("native-user").await;
+    let mut request = server.url().into_client_request().unwrap();
+    request.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert_eq!(next_json(&mut socket, 5).await["type"], json!("connection_established"));
+}
+
+#[tokio::test]
+async fn no_token_bad_signature_and_expired_tokens_get_auth_failed_then_close_1008() {
+    let server = Server::start(&[]);
+    let now = unix_now();
+    let cases = [
+        "jwt-auth".to_owned(),
+        format!(
+            "jwt-auth, jwt.{}",
+            URL_SAFE_NO_PAD.encode(jwt(&json!({"sub": "u1", "exp": now + 600}), "wrong-secret"))
+        ),
+        format!(
+            "jwt-auth, jwt.{}",
+            URL_SAFE_NO_PAD.encode(jwt(&json!({"sub": "u1", "exp": now - 10}), SECRET))
+        ),
+        format!("jwt-auth, jwt.{}", URL_SAFE_NO_PAD.encode("not.a.token-at-all")),
+    ];
+    for protocols in cases {
+        let (socket, _) = server.connect_with(&protocols).await.unwrap();
+        expect_auth_failure(socket).await;
+    }
+    // A valid token still works afterwards.
+    let valid = jwt(&json!({"sub": "u1", "exp": now + 600}), SECRET);
+    let mut socket = server.connect(&valid).await;
+    assert_eq!(next_json(&mut socket, 5).await["type"], json!("connection_established"));
+}
+
+#[tokio::test]
+async fn an_unsupported_subprotocol_is_refused_before_the_upgrade() {
+    let server = Server::start(&[]);
+    match server.connect_with("compression-gzip").await {
+        Err(WsError::Http(response)) => assert_eq!(response.status(), 400),
+        Err(other) => panic!("expected an HTTP refusal, got {other}"),
+        Ok(_) => panic!("the upgrade must be refused"),
+    }
+}
+
+// --- client messages ---
+
+#[tokio::test]
+async fn ping_heartbeat_unknown_types_and_invalid_json_get_the_managers_answers() {
+    let server = Server::start(&[]);
+    let mut socket = established(&server, "user-full-id-123").await;
+
+    send(&mut socket, json!({"type": "ping", "timestamp": 1_758_207_374_123_u64})).await;
+    let pong = next_json(&mut socket, 5).await;
+    assert_eq!(
+        (pong["type"].clone(), pong["data"]["user_id"].clone()),
+        (json!("pong"), json!("user-full-id-123"))
+    );
+
+    send(&mut socket, json!({"type": "heartbeat"})).await;
+    let ack = next_json(&mut socket, 5).await;
+    assert_eq!(
+        (ack["type"].clone(), ack["data"]["status"].clone()),
+        (json!("heartbeat_ack"), json!("healthy"))
+    );
+
+    send(&mut socket, json!({"type": "session_restore", "payload": {}})).await;
+    let ack = next_json(&mut socket, 5).await;
+    assert_eq!(ack["type"], json!("ack"));
+    assert_eq!(ack["received_type"], json!("session_restore"));
+    assert_eq!(ack["user_id"], json!("user-full-id-123"));
+
+    socket.send(Message::Text("{not json".into())).await.unwrap();
+    let error = next_json(&mut socket, 5).await;
+    assert_eq!(
+        (error["type"].clone(), error["error_code"].clone()),
+        (json!("error_message"), json!("JSON_PARSE_ERROR"))
+    );
+
+    // The connection stays open.
+    send(&mut socket, json!({"type": "ping"})).await;
+    assert_eq!(next_json(&mut socket, 5).await["type"], json!("pong"));
+}
+
+#[tokio::test]
+async fn the_server_sends_a_heartbeat_after_client_silence() {
+    let server = Server::start(&["--heartbeat-after", "0.3"]);
+    let mut socket = established(&server, "quiet-user").await;
+    let frame = next_json(&mut socket, 5).await;
+    assert_eq!(frame["type"], json!("heartbeat"), "{frame}");
+    assert!(frame["data"]["connection_id"].as_str().unwrap().starts_with("main_"));
+}
+
+// --- runs ---
+
+#[tokio::test]
+async fn start_agent_streams_a_golden_path_run_that_the_checker_finds_clean() {
+    let server = Server::start(&[]);
+    let mut socket = established(&server, "golden-user").await;
+    send(&mut socket, json!({"type": "start_agent", "payload": {"user_request": "Cut my GPU spend", "thread_id": null}})).await;
+    let frames = frames_of_one_run(&mut socket).await;
+
+    let kinds: Vec<String> =
+        frames.iter().map(|frame| decode(&frame.to_string()).unwrap().name().to_owned()).collect();
+    for critical in ["agent_started", "agent_thinking", "agent_completed"] {
+        assert!(kinds.iter().any(|kind| kind == critical), "no {critical} in {kinds:?}");
+    }
+    assert_eq!(kinds.first().map(String::as_str), Some("agent_started"));
+    let run_ids: std::collections::BTreeSet<_> =
+        frames.iter().map(|f| decode(&f.to_string()).unwrap().context.run_id).collect();
+    assert_eq!(run_ids.len(), 1, "one run: {run_ids:?}");
+    let run_id = run_ids.into_iter().next().flatten().unwrap();
+    assert!(run_id.starts_with("run_ws_"), "{run_id}");
+
+    let mut checker = Checker::new(CheckerConfig::offline().with_user("golden-user"));
+    for frame in &frames {
+        let _ = checker.handle_text(&frame.to_string(), None);
+    }
+    checker.finish();
+    let flags: Vec<_> = std::iter::from_fn(|| checker.poll_flag()).collect();
+    assert!(flags.is_empty(), "{flags:#?}");
+}
+
+#[tokio::test]
+async fn a_user_message_on_a_thread_runs_on_that_thread() {
+    let server = Server::start(&[]);
+    let mut socket = established(&server, "thread-user").await;
+    send(&mut socket, json!({"type": "user_message", "payload": {"content": "Forecast my costs", "thread_id": "thread_42"}})).await;
+    let frames = frames_of_one_run(&mut socket).await;
+    for frame in frames {
+        let event = decode(&frame.to_string()).unwrap();
+        assert_eq!(event.context.thread_id.as_deref(), Some("thread_42"), "{frame}");
+        assert_eq!(event.context.user_id.as_deref(), Some("thread-user"), "{frame}");
+    }
+}
+
+#[tokio::test]
+async fn events_reach_every_connection_of_their_user_and_never_another_user() {
+    let server = Server::start(&[]);
+    let mut alice_tab1 = established(&server, "alice").await;
+    let mut alice_tab2 = established(&server, "alice").await;
+    let mut bob = established(&server, "bob").await;
+
+    for round in 0..3 {
+        send(
+            &mut alice_tab1,
+            json!({"type": "start_agent", "payload": {"user_request": format!("alice {round}")}}),
+        )
+        .await;
+        send(
+            &mut bob,
+            json!({"type": "start_agent", "payload": {"user_request": format!("bob {round}")}}),
+        )
+        .await;
+        let seen_by_tab1 = frames_of_one_run(&mut alice_tab1).await;
+        let seen_by_tab2 = frames_of_one_run(&mut alice_tab2).await;
+        let seen_by_bob = frames_of_one_run(&mut bob).await;
+        assert_eq!(seen_by_tab1, seen_by_tab2, "both tabs of alice get the same frames");
+        for frame in &seen_by_tab1 {
+            assert_eq!(frame["user_id"], json!("alice"), "alice got another user's frame: {frame}");
+        }
+        for frame in &seen_by_bob {
+            assert_eq!(frame["user_id"], json!("bob"), "bob got another user's frame: {frame}");
+        }
+    }
+}
+
+// --- HTTP ---
+
+#[tokio::test]
+async fn the_page_is_served_at_the_root_with_correct_mime_types() {
+    let server = Server::start(&[]);
+    let (status, head, body) = server.get("/").await;
+    assert_eq!(status, 200);
+    assert!(head.to_ascii_lowercase().contains("content-type: text/html"), "{head}");
+    assert!(body.contains("agentwire"));
+    let (status, head, _) = server.get("/app.wasm").await;
+    assert_eq!(status, 200);
+    assert!(head.to_ascii_lowercase().contains("content-type: application/wasm"), "{head}");
+}
+
+#[tokio::test]
+async fn startup_errors_are_clear_and_exit_2() {
+    let missing = Command::new(env!("CARGO_BIN_EXE_agentwire"))
+        .args(["serve", "--port", "0", "--www", "/nonexistent/agentwire-www"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no page to serve"));
+
+    let server = Server::start(&[]);
+    let port = server.address.rsplit(':').next().unwrap();
+    let taken = Command::new(env!("CARGO_BIN_EXE_agentwire"))
+        .args(["serve", "--port", port, "--www"])
+        .arg(&server._www.0)
+        .output()
+        .unwrap();
+    assert_eq!(taken.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&taken.stderr).contains("can't listen on"),
+        "{}",
+        String::from_utf8_lossy(&taken.stderr)
+    );
+}
