@@ -429,3 +429,45 @@ async fn startup_errors_are_clear_and_exit_2() {
         String::from_utf8_lossy(&taken.stderr)
     );
 }
+
+// --- demo users ---
+
+#[tokio::test]
+async fn demo_users_are_listed_with_tokens_and_their_runs_arrive_without_any_request() {
+    let server = Server::start(&["--users", "2", "--run-every", "0.3", "--seed", "9"]);
+    let (status, _, body) = server.get("/dev/users").await;
+    assert_eq!(status, 200, "{body}");
+    let start = body.find('[').unwrap();
+    let end = body.rfind(']').unwrap();
+    let users: Vec<Value> = serde_json::from_str(&body[start..=end]).unwrap();
+    assert_eq!(users.len(), 2);
+    let user = users[0]["user_id"].as_str().unwrap().to_owned();
+    assert_eq!(user.len(), 36, "UUID-shaped: {user}");
+    assert_ne!(users[0]["user_id"], users[1]["user_id"]);
+
+    let mut socket = server.connect(users[0]["token"].as_str().unwrap()).await;
+    assert_eq!(next_json(&mut socket, 5).await["type"], json!("connection_established"));
+    // No request sent: the demo user's own runs arrive. Skip to the start of the next run.
+    let mut frames = Vec::new();
+    loop {
+        let frame = next_json(&mut socket, 10).await;
+        if !frames.is_empty()
+            || frame["type"] == json!("agent_started") && frame["agent_name"] == json!("supervisor")
+        {
+            let done = frame["type"] == json!("agent_completed")
+                && frame["agent_name"] == json!("supervisor");
+            frames.push(frame);
+            if done {
+                break;
+            }
+        }
+    }
+    let mut checker = Checker::new(CheckerConfig::offline().with_user(&user));
+    for frame in &frames {
+        assert_eq!(frame["user_id"], json!(user), "only this user's frames: {frame}");
+        let _ = checker.handle_text(&frame.to_string(), None);
+    }
+    checker.finish();
+    let flags: Vec<_> = std::iter::from_fn(|| checker.poll_flag()).collect();
+    assert!(flags.is_empty(), "{flags:#?}");
+}

@@ -31,8 +31,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use clap::Args;
 use futures_util::StreamExt;
-use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tower_http::services::ServeDir;
@@ -84,6 +84,39 @@ pub(crate) struct ServeArgs {
     /// always on for loopback.
     #[arg(long)]
     dev: bool,
+
+    /// Simulated demo users who start runs on their own, so a page has live traffic with no
+    /// other setup. `GET /dev/users` lists them with tokens.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    users: usize,
+
+    /// Mean seconds between two runs of one demo user (each wait is drawn between half and
+    /// one and a half times this).
+    #[arg(long, value_name = "SECS", default_value_t = 8.0)]
+    run_every: f64,
+}
+
+/// What demo users ask for.
+const DEMO_REQUESTS: [&str; 6] = [
+    "Cut my GPU spend by 30%",
+    "Why did our cloud bill jump in March?",
+    "Forecast next quarter's storage costs",
+    "Which instances can we rightsize?",
+    "Summarise last week's cost anomalies",
+    "Compare reserved and spot pricing for our training jobs",
+];
+
+/// The id of demo user `index`: UUID-shaped and fixed by the seed, like real user ids.
+fn demo_user_id(seed: u64, index: usize) -> String {
+    let mut rng = StdRng::seed_from_u64(seed ^ (index as u64).wrapping_mul(0xA076_1D64_78BD_642F));
+    let (a, b, c) = (rng.random::<u32>(), rng.random::<u32>(), rng.random::<u64>());
+    format!(
+        "{a:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        b >> 16,
+        b & 0xfff,
+        0x8000 | (c >> 48) & 0x3fff,
+        c & 0xffff_ffff_ffff
+    )
 }
 
 /// A frame shape `--shapes` can mix in.
@@ -133,6 +166,8 @@ struct Shared {
     hub: Hub,
     /// Counter for connection, thread and run ids.
     next_id: AtomicU64,
+    /// The demo users' ids.
+    demo_users: Vec<String>,
 }
 
 /// The server's clock: the one place `agentwire serve` reads the time.
@@ -174,6 +209,9 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), ServeError> {
     if !(args.heartbeat_after > 0.0 && args.heartbeat_after.is_finite()) {
         return Err(ServeError::BadOption("--heartbeat-after must be a number of seconds above 0"));
     }
+    if !(args.run_every > 0.0 && args.run_every.is_finite()) {
+        return Err(ServeError::BadOption("--run-every must be a number of seconds above 0"));
+    }
     if !args.www.is_dir() {
         return Err(ServeError::MissingPage(args.www));
     }
@@ -196,10 +234,15 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
         dev: dev_mode(args.host, args.dev),
         hub: Hub::default(),
         next_id: AtomicU64::new(1),
+        demo_users: (0..args.users).map(|index| demo_user_id(args.seed, index)).collect(),
     });
+    for (index, user) in shared.demo_users.iter().enumerate() {
+        tokio::spawn(demo_traffic(Arc::clone(&shared), user.clone(), index, args.run_every));
+    }
     let app = Router::new()
         .route("/ws", get(upgrade))
         .route("/dev/token", get(dev_token))
+        .route("/dev/users", get(dev_users))
         .fallback_service(ServeDir::new(&args.www))
         .with_state(shared);
     let address = SocketAddr::new(args.host, args.port);
@@ -222,6 +265,45 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
     Ok(())
 }
 
+/// A demo user's own activity: a new run every `run_every` seconds on average, forever.
+async fn demo_traffic(shared: Arc<Shared>, user: String, index: usize, run_every: f64) {
+    let mut rng = StdRng::seed_from_u64(
+        shared.seed.wrapping_add(index as u64).wrapping_mul(0x2545_F491_4F6C_DD1D),
+    );
+    loop {
+        let wait = run_every * rng.random_range(0.5..1.5);
+        tokio::time::sleep(Duration::from_secs_f64(wait)).await;
+        let request =
+            DEMO_REQUESTS.get(rng.random_range(0..DEMO_REQUESTS.len())).copied().unwrap_or("Help");
+        let _ = start_run(&shared, &user, None, request.to_owned());
+    }
+}
+
+/// A token valid for a day.
+fn day_token(shared: &Shared, user: &str) -> String {
+    let issued = unix_seconds(now());
+    let claims = Claims {
+        sub: user.to_owned(),
+        exp: Some(issued + 24 * 3600),
+        iat: Some(issued),
+        nbf: None,
+    };
+    auth::mint(&shared.secret, &claims)
+}
+
+/// `GET /dev/users`: the demo users, each with a token (dev mode only).
+async fn dev_users(State(shared): State<Arc<Shared>>) -> Response {
+    if !shared.dev {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let users: Vec<Value> = shared
+        .demo_users
+        .iter()
+        .map(|user| json!({"user_id": user, "token": day_token(&shared, user)}))
+        .collect();
+    Json(Value::Array(users)).into_response()
+}
+
 /// Query of `GET /dev/token`.
 #[derive(serde::Deserialize)]
 struct TokenQuery {
@@ -236,14 +318,7 @@ async fn dev_token(State(shared): State<Arc<Shared>>, Query(query): Query<TokenQ
     if query.user.is_empty() {
         return (StatusCode::BAD_REQUEST, "user must not be empty").into_response();
     }
-    let issued = unix_seconds(now());
-    let claims = Claims {
-        sub: query.user.clone(),
-        exp: Some(issued + 24 * 3600),
-        iat: Some(issued),
-        nbf: None,
-    };
-    let token = auth::mint(&shared.secret, &claims);
+    let token = day_token(&shared, &query.user);
     Json(json!({"user_id": query.user, "token": token})).into_response()
 }
 
@@ -455,6 +530,19 @@ mod tests {
         assert!(!dev_mode(IpAddr::V4(Ipv4Addr::UNSPECIFIED), false));
         assert!(!dev_mode("192.0.2.10".parse().unwrap(), false));
         assert!(dev_mode(IpAddr::V4(Ipv4Addr::UNSPECIFIED), true));
+    }
+
+    #[test]
+    fn demo_user_ids_are_uuid_shaped_distinct_and_fixed_by_the_seed() {
+        let ids: Vec<String> = (0..50).map(|index| demo_user_id(7, index)).collect();
+        for id in &ids {
+            let parts: Vec<usize> = id.split('-').map(str::len).collect();
+            assert_eq!(parts, [8, 4, 4, 4, 12], "{id}");
+        }
+        let distinct: std::collections::BTreeSet<_> = ids.iter().collect();
+        assert_eq!(distinct.len(), 50);
+        assert_eq!(demo_user_id(7, 3), ids[3]);
+        assert_ne!(demo_user_id(8, 3), ids[3]);
     }
 
     #[test]
