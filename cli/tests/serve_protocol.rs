@@ -65,8 +65,10 @@ impl Server {
             .unwrap();
         std::fs::write(www.0.join("app.wasm"), b"\0asm\x01\0\0\0").unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_agentwire"))
-            .args(["serve", "--port", "0", "--jwt-secret", SECRET, "--speed", "40", "--www"])
+            .args(["serve", "--port", "0", "--jwt-secret", SECRET, "--www"])
             .arg(&www.0)
+            // Fast runs unless the test asks for another speed.
+            .args(if extra.contains(&"--speed") { &[][..] } else { &["--speed", "40"][..] })
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -470,4 +472,123 @@ async fn demo_users_are_listed_with_tokens_and_their_runs_arrive_without_any_req
     checker.finish();
     let flags: Vec<_> = std::iter::from_fn(|| checker.poll_flag()).collect();
     assert!(flags.is_empty(), "{flags:#?}");
+}
+
+// --- the sequence extension ---
+
+#[tokio::test]
+async fn with_seq_run_frames_are_numbered_per_user_and_advertised() {
+    let server = Server::start(&["--seq"]);
+    let token = server.token("seq-user").await;
+    let mut socket = server.connect(&token).await;
+    let established = next_json(&mut socket, 5).await;
+    assert_eq!(established["data"]["features"]["seq"], json!(true));
+    send(&mut socket, json!({"type": "start_agent", "payload": {"user_request": "numbered"}}))
+        .await;
+    let frames = frames_of_one_run(&mut socket).await;
+    let seqs: Vec<u64> = frames.iter().map(|f| f["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn resume_replays_exactly_the_missed_frames_and_says_it_is_complete() {
+    let server = Server::start(&["--seq", "--speed", "5"]);
+    let token = server.token("resuming-user").await;
+    let mut first = server.connect(&token).await;
+    next_json(&mut first, 5).await; // connection_established
+    send(&mut first, json!({"type": "start_agent", "payload": {"user_request": "long job"}})).await;
+    // Receive the first two frames, then drop the connection mid-run.
+    let mut received = vec![next_json(&mut first, 10).await, next_json(&mut first, 10).await];
+    let last_seq = received[1]["seq"].as_u64().unwrap();
+    drop(first);
+
+    // Let the run finish while nobody is connected.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut second = server.connect(&token).await;
+    next_json(&mut second, 5).await; // connection_established
+    send(&mut second, json!({"type": "resume", "payload": {"last_seq": last_seq}})).await;
+    loop {
+        let frame = next_json(&mut second, 10).await;
+        if frame["type"] == json!("resume_result") {
+            assert_eq!(frame["data"]["complete"], json!(true), "{frame}");
+            assert_eq!(frame["data"]["from_seq"], json!(last_seq + 1));
+            assert_eq!(
+                frame["data"]["to_seq"].as_u64(),
+                received.last().and_then(|f| f["seq"].as_u64())
+            );
+            break;
+        }
+        received.push(frame);
+    }
+    // Together: the whole run, each frame once, in order, and the checker finds it clean.
+    let seqs: Vec<u64> = received.iter().map(|f| f["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, (seqs[0]..seqs[0] + seqs.len() as u64).collect::<Vec<_>>());
+    let last = received.last().unwrap();
+    assert_eq!(
+        (last["type"].clone(), last["agent_name"].clone()),
+        (json!("agent_completed"), json!("supervisor"))
+    );
+    let mut checker = Checker::new(CheckerConfig::offline().with_user("resuming-user"));
+    for frame in &received {
+        let _ = checker.handle_text(&frame.to_string(), None);
+    }
+    checker.finish();
+    let flags: Vec<_> = std::iter::from_fn(|| checker.poll_flag()).collect();
+    assert!(flags.is_empty(), "{flags:#?}");
+}
+
+#[tokio::test]
+async fn resume_past_the_kept_window_reports_an_incomplete_replay() {
+    let server = Server::start(&["--seq", "--seq-keep", "0.2"]);
+    let token = server.token("forgetful").await;
+    let mut first = server.connect(&token).await;
+    next_json(&mut first, 5).await;
+    send(&mut first, json!({"type": "start_agent", "payload": {"user_request": "short"}})).await;
+    let frames = frames_of_one_run(&mut first).await;
+    drop(first);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let mut second = server.connect(&token).await;
+    next_json(&mut second, 5).await;
+    send(&mut second, json!({"type": "resume", "payload": {"last_seq": 0}})).await;
+    let result = next_json(&mut second, 5).await;
+    assert_eq!(result["type"], json!("resume_result"), "nothing left to replay: {result}");
+    assert_eq!(result["data"]["complete"], json!(false));
+    assert_eq!(result["data"]["to_seq"].as_u64(), frames.last().and_then(|f| f["seq"].as_u64()));
+}
+
+#[tokio::test]
+async fn without_seq_resume_is_an_unknown_type_and_gets_an_ack() {
+    let server = Server::start(&[]);
+    let mut socket = established(&server, "plain").await;
+    send(&mut socket, json!({"type": "resume", "payload": {"last_seq": 3}})).await;
+    let ack = next_json(&mut socket, 5).await;
+    assert_eq!(
+        (ack["type"].clone(), ack["received_type"].clone()),
+        (json!("ack"), json!("resume"))
+    );
+}
+
+#[tokio::test]
+async fn a_client_message_over_one_mebibyte_closes_the_connection_with_1009() {
+    let server = Server::start(&[]);
+    let mut socket = established(&server, "hostile").await;
+    let huge =
+        format!(r#"{{"type":"user_message","payload":{{"content":"{}"}}}}"#, "a".repeat(2 << 20));
+    let _ = socket.send(Message::Text(huge.into())).await;
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .expect("the server closes the connection");
+    assert_eq!(closed, Some(CloseCode::Size));
+    // The server itself is fine.
+    let mut other = established(&server, "next-user").await;
+    send(&mut other, json!({"type": "ping"})).await;
+    assert_eq!(next_json(&mut other, 5).await["type"], json!("pong"));
 }

@@ -89,6 +89,12 @@ pub(crate) fn ack(received_type: &str, user_id: &str, now: Timestamp) -> Value {
     })
 }
 
+/// The answer to a `resume` (agentwire's sequence extension): which missed frames were replayed,
+/// and whether all of them were still held.
+pub(crate) fn resume_result(from_seq: u64, to_seq: u64, complete: bool, now: Timestamp) -> Value {
+    s1("resume_result", json!({"from_seq": from_seq, "to_seq": to_seq, "complete": complete}), now)
+}
+
 /// An S2 `error_message`.
 pub(crate) fn error_message(code: &str, message: &str, now: Timestamp) -> Value {
     json!({

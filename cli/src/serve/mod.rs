@@ -90,6 +90,16 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     users: usize,
 
+    /// Number frames per user (agentwire's sequence extension): a root `seq` on every frame sent
+    /// to the user, `features.seq` in `connection_established`, and `resume` replays what a
+    /// client missed, followed by a `resume_result`.
+    #[arg(long)]
+    seq: bool,
+
+    /// With --seq: seconds a user's frames are kept for `resume`.
+    #[arg(long, value_name = "SECS", default_value_t = 120.0)]
+    seq_keep: f64,
+
     /// Mean seconds between two runs of one demo user (each wait is drawn between half and
     /// one and a half times this).
     #[arg(long, value_name = "SECS", default_value_t = 8.0)]
@@ -155,6 +165,12 @@ pub(crate) enum ServeError {
     Io(#[from] std::io::Error),
 }
 
+/// Bytes read from a socket at a time.
+const READ_BUFFER: usize = 4 * 1024;
+
+/// The largest client message accepted; a larger one closes the connection (code 1009).
+const MAX_CLIENT_MESSAGE: usize = 1 << 20;
+
 /// Everything the handlers share.
 struct Shared {
     secret: Vec<u8>,
@@ -209,6 +225,9 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), ServeError> {
     if !(args.heartbeat_after > 0.0 && args.heartbeat_after.is_finite()) {
         return Err(ServeError::BadOption("--heartbeat-after must be a number of seconds above 0"));
     }
+    if !(args.seq_keep >= 0.0 && args.seq_keep.is_finite()) {
+        return Err(ServeError::BadOption("--seq-keep must be a number of seconds, 0 or more"));
+    }
     if !(args.run_every > 0.0 && args.run_every.is_finite()) {
         return Err(ServeError::BadOption("--run-every must be a number of seconds above 0"));
     }
@@ -232,7 +251,7 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
         },
         seed: args.seed,
         dev: dev_mode(args.host, args.dev),
-        hub: Hub::default(),
+        hub: Hub::new(args.seq.then(|| Duration::from_secs_f64(args.seq_keep))),
         next_id: AtomicU64::new(1),
         demo_users: (0..args.users).map(|index| demo_user_id(args.seed, index)).collect(),
     });
@@ -345,7 +364,13 @@ async fn upgrade(
     };
     // The Authorization header is checked first, as the manager's unified handler does.
     let token = bearer.or(token);
-    ws.on_upgrade(move |socket| connection(shared, socket, token))
+    // Clients send small JSON messages: a small read buffer keeps 1,000 idle connections cheap
+    // (tungstenite's default is 128 KiB each), and a hostile client cannot make the server
+    // buffer more than the 1 MiB the manager advertises (`/ws/config`).
+    ws.read_buffer_size(READ_BUFFER)
+        .max_message_size(MAX_CLIENT_MESSAGE)
+        .max_frame_size(MAX_CLIENT_MESSAGE)
+        .on_upgrade(move |socket| connection(shared, socket, token))
 }
 
 /// Sends one frame; false when the socket is gone.
@@ -379,7 +404,9 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket, token: Option<St
     let (outbox, mut inbox) = mpsc::channel(hub::OUTBOX);
     shared.hub.join(&user, id, outbox);
     tracing::info!(user, connection = %connection_id, "connected");
-    if send(&mut socket, &frames::connection_established(&user, &connection_id, false, now())).await
+    let numbered = shared.hub.numbers_frames();
+    if send(&mut socket, &frames::connection_established(&user, &connection_id, numbered, now()))
+        .await
     {
         serve_connection(&shared, &mut socket, &mut inbox, &user, &connection_id).await;
     }
@@ -390,12 +417,16 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket, token: Option<St
 async fn serve_connection(
     shared: &Arc<Shared>,
     socket: &mut WebSocket,
-    inbox: &mut mpsc::Receiver<String>,
+    inbox: &mut mpsc::Receiver<hub::Outgoing>,
     user: &str,
     connection_id: &str,
 ) {
     let mut processed = 0u64;
     let mut silence = Box::pin(tokio::time::sleep(shared.heartbeat_after));
+    // With --seq: the first numbered frame this connection sent live, and the last one already
+    // replayed by a `resume` (its live copy, still queued, is skipped).
+    let mut first_live_seq: Option<u64> = None;
+    let mut replayed_through: Option<u64> = None;
     loop {
         tokio::select! {
             incoming = socket.next() => {
@@ -406,18 +437,48 @@ async fn serve_connection(
                         if !send(socket, &reply).await { return; }
                         continue;
                     }
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                    Some(Ok(Message::Close(_))) | None => return,
+                    Some(Err(error)) => {
+                        // Say why before going: 1009 for a message over the size limit, 1002
+                        // for anything else the socket layer refused.
+                        let too_big = error.into_inner().downcast_ref::<tungstenite::Error>().is_some_and(
+                            |error| matches!(error, tungstenite::Error::Capacity(_)),
+                        );
+                        let (code, reason) =
+                            if too_big { (1009, "Message too big") } else { (1002, "Protocol error") };
+                        let close = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
+                        let _ = socket.send(Message::Close(Some(close))).await;
+                        return;
+                    }
                     Some(Ok(_)) => continue,
                 };
                 processed += 1;
                 silence.as_mut().reset(tokio::time::Instant::now() + shared.heartbeat_after);
+                if let Some(last_seq) = resume_request(shared, text.as_str()) {
+                    let replay = shared.hub.replay(user, last_seq, first_live_seq);
+                    for (_, frame) in replay.frames {
+                        if socket.send(Message::Text(Utf8Bytes::from(frame))).await.is_err() { return; }
+                    }
+                    if first_live_seq.is_none() {
+                        replayed_through = Some(replay.to_seq);
+                    }
+                    let result = frames::resume_result(replay.from_seq, replay.to_seq, replay.complete, now());
+                    if !send(socket, &result).await { return; }
+                    continue;
+                }
                 for reply in handle_client_message(shared, user, text.as_str()) {
                     if !send(socket, &reply).await { return; }
                 }
             }
             outgoing = inbox.recv() => {
                 // `None`: the hub dropped this connection (too slow); close it.
-                let Some(frame) = outgoing else { return };
+                let Some((seq, frame)) = outgoing else { return };
+                if seq.zip(replayed_through).is_some_and(|(seq, through)| seq <= through) {
+                    continue;
+                }
+                if first_live_seq.is_none() {
+                    first_live_seq = seq;
+                }
                 if socket.send(Message::Text(Utf8Bytes::from(frame))).await.is_err() { return; }
             }
             () = &mut silence => {
@@ -435,6 +496,20 @@ fn canonical_client_type(kind: &str) -> &str {
         "execute_agent" | "EXECUTE_AGENT" => "start_agent",
         other => other,
     }
+}
+
+/// With `--seq`, the `last_seq` of a `resume` message (`payload.last_seq`, or at the root).
+/// Without it, `resume` is an unknown type like any other and gets the manager's `ack`.
+fn resume_request(shared: &Shared, text: &str) -> Option<u64> {
+    if !shared.hub.numbers_frames() {
+        return None;
+    }
+    let message = serde_json::from_str::<Value>(text).ok()?;
+    if message.get("type").and_then(Value::as_str) != Some("resume") {
+        return None;
+    }
+    let body = message.get("payload").unwrap_or(&message);
+    Some(body.get("last_seq").and_then(Value::as_u64).unwrap_or(0))
 }
 
 /// The server's replies to one client message (runs it starts are sent through the hub).
@@ -513,7 +588,7 @@ fn start_run(
     tokio::spawn(async move {
         for step in script {
             tokio::time::sleep(Duration::from_millis(step.delay_ms)).await;
-            shared.hub.send_to_user(&user, &step.frame.to_string());
+            shared.hub.send_to_user(&user, &step.frame);
         }
     });
     vec![]
