@@ -94,7 +94,7 @@ enum Command {
                       GET /dev/token?user=ID mints a token for any user.\n\n\
                       Logs go to stderr; RUST_LOG=debug shows more. Stop with Ctrl-C."
     )]
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -169,7 +169,7 @@ fn main() -> ExitCode {
     let status = match cli.command {
         Command::Check(args) => run_check(args),
         Command::Rules(args) => run_rules(&args),
-        Command::Serve(args) => run_serve(args),
+        Command::Serve(args) => run_serve(*args),
     };
     ExitCode::from(status)
 }

@@ -592,3 +592,223 @@ async fn a_client_message_over_one_mebibyte_closes_the_connection_with_1009() {
     send(&mut other, json!({"type": "ping"})).await;
     assert_eq!(next_json(&mut other, 5).await["type"], json!("pong"));
 }
+
+// --- fault injection and ground truth ---
+
+/// Frames until `quiet` passes without one (a run with faults may lack its last frame), for at
+/// most 15 s in all.
+async fn frames_until_quiet(socket: &mut Socket, quiet: Duration) -> Vec<String> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let mut frames = Vec::new();
+    loop {
+        let wait = quiet.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+        match tokio::time::timeout(wait, socket.next()).await {
+            Ok(Some(Ok(Message::Text(text)))) => frames.push(text.as_str().to_owned()),
+            Ok(Some(Ok(_))) => {}
+            Ok(_) | Err(_) => return frames,
+        }
+    }
+}
+
+fn truth_records(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+fn flags_for(user: &str, frames: &[String]) -> Vec<agentwire::Flag> {
+    let config = CheckerConfig::offline().with_user(user).with_stall_after(Duration::from_secs(1));
+    let mut checker = Checker::new(config);
+    for frame in frames {
+        let _ = checker.handle_text(frame, None);
+    }
+    checker.finish();
+    std::iter::from_fn(|| checker.poll_flag()).collect()
+}
+
+#[tokio::test]
+async fn every_per_run_fault_is_in_the_frames_in_the_truth_file_and_flagged_by_the_checker() {
+    use agentwire::{Rule, Severity};
+    let cases: [(&str, Option<Rule>); 7] = [
+        ("drop", None),
+        ("duplicate", Some(Rule::DuplicateEvent)),
+        ("duplicate_attempt", Some(Rule::DuplicateEvent)),
+        ("reorder", None),
+        ("delay", Some(Rule::RunStalled)),
+        ("skew_timestamp", Some(Rule::TimestampRegression)),
+        ("malformed", Some(Rule::MalformedFrame)),
+    ];
+    for (kind, expected) in cases {
+        let dir = tempdir::Dir::new(&format!("truth-{kind}"));
+        let truth = dir.0.join("truth.jsonl");
+        let fault = format!("{kind}=1");
+        let server = Server::start(&[
+            "--fault",
+            &fault,
+            "--stall-after",
+            "1",
+            "--truth",
+            truth.to_str().unwrap(),
+        ]);
+        let mut socket = established(&server, "faulty-user").await;
+        send(&mut socket, json!({"type": "start_agent", "payload": {"user_request": kind}})).await;
+        let frames = frames_until_quiet(&mut socket, Duration::from_millis(4000)).await;
+
+        let records = truth_records(&truth);
+        let faults: Vec<&Value> =
+            records.iter().filter(|r| r["record"] == json!("fault")).collect();
+        assert_eq!(faults.len(), 1, "{kind}: {faults:#?}");
+        assert_eq!(faults[0]["fault"], json!(kind));
+        assert_eq!(faults[0]["user"], json!("faulty-user"));
+        let sent: Vec<&str> = records
+            .iter()
+            .filter(|r| r["record"] == json!("frame"))
+            .map(|r| r["text"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            sent,
+            frames.iter().map(String::as_str).collect::<Vec<_>>(),
+            "{kind}: the truth lists exactly the frames sent"
+        );
+
+        let flags = flags_for("faulty-user", &frames);
+        match expected {
+            Some(rule) => {
+                assert!(flags.iter().any(|f| f.rule == rule), "{kind}: no {rule} in {flags:#?}")
+            }
+            None => assert!(
+                flags.iter().any(|f| f.severity >= Severity::Warning),
+                "{kind}: unflagged: {flags:#?}"
+            ),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_cross_user_leak_reaches_another_user_whose_checker_flags_it() {
+    let dir = tempdir::Dir::new("truth-leak");
+    let truth = dir.0.join("truth.jsonl");
+    let server = Server::start(&["--fault", "cross_user=1", "--truth", truth.to_str().unwrap()]);
+    let mut victim = established(&server, "victim").await;
+    let mut bystander = established(&server, "bystander").await;
+    send(&mut victim, json!({"type": "start_agent", "payload": {"user_request": "private"}})).await;
+    let victim_frames = frames_until_quiet(&mut victim, Duration::from_millis(1500)).await;
+    let bystander_frames = frames_until_quiet(&mut bystander, Duration::from_millis(500)).await;
+
+    assert!(flags_for("victim", &victim_frames).is_empty(), "the owner's own stream stays clean");
+    let leaked = flags_for("bystander", &bystander_frames);
+    assert!(leaked.iter().any(|f| f.rule == agentwire::Rule::CrossUserEvent), "{leaked:#?}");
+    let records = truth_records(&truth);
+    let leak = records.iter().find(|r| r["record"] == json!("leak")).expect("a leak record");
+    assert_eq!(
+        (leak["from_user"].clone(), leak["user"].clone()),
+        (json!("victim"), json!("bystander"))
+    );
+    assert!(
+        records.iter().any(|r| r["record"] == json!("fault") && r["fault"] == json!("cross_user"))
+    );
+}
+
+#[tokio::test]
+async fn connection_faults_drop_a_socket_abruptly_and_refuse_upgrades_with_503() {
+    let dir = tempdir::Dir::new("truth-connection");
+    let truth = dir.0.join("truth.jsonl");
+    let server =
+        Server::start(&["--fault", "drop_connection=1", "--truth", truth.to_str().unwrap()]);
+    let mut socket = established(&server, "dropped").await;
+    send(&mut socket, json!({"type": "start_agent", "payload": {"user_request": "then drop"}}))
+        .await;
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(frame))) => return Some(frame),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return None,
+            }
+        }
+    })
+    .await
+    .expect("the connection ends");
+    assert_eq!(ended, None, "dropped without a close frame");
+    let records = truth_records(&truth);
+    assert!(
+        records
+            .iter()
+            .any(|r| r["fault"] == json!("drop_connection") && r["user"] == json!("dropped")),
+        "{records:#?}"
+    );
+
+    let refused_truth = dir.0.join("refused.jsonl");
+    let refusing = Server::start(&[
+        "--fault",
+        "refuse_connections=1",
+        "--truth",
+        refused_truth.to_str().unwrap(),
+    ]);
+    match refusing.connect_with("jwt-auth").await {
+        Err(WsError::Http(response)) => {
+            assert_eq!(response.status(), 503);
+            assert_eq!(
+                response.headers().get("retry-after").and_then(|v| v.to_str().ok()),
+                Some("3")
+            );
+        }
+        Err(other) => panic!("expected 503, got {other}"),
+        Ok(_) => panic!("expected 503, got an upgrade"),
+    }
+    assert!(
+        truth_records(&refused_truth).iter().any(|r| r["fault"] == json!("refuse_connections"))
+    );
+}
+
+#[tokio::test]
+async fn without_faults_many_runs_of_several_users_raise_no_error_or_warning() {
+    let server = Server::start(&["--users", "3", "--run-every", "0.1"]);
+    let (_, _, body) = server.get("/dev/users").await;
+    let users: Vec<Value> =
+        serde_json::from_str(&body[body.find('[').unwrap()..=body.rfind(']').unwrap()]).unwrap();
+    let mut sockets = Vec::new();
+    for user in &users {
+        let mut socket = server.connect(user["token"].as_str().unwrap()).await;
+        next_json(&mut socket, 5).await;
+        sockets.push((user["user_id"].as_str().unwrap().to_owned(), socket));
+    }
+    for (user, socket) in &mut sockets {
+        // Demo traffic never pauses: take two seconds of it.
+        let mut frames = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            while let Some(Ok(message)) = socket.next().await {
+                if let Message::Text(text) = message {
+                    frames.push(text.as_str().to_owned());
+                }
+            }
+        })
+        .await;
+        // Runs overlap and the window cuts some: judge only the runs whose start was seen.
+        let run_of = |frame: &String| decode(frame).ok().and_then(|event| event.context.run_id);
+        let started: std::collections::BTreeSet<String> = frames
+            .iter()
+            .filter(|f| {
+                f.contains(r#""type":"agent_started""#)
+                    && f.contains(r#""agent_name":"supervisor""#)
+            })
+            .filter_map(run_of)
+            .collect();
+        assert!(!started.is_empty(), "{user}: no run started in two seconds");
+        let judged: Vec<String> = frames
+            .iter()
+            .filter(|f| run_of(f).is_some_and(|run| started.contains(&run)))
+            .cloned()
+            .collect();
+        let serious: Vec<_> = flags_for(user, &judged)
+            .into_iter()
+            .filter(|f| {
+                f.severity >= agentwire::Severity::Warning
+                    && f.rule != agentwire::Rule::RunIncomplete
+            })
+            .collect();
+        assert!(serious.is_empty(), "{user}: {serious:#?}");
+    }
+}

@@ -19,11 +19,26 @@ pub(crate) const OUTBOX: usize = 4096;
 /// The most frames kept per user for `resume`, whatever `--seq-keep` says.
 pub(crate) const HISTORY_LIMIT: usize = 100_000;
 
-/// A frame on its way to one connection: its sequence number (when numbered) and its text.
-pub(crate) type Outgoing = (Option<u64>, String);
+/// What a connection's socket task is asked to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    /// Send a frame: its sequence number (when numbered) and its text.
+    Frame(Option<u64>, String),
+    /// Drop the connection abruptly, without a close frame (fault injection).
+    DropAbruptly,
+}
 
 /// The sending end of a connection's queue.
-pub(crate) type Outbox = mpsc::Sender<Outgoing>;
+pub(crate) type Outbox = mpsc::Sender<Delivery>;
+
+/// Where a frame went.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Sent {
+    /// Its sequence number, with `--seq`.
+    pub(crate) seq: Option<u64>,
+    /// The connections that got it.
+    pub(crate) connections: Vec<u64>,
+}
 
 /// One user's connections and, with `--seq`, sequence counter and recent frames.
 #[derive(Default)]
@@ -96,11 +111,10 @@ impl Hub {
         }
     }
 
-    /// Sends `frame` to every connection of `user` (numbered with `--seq`); returns how many got
-    /// it. A connection whose outbox is full is too slow: it is dropped from the hub (its socket
-    /// task then closes it).
-    pub(crate) fn send_to_user(&self, user: &str, frame: &Value) -> usize {
-        let Ok(mut users) = self.users.lock() else { return 0 };
+    /// Sends `frame` to every connection of `user` (numbered with `--seq`). A connection whose
+    /// outbox is full is too slow: it is dropped from the hub (its socket task then closes it).
+    pub(crate) fn send_to_user(&self, user: &str, frame: &Value) -> Sent {
+        let Ok(mut users) = self.users.lock() else { return Sent::default() };
         let (seq, text) = match self.keep {
             Some(keep) => {
                 let state = users.entry(user.to_owned()).or_default();
@@ -117,20 +131,47 @@ impl Hub {
             }
             None => (None, frame.to_string()),
         };
-        let Some(state) = users.get_mut(user) else { return 0 };
-        let mut delivered = 0;
-        state.connections.retain(|(id, outbox)| match outbox.try_send((seq, text.clone())) {
-            Ok(()) => {
-                delivered += 1;
-                true
-            }
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::warn!(user, connection = id, "outbox full: dropping a slow connection");
-                false
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
-        });
-        delivered
+        let connections = deliver(&mut users, user, &Delivery::Frame(seq, text));
+        Sent { seq, connections }
+    }
+
+    /// Sends text that is not a JSON object (a malformed frame) to every connection of `user`,
+    /// without a sequence number: it cannot carry one.
+    pub(crate) fn send_unnumbered(&self, user: &str, text: &str) -> Sent {
+        let Ok(mut users) = self.users.lock() else { return Sent::default() };
+        let connections = deliver(&mut users, user, &Delivery::Frame(None, text.to_owned()));
+        Sent { seq: None, connections }
+    }
+
+    /// Asks connection number `pick` (modulo their count) of `user` to drop abruptly; its id.
+    pub(crate) fn drop_one_connection(&self, user: &str, pick: usize) -> Option<u64> {
+        let users = self.users.lock().ok()?;
+        let connections = &users.get(user)?.connections;
+        let (id, outbox) = connections.get(pick.checked_rem(connections.len())?)?;
+        outbox.try_send(Delivery::DropAbruptly).ok().map(|()| *id)
+    }
+
+    /// A connected user other than `user` to leak a frame to: not the same id, not one the
+    /// checker would take for it (a prefix either way), and not the frame's thread id.
+    pub(crate) fn other_user(
+        &self,
+        user: &str,
+        thread_id: Option<&str>,
+        pick: usize,
+    ) -> Option<String> {
+        let users = self.users.lock().ok()?;
+        let mut candidates: Vec<&String> = users
+            .iter()
+            .filter(|(other, state)| {
+                !state.connections.is_empty()
+                    && !other.starts_with(user)
+                    && !user.starts_with(other.as_str())
+                    && Some(other.as_str()) != thread_id
+            })
+            .map(|(other, _)| other)
+            .collect();
+        candidates.sort();
+        candidates.get(pick.checked_rem(candidates.len())?).map(|other| (*other).clone())
     }
 
     /// The frames of `user` after `last_seq` and before `before` (exclusive; `None`: up to the
@@ -173,13 +214,37 @@ impl Hub {
     }
 }
 
+/// Queues `delivery` for every connection of `user`; the ids that got it. A connection whose
+/// outbox is full is too slow: it is dropped from the hub (its socket task then closes it).
+fn deliver(users: &mut HashMap<String, UserState>, user: &str, delivery: &Delivery) -> Vec<u64> {
+    let Some(state) = users.get_mut(user) else { return Vec::new() };
+    let mut delivered = Vec::new();
+    state.connections.retain(|(id, outbox)| match outbox.try_send(delivery.clone()) {
+        Ok(()) => {
+            delivered.push(*id);
+            true
+        }
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            tracing::warn!(user, connection = id, "outbox full: dropping a slow connection");
+            false
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => false,
+    });
+    delivered
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
-    fn texts(receiver: &mut mpsc::Receiver<Outgoing>) -> Vec<Outgoing> {
-        std::iter::from_fn(|| receiver.try_recv().ok()).collect()
+    fn texts(receiver: &mut mpsc::Receiver<Delivery>) -> Vec<(Option<u64>, String)> {
+        std::iter::from_fn(|| receiver.try_recv().ok())
+            .filter_map(|delivery| match delivery {
+                Delivery::Frame(seq, text) => Some((seq, text)),
+                Delivery::DropAbruptly => None,
+            })
+            .collect()
     }
 
     #[tokio::test]
@@ -191,14 +256,53 @@ mod tests {
         hub.join("alice", 1, a1);
         hub.join("alice", 2, a2);
         hub.join("bob", 3, b1);
-        assert_eq!(hub.send_to_user("alice", &json!({"type": "x"})), 2);
+        assert_eq!(hub.send_to_user("alice", &json!({"type": "x"})).connections, [1, 2]);
         assert_eq!(texts(&mut r1), [(None, r#"{"type":"x"}"#.to_owned())]);
         assert_eq!(texts(&mut r2), [(None, r#"{"type":"x"}"#.to_owned())]);
         assert!(texts(&mut r3).is_empty());
         hub.leave("alice", 1);
         assert_eq!(hub.connections_of("alice"), 1);
         hub.leave("alice", 2);
-        assert_eq!(hub.send_to_user("alice", &json!({"type": "gone"})), 0);
+        assert!(hub.send_to_user("alice", &json!({"type": "gone"})).connections.is_empty());
+    }
+
+    #[tokio::test]
+    async fn leak_targets_are_other_connected_users_never_a_prefix_or_the_thread() {
+        let hub = Hub::new(None);
+        let mut receivers = Vec::new();
+        for (user, id) in [("alice", 1), ("alice-2", 2), ("bob", 3), ("thread_9", 4)] {
+            let (outbox, receiver) = mpsc::channel(8);
+            receivers.push(receiver);
+            hub.join(user, id, outbox);
+        }
+        let targets: std::collections::BTreeSet<String> =
+            (0..10).filter_map(|pick| hub.other_user("alice", Some("thread_9"), pick)).collect();
+        assert_eq!(targets.into_iter().collect::<Vec<_>>(), ["bob"]);
+        assert!(hub.other_user("nobody-else", None, 0).is_some());
+        let lonely = Hub::new(None);
+        assert_eq!(lonely.other_user("alice", None, 0), None);
+    }
+
+    #[tokio::test]
+    async fn an_abrupt_drop_goes_to_one_connection_of_the_user() {
+        let hub = Hub::new(None);
+        let (a1, mut r1) = mpsc::channel(8);
+        hub.join("alice", 7, a1);
+        assert_eq!(hub.drop_one_connection("alice", 5), Some(7));
+        assert_eq!(r1.try_recv().ok(), Some(Delivery::DropAbruptly));
+        assert_eq!(hub.drop_one_connection("bob", 0), None);
+    }
+
+    #[tokio::test]
+    async fn malformed_text_is_delivered_without_a_sequence_number() {
+        let hub = Hub::new(Some(Duration::from_secs(60)));
+        let (a, mut ra) = mpsc::channel(8);
+        hub.join("alice", 1, a);
+        hub.send_to_user("alice", &json!({"n": 1}));
+        hub.send_unnumbered("alice", "{\"cut");
+        hub.send_to_user("alice", &json!({"n": 2}));
+        let seqs: Vec<Option<u64>> = texts(&mut ra).into_iter().map(|(seq, _)| seq).collect();
+        assert_eq!(seqs, [Some(1), None, Some(2)]);
     }
 
     #[tokio::test]
@@ -206,8 +310,8 @@ mod tests {
         let hub = Hub::new(None);
         let (slow, _receiver) = mpsc::channel(1);
         hub.join("alice", 1, slow);
-        assert_eq!(hub.send_to_user("alice", &json!({"n": 1})), 1);
-        assert_eq!(hub.send_to_user("alice", &json!({"n": 2})), 0);
+        assert_eq!(hub.send_to_user("alice", &json!({"n": 1})).connections.len(), 1);
+        assert!(hub.send_to_user("alice", &json!({"n": 2})).connections.is_empty());
         assert_eq!(hub.connections_of("alice"), 0);
     }
 

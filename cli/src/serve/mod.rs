@@ -12,9 +12,11 @@
 //! [`frames`] (the server's own frames); this module does the IO.
 
 pub(crate) mod auth;
+mod faults;
 mod frames;
 mod hub;
 pub(crate) mod script;
+mod truth;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -100,6 +102,28 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "SECS", default_value_t = 120.0)]
     seq_keep: f64,
 
+    /// Fault preset: `none` (default), `mild` (a few percent of runs get one fault of each kind,
+    /// for demos) or `chaos`. Adjust single kinds with --fault.
+    #[arg(long, value_name = "PRESET", default_value = "none", value_parser = faults::FaultRates::parse_preset)]
+    faults: faults::FaultRates,
+
+    /// One fault rate, as KIND=RATE (repeatable; overrides the preset). Kinds: drop, duplicate,
+    /// duplicate_attempt, reorder, delay, skew_timestamp, cross_user, malformed (the chance that a
+    /// run gets that fault), drop_connection (per run: drop one of the user's connections
+    /// abruptly), refuse_connections (per connection attempt: refuse new connections with 503 for
+    /// a few seconds).
+    #[arg(long = "fault", value_name = "KIND=RATE")]
+    fault: Vec<faults::FaultSetting>,
+
+    /// The stall deadline the `delay` fault holds an event back beyond, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    stall_after: f64,
+
+    /// Write the ground truth to FILE as JSON Lines: every frame sent to every connection, and
+    /// every fault injected (kind, user, run, frame).
+    #[arg(long, value_name = "FILE")]
+    truth: Option<PathBuf>,
+
     /// Mean seconds between two runs of one demo user (each wait is drawn between half and
     /// one and a half times this).
     #[arg(long, value_name = "SECS", default_value_t = 8.0)]
@@ -160,6 +184,15 @@ pub(crate) enum ServeError {
     /// An option is out of range.
     #[error("{0}")]
     BadOption(&'static str),
+    /// The ground-truth file can't be created.
+    #[error("can't write the truth file {path}: {source}")]
+    Truth {
+        /// The file asked for.
+        path: PathBuf,
+        /// The system's reason.
+        #[source]
+        source: std::io::Error,
+    },
     /// The runtime or the server failed.
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
@@ -184,6 +217,16 @@ struct Shared {
     next_id: AtomicU64,
     /// The demo users' ids.
     demo_users: Vec<String>,
+    /// Fault rates (all zero by default).
+    faults: faults::FaultRates,
+    /// The stall deadline the `delay` fault goes beyond.
+    stall_after_ms: u64,
+    /// The ground-truth file, when asked for.
+    truth: Option<truth::Truth>,
+    /// New connections are refused (503) until then (the `refuse_connections` fault).
+    refuse_until: std::sync::Mutex<Option<tokio::time::Instant>>,
+    /// Random choices of the fault injection that are not per run.
+    fault_rng: std::sync::Mutex<StdRng>,
 }
 
 /// The server's clock: the one place `agentwire serve` reads the time.
@@ -228,6 +271,9 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), ServeError> {
     if !(args.seq_keep >= 0.0 && args.seq_keep.is_finite()) {
         return Err(ServeError::BadOption("--seq-keep must be a number of seconds, 0 or more"));
     }
+    if !(args.stall_after > 0.0 && args.stall_after.is_finite()) {
+        return Err(ServeError::BadOption("--stall-after must be a number of seconds above 0"));
+    }
     if !(args.run_every > 0.0 && args.run_every.is_finite()) {
         return Err(ServeError::BadOption("--run-every must be a number of seconds above 0"));
     }
@@ -240,6 +286,13 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), ServeError> {
 
 async fn serve(args: ServeArgs) -> Result<(), ServeError> {
     let all = args.shapes.contains(&ShapeName::All);
+    let truth = match &args.truth {
+        Some(path) => Some(
+            truth::Truth::create(path)
+                .map_err(|source| ServeError::Truth { path: path.clone(), source })?,
+        ),
+        None => None,
+    };
     let shared = Arc::new(Shared {
         secret: args.jwt_secret.into_bytes(),
         heartbeat_after: Duration::from_secs_f64(args.heartbeat_after),
@@ -254,7 +307,13 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
         hub: Hub::new(args.seq.then(|| Duration::from_secs_f64(args.seq_keep))),
         next_id: AtomicU64::new(1),
         demo_users: (0..args.users).map(|index| demo_user_id(args.seed, index)).collect(),
+        faults: args.faults.with_overrides(&args.fault),
+        stall_after_ms: (args.stall_after * 1000.0) as u64,
+        truth,
+        refuse_until: std::sync::Mutex::new(None),
+        fault_rng: std::sync::Mutex::new(StdRng::seed_from_u64(args.seed ^ 0x5DEE_CE66_D1CE_4E5B)),
     });
+    let shared_faults_off = shared.faults.is_none();
     for (index, user) in shared.demo_users.iter().enumerate() {
         tokio::spawn(demo_traffic(Arc::clone(&shared), user.clone(), index, args.run_every));
     }
@@ -274,7 +333,7 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
     {
         println!("agentwire serve: listening on http://{local}/ (WebSocket: ws://{local}/ws)");
     }
-    tracing::info!(%local, www = %args.www.display(), "serving");
+    tracing::info!(%local, www = %args.www.display(), faults = !shared_faults_off, "serving");
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -341,6 +400,29 @@ async fn dev_token(State(shared): State<Arc<Shared>>, Query(query): Query<TokenQ
     Json(json!({"user_id": query.user, "token": token})).into_response()
 }
 
+/// How long the `refuse_connections` fault refuses new connections.
+const REFUSAL_WINDOW: Duration = Duration::from_secs(3);
+
+/// Whether this connection attempt is refused before the upgrade (the `refuse_connections`
+/// fault): inside a refusal window, or when this attempt starts one.
+fn refusing(shared: &Shared) -> bool {
+    let rate = shared.faults.rate(faults::FaultKind::RefuseConnections);
+    let Ok(mut until) = shared.refuse_until.lock() else { return false };
+    let now = tokio::time::Instant::now();
+    if until.is_some_and(|until| now < until) {
+        return true;
+    }
+    let starts = rate > 0.0 && shared.fault_rng.lock().is_ok_and(|mut rng| rng.random_bool(rate));
+    if starts {
+        *until = Some(now + REFUSAL_WINDOW);
+        if let Some(truth) = &shared.truth {
+            truth.connection_fault(faults::FaultKind::RefuseConnections, "", None);
+        }
+        tracing::info!("fault: refusing new connections for {REFUSAL_WINDOW:?}");
+    }
+    starts
+}
+
 /// `GET /ws`: negotiates the subprotocol before the upgrade, then authenticates after it, as
 /// the manager does.
 async fn upgrade(
@@ -348,6 +430,14 @@ async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    if refusing(&shared) {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "3")],
+            "Service temporarily unavailable",
+        )
+            .into_response();
+    }
     let offered = headers.get(header::SEC_WEBSOCKET_PROTOCOL).and_then(|v| v.to_str().ok());
     let bearer = headers
         .get(header::AUTHORIZATION)
@@ -417,7 +507,7 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket, token: Option<St
 async fn serve_connection(
     shared: &Arc<Shared>,
     socket: &mut WebSocket,
-    inbox: &mut mpsc::Receiver<hub::Outgoing>,
+    inbox: &mut mpsc::Receiver<hub::Delivery>,
     user: &str,
     connection_id: &str,
 ) {
@@ -472,7 +562,12 @@ async fn serve_connection(
             }
             outgoing = inbox.recv() => {
                 // `None`: the hub dropped this connection (too slow); close it.
-                let Some((seq, frame)) = outgoing else { return };
+                let Some(delivery) = outgoing else { return };
+                let hub::Delivery::Frame(seq, frame) = delivery else {
+                    // The `drop_connection` fault: go without a close frame (the client sees 1006).
+                    tracing::info!(user, connection = %connection_id, "fault: dropping the connection abruptly");
+                    return;
+                };
                 if seq.zip(replayed_through).is_some_and(|(seq, through)| seq <= through) {
                     continue;
                 }
@@ -559,6 +654,30 @@ fn handle_client_message(shared: &Arc<Shared>, user: &str, text: &str) -> Vec<Va
     }
 }
 
+/// Sends one frame of a run to every connection of its user (and, for the `cross_user` fault, a
+/// copy to another connected user), recording it in the truth file.
+fn deliver_run_frame(shared: &Shared, user: &str, frame: &faults::Outgoing, pick: usize) {
+    let parsed = serde_json::from_str::<Value>(&frame.text).ok().filter(Value::is_object);
+    let sent = match &parsed {
+        Some(value) => shared.hub.send_to_user(user, value),
+        // A malformed frame cannot carry a sequence number.
+        None => shared.hub.send_unnumbered(user, &frame.text),
+    };
+    if let Some(truth) = &shared.truth {
+        truth.frame(user, &sent, &frame.text, frame.fault);
+    }
+    if frame.also_to_other_user {
+        let thread_id = parsed.as_ref().and_then(|v| v.get("thread_id")).and_then(Value::as_str);
+        let other = shared.hub.other_user(user, thread_id, pick);
+        if let (Some(other), Some(value)) = (other, &parsed) {
+            let leaked = shared.hub.send_to_user(&other, value);
+            if let Some(truth) = &shared.truth {
+                truth.leak(user, &other, &leaked, &frame.text);
+            }
+        }
+    }
+}
+
 /// Starts a simulated run for `user`; its frames go to every connection of the user.
 fn start_run(
     shared: &Arc<Shared>,
@@ -582,13 +701,33 @@ fn start_run(
         request: &request,
     };
     let script = script::script_run(&mut rng, &spec, &shared.shapes, start, shared.speed);
-    tracing::info!(user, run = %run_id, frames = script.len(), "run started");
+    let (outgoing, injected) =
+        faults::apply_to_run(&mut rng, script, &shared.faults, shared.stall_after_ms);
+    tracing::info!(user, run = %run_id, frames = outgoing.len(), faults = injected.len(), "run started");
+    let drop_connection = rng.random_bool(shared.faults.rate(faults::FaultKind::DropConnection));
+    let pick = rng.random_range(0..1024usize);
     let shared = Arc::clone(shared);
     let user = user.to_owned();
     tokio::spawn(async move {
-        for step in script {
-            tokio::time::sleep(Duration::from_millis(step.delay_ms)).await;
-            shared.hub.send_to_user(&user, &step.frame);
+        if let Some(truth) = &shared.truth {
+            for fault in &injected {
+                truth.fault(&user, fault);
+            }
+        }
+        for frame in outgoing {
+            tokio::time::sleep(Duration::from_millis(frame.delay_ms)).await;
+            deliver_run_frame(&shared, &user, &frame, pick);
+        }
+        if drop_connection {
+            if let Some(connection) = shared.hub.drop_one_connection(&user, pick) {
+                if let Some(truth) = &shared.truth {
+                    truth.connection_fault(
+                        faults::FaultKind::DropConnection,
+                        &user,
+                        Some(connection),
+                    );
+                }
+            }
         }
     });
     vec![]

@@ -1,0 +1,92 @@
+//! The ground-truth file (`--truth FILE`): JSON Lines recording every run frame sent, to which
+//! connections, and every fault injected, so tests can measure whether the checker flagged each
+//! injected fault (recall) and nothing else (precision).
+//!
+//! Records (each with `t`, the server's time, ISO 8601):
+//! * `{"record":"frame","user","connections":[ids],"seq","fault","text"}`: a run frame sent to
+//!   every connection of its user (`fault` names the fault the frame carries out, if any);
+//! * `{"record":"leak","from_user","user","connections","seq","text"}`: the `cross_user` copy of
+//!   a frame, delivered to another user;
+//! * `{"record":"fault","fault","user","run_id","event_type","index","frame"}`: a fault injected
+//!   into a run (`index` is the frame's position among the run's frames);
+//! * `{"record":"fault","fault":"drop_connection"|"refuse_connections","user","connection"}`.
+//!
+//! Each record is flushed as written, so a test can read the file while the server runs.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::sync::Mutex;
+
+use serde_json::{Value, json};
+
+use super::faults::{FaultKind, InjectedFault};
+use super::hub::Sent;
+use super::{frames, now};
+
+/// The open truth file.
+pub(crate) struct Truth {
+    writer: Mutex<BufWriter<File>>,
+}
+
+impl Truth {
+    /// Creates (or truncates) the file.
+    pub(crate) fn create(path: &Path) -> std::io::Result<Truth> {
+        Ok(Truth { writer: Mutex::new(BufWriter::new(File::create(path)?)) })
+    }
+
+    fn write(&self, mut record: Value) {
+        if let Some(object) = record.as_object_mut() {
+            object.insert("t".to_owned(), Value::from(frames::iso(now())));
+        }
+        let Ok(mut writer) = self.writer.lock() else { return };
+        let written = writeln!(writer, "{record}").and_then(|()| writer.flush());
+        if let Err(error) = written {
+            tracing::warn!(%error, "can't write the truth file");
+        }
+    }
+
+    /// A run frame sent to `user`'s connections.
+    pub(crate) fn frame(&self, user: &str, sent: &Sent, text: &str, fault: Option<FaultKind>) {
+        self.write(json!({
+            "record": "frame",
+            "user": user,
+            "connections": sent.connections,
+            "seq": sent.seq,
+            "fault": fault,
+            "text": text,
+        }));
+    }
+
+    /// The `cross_user` copy of one of `from_user`'s frames, delivered to `user`.
+    pub(crate) fn leak(&self, from_user: &str, user: &str, sent: &Sent, text: &str) {
+        self.write(json!({
+            "record": "leak",
+            "from_user": from_user,
+            "user": user,
+            "connections": sent.connections,
+            "seq": sent.seq,
+            "text": text,
+        }));
+    }
+
+    /// A fault injected into one of `user`'s runs.
+    pub(crate) fn fault(&self, user: &str, fault: &InjectedFault) {
+        self.write(json!({
+            "record": "fault",
+            "fault": fault.kind,
+            "user": user,
+            "run_id": fault.run_id,
+            "event_type": fault.event_type,
+            "index": fault.index,
+            "frame": fault.frame,
+        }));
+    }
+
+    /// A connection-level fault (`user` is empty for `refuse_connections`).
+    pub(crate) fn connection_fault(&self, kind: FaultKind, user: &str, connection: Option<u64>) {
+        self.write(
+            json!({"record": "fault", "fault": kind, "user": user, "connection": connection}),
+        );
+    }
+}
