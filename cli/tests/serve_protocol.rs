@@ -765,7 +765,7 @@ async fn connection_faults_drop_a_socket_abruptly_and_refuse_upgrades_with_503()
 
 #[tokio::test]
 async fn without_faults_many_runs_of_several_users_raise_no_error_or_warning() {
-    let server = Server::start(&["--users", "3", "--run-every", "0.1"]);
+    let server = Server::start(&["--users", "10", "--run-every", "0.1"]);
     let (_, _, body) = server.get("/dev/users").await;
     let users: Vec<Value> =
         serde_json::from_str(&body[body.find('[').unwrap()..=body.rfind(']').unwrap()]).unwrap();
@@ -811,4 +811,59 @@ async fn without_faults_many_runs_of_several_users_raise_no_error_or_warning() {
             .collect();
         assert!(serious.is_empty(), "{user}: {serious:#?}");
     }
+}
+
+#[tokio::test]
+async fn the_truth_file_also_records_what_each_connection_gets_for_itself() {
+    let dir = tempdir::Dir::new("truth-direct");
+    let truth = dir.0.join("truth.jsonl");
+    let server = Server::start(&["--truth", truth.to_str().unwrap()]);
+    let mut socket = established(&server, "direct-user").await;
+    send(&mut socket, json!({"type": "ping"})).await;
+    next_json(&mut socket, 5).await;
+    let (refused, _) = server.connect_with("jwt-auth").await.unwrap();
+    expect_auth_failure(refused).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let direct: Vec<Value> =
+        truth_records(&truth).into_iter().filter(|r| r["record"] == json!("direct")).collect();
+    let kinds: Vec<(Value, String)> = direct
+        .iter()
+        .map(|r| {
+            (
+                r["user"].clone(),
+                serde_json::from_str::<Value>(r["text"].as_str().unwrap()).unwrap()["type"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (json!("direct-user"), "connection_established".to_owned()),
+            (json!("direct-user"), "pong".to_owned()),
+            (Value::Null, "error_message".to_owned()),
+        ]
+    );
+    assert!(direct[0]["connection"].is_u64());
+}
+
+#[test]
+fn ctrl_c_shuts_the_server_down_cleanly() {
+    let mut server = Server::start(&[]);
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    // Up to 10 s, in 50 ms steps.
+    let status = (0..200)
+        .find_map(|_| {
+            let status = server.child.try_wait().unwrap();
+            if status.is_none() {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            status
+        })
+        .expect("still running 10 s after SIGINT");
+    assert_eq!(status.code(), Some(0));
 }

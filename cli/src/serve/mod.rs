@@ -464,8 +464,30 @@ async fn upgrade(
 }
 
 /// Sends one frame; false when the socket is gone.
-async fn send(socket: &mut WebSocket, frame: &Value) -> bool {
-    socket.send(Message::Text(Utf8Bytes::from(frame.to_string()))).await.is_ok()
+/// One connection, as the truth file names it.
+#[derive(Clone, Copy)]
+struct Peer<'a> {
+    shared: &'a Shared,
+    /// The authenticated user (`None` before authentication succeeded).
+    user: Option<&'a str>,
+    /// The connection's id in the hub.
+    id: Option<u64>,
+}
+
+impl Peer<'_> {
+    /// Sends one frame of this connection's own (not a run frame), recording it in the truth
+    /// file; false when the socket is gone.
+    async fn send(&self, socket: &mut WebSocket, frame: &Value) -> bool {
+        self.send_text(socket, frame.to_string(), None).await
+    }
+
+    /// Like [`Peer::send`], for text (a replayed frame, with its sequence number).
+    async fn send_text(&self, socket: &mut WebSocket, text: String, seq: Option<u64>) -> bool {
+        if let Some(truth) = &self.shared.truth {
+            truth.direct(self.user, self.id, seq, &text);
+        }
+        socket.send(Message::Text(Utf8Bytes::from(text))).await.is_ok()
+    }
 }
 
 /// One authenticated (or refused) connection, from upgrade to close.
@@ -481,7 +503,10 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket, token: Option<St
             let message = format!(
                 "WebSocket authentication failed. Supported formats: jwt.TOKEN, jwt-auth.TOKEN, bearer.TOKEN. Error: {error}"
             );
-            let _ = send(&mut socket, &frames::error_message("AUTH_FAILED", &message, now())).await;
+            let peer = Peer { shared: &shared, user: None, id: None };
+            let _ = peer
+                .send(&mut socket, &frames::error_message("AUTH_FAILED", &message, now()))
+                .await;
             let close =
                 CloseFrame { code: 1008, reason: Utf8Bytes::from_static("Authentication failed") };
             let _ = socket.send(Message::Close(Some(close))).await;
@@ -495,10 +520,12 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket, token: Option<St
     shared.hub.join(&user, id, outbox);
     tracing::info!(user, connection = %connection_id, "connected");
     let numbered = shared.hub.numbers_frames();
-    if send(&mut socket, &frames::connection_established(&user, &connection_id, numbered, now()))
+    let peer = Peer { shared: &shared, user: Some(&user), id: Some(id) };
+    if peer
+        .send(&mut socket, &frames::connection_established(&user, &connection_id, numbered, now()))
         .await
     {
-        serve_connection(&shared, &mut socket, &mut inbox, &user, &connection_id).await;
+        serve_connection(&shared, peer, &mut socket, &mut inbox, &user, &connection_id).await;
     }
     shared.hub.leave(&user, id);
     tracing::info!(user, connection = %connection_id, "disconnected");
@@ -506,6 +533,7 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket, token: Option<St
 
 async fn serve_connection(
     shared: &Arc<Shared>,
+    peer: Peer<'_>,
     socket: &mut WebSocket,
     inbox: &mut mpsc::Receiver<hub::Delivery>,
     user: &str,
@@ -524,7 +552,7 @@ async fn serve_connection(
                     Some(Ok(Message::Text(text))) => text,
                     Some(Ok(Message::Binary(_))) => {
                         let reply = frames::error_message("FORMAT_ERROR", "Binary frames are not supported; send JSON text", now());
-                        if !send(socket, &reply).await { return; }
+                        if !peer.send(socket, &reply).await { return; }
                         continue;
                     }
                     Some(Ok(Message::Close(_))) | None => return,
@@ -546,18 +574,18 @@ async fn serve_connection(
                 silence.as_mut().reset(tokio::time::Instant::now() + shared.heartbeat_after);
                 if let Some(last_seq) = resume_request(shared, text.as_str()) {
                     let replay = shared.hub.replay(user, last_seq, first_live_seq);
-                    for (_, frame) in replay.frames {
-                        if socket.send(Message::Text(Utf8Bytes::from(frame))).await.is_err() { return; }
+                    for (seq, frame) in replay.frames {
+                        if !peer.send_text(socket, frame, Some(seq)).await { return; }
                     }
                     if first_live_seq.is_none() {
                         replayed_through = Some(replay.to_seq);
                     }
                     let result = frames::resume_result(replay.from_seq, replay.to_seq, replay.complete, now());
-                    if !send(socket, &result).await { return; }
+                    if !peer.send(socket, &result).await { return; }
                     continue;
                 }
                 for reply in handle_client_message(shared, user, text.as_str()) {
-                    if !send(socket, &reply).await { return; }
+                    if !peer.send(socket, &reply).await { return; }
                 }
             }
             outgoing = inbox.recv() => {
@@ -578,7 +606,7 @@ async fn serve_connection(
             }
             () = &mut silence => {
                 silence.as_mut().reset(tokio::time::Instant::now() + shared.heartbeat_after);
-                if !send(socket, &frames::heartbeat(connection_id, processed, now())).await { return; }
+                if !peer.send(socket, &frames::heartbeat(connection_id, processed, now())).await { return; }
             }
         }
     }

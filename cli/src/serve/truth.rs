@@ -9,7 +9,10 @@
 //!   a frame, delivered to another user;
 //! * `{"record":"fault","fault","user","run_id","event_type","index","frame"}`: a fault injected
 //!   into a run (`index` is the frame's position among the run's frames);
-//! * `{"record":"fault","fault":"drop_connection"|"refuse_connections","user","connection"}`.
+//! * `{"record":"fault","fault":"drop_connection"|"refuse_connections","user","connection"}`;
+//! * `{"record":"direct","user","connection","seq","text"}`: a frame a connection got for itself
+//!   (`connection_established`, `pong`, `ack`, `heartbeat`, errors, replays and `resume_result`;
+//!   `user` and `connection` are null for a refused authentication).
 //!
 //! Each record is flushed as written, so a test can read the file while the server runs.
 
@@ -80,6 +83,23 @@ impl Truth {
             "event_type": fault.event_type,
             "index": fault.index,
             "frame": fault.frame,
+        }));
+    }
+
+    /// A frame one connection got for itself.
+    pub(crate) fn direct(
+        &self,
+        user: Option<&str>,
+        connection: Option<u64>,
+        seq: Option<u64>,
+        text: &str,
+    ) {
+        self.write(json!({
+            "record": "direct",
+            "user": user,
+            "connection": connection,
+            "seq": seq,
+            "text": text,
         }));
     }
 
