@@ -37,7 +37,9 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod backoff;
 pub mod check;
+pub mod close;
 pub mod decode;
 pub mod encode;
 pub mod event;
@@ -45,7 +47,9 @@ mod fingerprint;
 pub mod recording;
 pub mod timestamp;
 
+pub use backoff::Backoff;
 pub use check::{Checker, CheckerConfig, Flag, Rule, Severity, Summary};
+pub use close::CloseAction;
 pub use decode::{DecodeError, decode, decode_bytes, decode_owned, decode_value};
 pub use encode::ClientMessage;
 pub use event::{Context, Event, EventKind, RawFrame};
