@@ -867,3 +867,82 @@ fn ctrl_c_shuts_the_server_down_cleanly() {
         .expect("still running 10 s after SIGINT");
     assert_eq!(status.code(), Some(0));
 }
+
+// --- limits and review fixes ---
+
+#[tokio::test]
+async fn a_user_can_have_at_most_eight_runs_in_progress() {
+    let server = Server::start(&["--speed", "0.5"]);
+    let mut socket = established(&server, "busy").await;
+    for n in 0..9 {
+        send(
+            &mut socket,
+            json!({"type": "start_agent", "payload": {"user_request": format!("job {n}")}}),
+        )
+        .await;
+    }
+    // The ninth is refused at once; the eight runs go on.
+    let refused = loop {
+        let frame = next_json(&mut socket, 5).await;
+        if frame["type"] == json!("error_message") {
+            break frame;
+        }
+    };
+    assert_eq!(refused["error_code"], json!("AGENT_REQUEST_ERROR"), "{refused}");
+}
+
+#[tokio::test]
+async fn with_seq_a_dropped_frame_leaves_a_sequence_gap() {
+    let server = Server::start(&["--seq", "--fault", "drop=1"]);
+    let mut socket = established(&server, "gap-user").await;
+    send(&mut socket, json!({"type": "start_agent", "payload": {"user_request": "lossy"}})).await;
+    let frames = frames_until_quiet(&mut socket, Duration::from_millis(1500)).await;
+    let flags = flags_for("gap-user", &frames);
+    assert!(flags.iter().any(|f| f.rule == agentwire::Rule::SequenceGap), "{flags:#?}");
+}
+
+#[tokio::test]
+async fn a_subprotocol_list_split_over_several_header_lines_is_read_whole() {
+    // A raw upgrade request: tungstenite's client only checks the echo against its first line.
+    let server = Server::start(&[]);
+    let token = URL_SAFE_NO_PAD.encode(server.token("split-header").await);
+    let mut stream = TcpStream::connect(&server.address).await.unwrap();
+    let request = format!(
+        "GET /ws HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Sec-WebSocket-Protocol: jwt-auth\r\nSec-WebSocket-Protocol: jwt.{token}\r\n\r\n",
+        server.address
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut head = vec![0u8; 4096];
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut head))
+        .await
+        .unwrap()
+        .unwrap();
+    let head = String::from_utf8_lossy(&head[..read]).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 101"), "{head}");
+    assert!(
+        head.contains(&format!("sec-websocket-protocol: jwt.{}", token.to_ascii_lowercase())),
+        "{head}"
+    );
+}
+
+#[tokio::test]
+async fn out_of_range_options_and_blank_dev_users_are_refused() {
+    for args in [
+        ["--heartbeat-after", "1e300"],
+        ["--seq-keep", "-1"],
+        ["--run-every", "0"],
+        ["--speed", "0"],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_agentwire"))
+            .args(["serve", "--port", "0", "--www", "."])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+    let server = Server::start(&[]);
+    let (status, _, _) = server.get("/dev/token?user=%20").await;
+    assert_eq!(status, 400);
+}

@@ -98,17 +98,42 @@ impl Hub {
         }
     }
 
-    /// Forgets connection `id` of `user`. A user's sequence and history outlive its
-    /// connections, so a client can reconnect and resume.
+    /// Forgets connection `id` of `user`. With `--seq` a user's sequence counter outlives its
+    /// connections (a reconnecting client resumes from it, so numbering must never restart);
+    /// only its history expires.
     pub(crate) fn leave(&self, user: &str, id: u64) {
         if let Ok(mut users) = self.users.lock() {
             if let Some(state) = users.get_mut(user) {
                 state.connections.retain(|(other, _)| *other != id);
-                if state.connections.is_empty() && state.history.is_empty() {
+                if state.connections.is_empty() && self.keep.is_none() {
                     users.remove(user);
                 }
             }
         }
+    }
+
+    /// Expires old frames of every user (with `--seq`), so quiet users' histories do not stay
+    /// in memory; returns how many frames are still held.
+    pub(crate) fn sweep(&self) -> usize {
+        let (Some(keep), Ok(mut users)) = (self.keep, self.users.lock()) else { return 0 };
+        users
+            .values_mut()
+            .map(|state| {
+                state.forget_older_than(keep);
+                state.history.shrink_to_fit();
+                state.history.len()
+            })
+            .sum()
+    }
+
+    /// Consumes the user's next sequence number without sending anything: the frame it would have
+    /// numbered was lost (the `drop` fault), so a numbering client sees the gap.
+    pub(crate) fn skip_seq(&self, user: &str) -> Option<u64> {
+        self.keep?;
+        let mut users = self.users.lock().ok()?;
+        let state = users.entry(user.to_owned()).or_default();
+        state.last_seq += 1;
+        Some(state.last_seq)
     }
 
     /// Sends `frame` to every connection of `user` (numbered with `--seq`). A connection whose
@@ -338,6 +363,28 @@ mod tests {
         );
         let bounded = hub.replay("alice", 0, Some(3));
         assert_eq!(bounded.frames.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), [1, 2]);
+    }
+
+    #[tokio::test]
+    async fn numbering_never_restarts_when_a_quiet_user_leaves() {
+        let hub = Hub::new(Some(Duration::ZERO));
+        let (a, _ra) = mpsc::channel(8);
+        hub.join("alice", 1, a);
+        hub.send_to_user("alice", &json!({"n": 1}));
+        hub.leave("alice", 1);
+        assert_eq!(hub.sweep(), 0, "nothing kept with a zero window");
+        let (b, mut rb) = mpsc::channel(8);
+        hub.join("alice", 2, b);
+        hub.send_to_user("alice", &json!({"n": 2}));
+        assert_eq!(texts(&mut rb).first().map(|(seq, _)| *seq), Some(Some(2)));
+        assert_eq!(hub.skip_seq("alice"), Some(3));
+        hub.send_to_user("alice", &json!({"n": 3}));
+        assert_eq!(
+            texts(&mut rb).first().map(|(seq, _)| *seq),
+            Some(Some(4)),
+            "the skipped number stays a gap"
+        );
+        assert_eq!(Hub::new(None).skip_seq("alice"), None);
     }
 
     #[tokio::test(start_paused = true)]

@@ -198,6 +198,12 @@ pub(crate) enum ServeError {
     Io(#[from] std::io::Error),
 }
 
+/// With `--seq`, how long a new connection's live frames wait for a `resume`.
+const RESUME_GRACE: Duration = Duration::from_millis(500);
+
+/// The most runs one user can have in progress; more `start_agent`s are refused.
+const MAX_ACTIVE_RUNS: usize = 8;
+
 /// Bytes read from a socket at a time.
 const READ_BUFFER: usize = 4 * 1024;
 
@@ -227,6 +233,8 @@ struct Shared {
     refuse_until: std::sync::Mutex<Option<tokio::time::Instant>>,
     /// Random choices of the fault injection that are not per run.
     fault_rng: std::sync::Mutex<StdRng>,
+    /// Runs in progress, by user.
+    active_runs: std::sync::Mutex<std::collections::HashMap<String, usize>>,
 }
 
 /// The server's clock: the one place `agentwire serve` reads the time.
@@ -248,6 +256,12 @@ fn unix_seconds(now: Timestamp) -> u64 {
 }
 
 impl Shared {
+    /// Whether the JWT secret is fit for this address: anything goes on loopback, elsewhere not
+    /// the published development secret.
+    fn dev_secret_ok(&self, host: IpAddr) -> bool {
+        host.is_loopback() || self.secret != auth::DEV_SECRET.as_bytes()
+    }
+
     fn next_id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
@@ -265,17 +279,21 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), ServeError> {
     if !(args.speed > 0.0 && args.speed.is_finite()) {
         return Err(ServeError::BadOption("--speed must be a number greater than 0"));
     }
-    if !(args.heartbeat_after > 0.0 && args.heartbeat_after.is_finite()) {
-        return Err(ServeError::BadOption("--heartbeat-after must be a number of seconds above 0"));
+    // At most a day: beyond that a duration is a mistake, and sums of instants could overflow.
+    let seconds = |value: f64| value.is_finite() && (0.0..=86_400.0).contains(&value);
+    if !(args.heartbeat_after > 0.0 && seconds(args.heartbeat_after)) {
+        return Err(ServeError::BadOption(
+            "--heartbeat-after must be seconds above 0, at most a day",
+        ));
     }
-    if !(args.seq_keep >= 0.0 && args.seq_keep.is_finite()) {
-        return Err(ServeError::BadOption("--seq-keep must be a number of seconds, 0 or more"));
+    if !seconds(args.seq_keep) {
+        return Err(ServeError::BadOption("--seq-keep must be seconds, 0 up to a day"));
     }
-    if !(args.stall_after > 0.0 && args.stall_after.is_finite()) {
-        return Err(ServeError::BadOption("--stall-after must be a number of seconds above 0"));
+    if !(args.stall_after > 0.0 && seconds(args.stall_after)) {
+        return Err(ServeError::BadOption("--stall-after must be seconds above 0, at most a day"));
     }
-    if !(args.run_every > 0.0 && args.run_every.is_finite()) {
-        return Err(ServeError::BadOption("--run-every must be a number of seconds above 0"));
+    if !(args.run_every > 0.0 && seconds(args.run_every)) {
+        return Err(ServeError::BadOption("--run-every must be seconds above 0, at most a day"));
     }
     if !args.www.is_dir() {
         return Err(ServeError::MissingPage(args.www));
@@ -312,8 +330,26 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
         truth,
         refuse_until: std::sync::Mutex::new(None),
         fault_rng: std::sync::Mutex::new(StdRng::seed_from_u64(args.seed ^ 0x5DEE_CE66_D1CE_4E5B)),
+        active_runs: std::sync::Mutex::new(std::collections::HashMap::new()),
     });
     let shared_faults_off = shared.faults.is_none();
+    if shared.hub.numbers_frames() {
+        let sweeper = Arc::clone(&shared);
+        let every = Duration::from_secs_f64((args.seq_keep / 2.0).clamp(1.0, 60.0));
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let held = sweeper.hub.sweep();
+                tracing::debug!(held, "expired old frames");
+            }
+        });
+    }
+    if !shared.dev_secret_ok(args.host) {
+        tracing::warn!(
+            "listening on {} with the published development JWT secret: anyone can mint tokens; pass --jwt-secret",
+            args.host
+        );
+    }
     for (index, user) in shared.demo_users.iter().enumerate() {
         tokio::spawn(demo_traffic(Arc::clone(&shared), user.clone(), index, args.run_every));
     }
@@ -393,7 +429,7 @@ async fn dev_token(State(shared): State<Arc<Shared>>, Query(query): Query<TokenQ
     if !shared.dev {
         return StatusCode::NOT_FOUND.into_response();
     }
-    if query.user.is_empty() {
+    if query.user.trim().is_empty() {
         return (StatusCode::BAD_REQUEST, "user must not be empty").into_response();
     }
     let token = day_token(&shared, &query.user);
@@ -438,7 +474,14 @@ async fn upgrade(
         )
             .into_response();
     }
-    let offered = headers.get(header::SEC_WEBSOCKET_PROTOCOL).and_then(|v| v.to_str().ok());
+    // The header may come as several lines (RFC 6455); read them as one list.
+    let lines: Vec<&str> = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let offered = (!lines.is_empty()).then(|| lines.join(","));
+    let offered = offered.as_deref();
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -544,9 +587,16 @@ async fn serve_connection(
     // With --seq: the first numbered frame this connection sent live, and the last one already
     // replayed by a `resume` (its live copy, still queued, is skipped).
     let mut first_live_seq: Option<u64> = None;
-    let mut replayed_through: Option<u64> = None;
+    let mut replayed: Option<(u64, u64)> = None;
+    // With --seq, live frames wait until the client's first message (or a short grace period),
+    // so a `resume` sent right after `connection_established` is answered before any live frame
+    // and the client sees one increasing sequence.
+    let mut holding = shared.hub.numbers_frames();
+    let grace = tokio::time::sleep(RESUME_GRACE);
+    tokio::pin!(grace);
     loop {
         tokio::select! {
+            () = &mut grace, if holding => holding = false,
             incoming = socket.next() => {
                 let text = match incoming {
                     Some(Ok(Message::Text(text))) => text,
@@ -572,13 +622,16 @@ async fn serve_connection(
                 };
                 processed += 1;
                 silence.as_mut().reset(tokio::time::Instant::now() + shared.heartbeat_after);
+                holding = false;
                 if let Some(last_seq) = resume_request(shared, text.as_str()) {
                     let replay = shared.hub.replay(user, last_seq, first_live_seq);
+                    let range = replay.frames.first().zip(replay.frames.last()).map(|(a, b)| (a.0, b.0));
                     for (seq, frame) in replay.frames {
                         if !peer.send_text(socket, frame, Some(seq)).await { return; }
                     }
                     if first_live_seq.is_none() {
-                        replayed_through = Some(replay.to_seq);
+                        // Their live copies may still be queued: skip exactly those.
+                        replayed = range;
                     }
                     let result = frames::resume_result(replay.from_seq, replay.to_seq, replay.complete, now());
                     if !peer.send(socket, &result).await { return; }
@@ -588,7 +641,7 @@ async fn serve_connection(
                     if !peer.send(socket, &reply).await { return; }
                 }
             }
-            outgoing = inbox.recv() => {
+            outgoing = inbox.recv(), if !holding => {
                 // `None`: the hub dropped this connection (too slow); close it.
                 let Some(delivery) = outgoing else { return };
                 let hub::Delivery::Frame(seq, frame) = delivery else {
@@ -596,7 +649,7 @@ async fn serve_connection(
                     tracing::info!(user, connection = %connection_id, "fault: dropping the connection abruptly");
                     return;
                 };
-                if seq.zip(replayed_through).is_some_and(|(seq, through)| seq <= through) {
+                if seq.zip(replayed).is_some_and(|(seq, (from, to))| (from..=to).contains(&seq)) {
                     continue;
                 }
                 if first_live_seq.is_none() {
@@ -682,9 +735,56 @@ fn handle_client_message(shared: &Arc<Shared>, user: &str, text: &str) -> Vec<Va
     }
 }
 
+/// The `drop` faults at the positions `at` accepts: each consumes the sequence number its frame
+/// would have had (with `--seq`, so the client sees the gap) and is recorded.
+fn lose_dropped_frames(
+    shared: &Shared,
+    user: &str,
+    injected: &[faults::InjectedFault],
+    at: impl Fn(usize) -> bool,
+) {
+    for fault in injected.iter().filter(|f| f.kind == faults::FaultKind::Drop && at(f.index)) {
+        let _ = shared.hub.skip_seq(user);
+        if let Some(truth) = &shared.truth {
+            truth.fault(user, fault);
+        }
+    }
+}
+
+/// Counts a user's runs in progress, up to [`MAX_ACTIVE_RUNS`]; the count drops when this does.
+struct ActiveRun {
+    shared: Arc<Shared>,
+    user: String,
+}
+
+impl ActiveRun {
+    fn start(shared: &Arc<Shared>, user: &str) -> Option<ActiveRun> {
+        let mut active = shared.active_runs.lock().ok()?;
+        let count = active.entry(user.to_owned()).or_default();
+        if *count >= MAX_ACTIVE_RUNS {
+            return None;
+        }
+        *count += 1;
+        Some(ActiveRun { shared: Arc::clone(shared), user: user.to_owned() })
+    }
+}
+
+impl Drop for ActiveRun {
+    fn drop(&mut self) {
+        if let Ok(mut active) = self.shared.active_runs.lock() {
+            if let Some(count) = active.get_mut(&self.user) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    active.remove(&self.user);
+                }
+            }
+        }
+    }
+}
+
 /// Sends one frame of a run to every connection of its user (and, for the `cross_user` fault, a
-/// copy to another connected user), recording it in the truth file.
-fn deliver_run_frame(shared: &Shared, user: &str, frame: &faults::Outgoing, pick: usize) {
+/// copy to another connected user), recording it in the truth file. Whether a copy leaked.
+fn deliver_run_frame(shared: &Shared, user: &str, frame: &faults::Outgoing, pick: usize) -> bool {
     let parsed = serde_json::from_str::<Value>(&frame.text).ok().filter(Value::is_object);
     let sent = match &parsed {
         Some(value) => shared.hub.send_to_user(user, value),
@@ -702,8 +802,10 @@ fn deliver_run_frame(shared: &Shared, user: &str, frame: &faults::Outgoing, pick
             if let Some(truth) = &shared.truth {
                 truth.leak(user, &other, &leaked, &frame.text);
             }
+            return true;
         }
     }
+    false
 }
 
 /// Starts a simulated run for `user`; its frames go to every connection of the user.
@@ -734,29 +836,46 @@ fn start_run(
     tracing::info!(user, run = %run_id, frames = outgoing.len(), faults = injected.len(), "run started");
     let drop_connection = rng.random_bool(shared.faults.rate(faults::FaultKind::DropConnection));
     let pick = rng.random_range(0..1024usize);
+    let Some(active) = ActiveRun::start(shared, user) else {
+        let message = format!("{MAX_ACTIVE_RUNS} runs are already in progress for this user");
+        return vec![frames::error_message("AGENT_REQUEST_ERROR", &message, now())];
+    };
     let shared = Arc::clone(shared);
     let user = user.to_owned();
     tokio::spawn(async move {
-        if let Some(truth) = &shared.truth {
-            for fault in &injected {
-                truth.fault(&user, fault);
-            }
-        }
-        for frame in outgoing {
+        let _active = active;
+        // `drop_connection` strikes mid-run, after the middle frame.
+        let drop_after = drop_connection.then_some(outgoing.len() / 2);
+        let total = outgoing.len();
+        for (index, frame) in outgoing.iter().enumerate() {
             tokio::time::sleep(Duration::from_millis(frame.delay_ms)).await;
-            deliver_run_frame(&shared, &user, &frame, pick);
-        }
-        if drop_connection {
-            if let Some(connection) = shared.hub.drop_one_connection(&user, pick) {
+            lose_dropped_frames(&shared, &user, &injected, |at| at == index);
+            let leaked = deliver_run_frame(&shared, &user, frame, pick);
+            // Faults are recorded when they happen, not when planned: a leak needs another
+            // connected user to happen at all.
+            for fault in
+                injected.iter().filter(|f| f.index == index && f.kind != faults::FaultKind::Drop)
+            {
+                if fault.kind == faults::FaultKind::CrossUser && !leaked {
+                    continue;
+                }
                 if let Some(truth) = &shared.truth {
-                    truth.connection_fault(
-                        faults::FaultKind::DropConnection,
-                        &user,
-                        Some(connection),
-                    );
+                    truth.fault(&user, fault);
+                }
+            }
+            if drop_after == Some(index) {
+                if let Some(connection) = shared.hub.drop_one_connection(&user, pick) {
+                    if let Some(truth) = &shared.truth {
+                        truth.connection_fault(
+                            faults::FaultKind::DropConnection,
+                            &user,
+                            Some(connection),
+                        );
+                    }
                 }
             }
         }
+        lose_dropped_frames(&shared, &user, &injected, |at| at >= total);
     });
     vec![]
 }
@@ -772,6 +891,31 @@ mod tests {
         assert!(!dev_mode(IpAddr::V4(Ipv4Addr::UNSPECIFIED), false));
         assert!(!dev_mode("192.0.2.10".parse().unwrap(), false));
         assert!(dev_mode(IpAddr::V4(Ipv4Addr::UNSPECIFIED), true));
+    }
+
+    #[test]
+    fn the_published_dev_secret_is_only_fit_for_loopback() {
+        let shared = |secret: &str| Shared {
+            secret: secret.as_bytes().to_vec(),
+            heartbeat_after: Duration::from_secs(1),
+            speed: 1.0,
+            shapes: Shapes::default(),
+            seed: 1,
+            dev: false,
+            hub: Hub::new(None),
+            next_id: AtomicU64::new(1),
+            demo_users: vec![],
+            faults: faults::FaultRates::default(),
+            stall_after_ms: 30_000,
+            truth: None,
+            refuse_until: std::sync::Mutex::new(None),
+            fault_rng: std::sync::Mutex::new(StdRng::seed_from_u64(1)),
+            active_runs: std::sync::Mutex::new(std::collections::HashMap::new()),
+        };
+        let public = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+        assert!(shared(auth::DEV_SECRET).dev_secret_ok(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        assert!(!shared(auth::DEV_SECRET).dev_secret_ok(public));
+        assert!(shared("a real secret").dev_secret_ok(public));
     }
 
     #[test]

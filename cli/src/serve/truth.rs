@@ -3,12 +3,15 @@
 //! injected fault (recall) and nothing else (precision).
 //!
 //! Records (each with `t`, the server's time, ISO 8601):
-//! * `{"record":"frame","user","connections":[ids],"seq","fault","text"}`: a run frame sent to
-//!   every connection of its user (`fault` names the fault the frame carries out, if any);
+//! * `{"record":"frame","user","connections":[ids],"seq","fault","text"}`: a run frame queued for
+//!   every connection of its user (`fault` names the fault the frame carries out, if any). Queued,
+//!   not proven sent: a connection that drops (or is dropped for being too slow) before writing
+//!   it never sends it;
 //! * `{"record":"leak","from_user","user","connections","seq","text"}`: the `cross_user` copy of
 //!   a frame, delivered to another user;
 //! * `{"record":"fault","fault","user","run_id","event_type","index","frame"}`: a fault injected
-//!   into a run (`index` is the frame's position among the run's frames);
+//!   into a run, written when it happens (a `cross_user` fault with no other user connected does
+//!   not happen and is not written; `index` is the frame's position among the run's frames);
 //! * `{"record":"fault","fault":"drop_connection"|"refuse_connections","user","connection"}`;
 //! * `{"record":"direct","user","connection","seq","text"}`: a frame a connection got for itself
 //!   (`connection_established`, `pong`, `ack`, `heartbeat`, errors, replays and `resume_result`;
