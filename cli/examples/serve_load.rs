@@ -3,12 +3,15 @@
 //! delivered plus the server process's CPU time and resident memory (from /proc).
 //!
 //! ```sh
-//! cargo build --release -p agentwire-cli --examples
+//! cargo build --release -p agentwire-cli --bins --examples   # --bins: the server it starts
 //! ulimit -n 16384   # two sockets per connection live in this machine's process table
 //! target/release/examples/serve_load 1000 10
 //! ```
 //! Arguments: connections (default 1000), seconds of measurement (default 10). The same run also
 //! measures 10 connections first, as the baseline the 1,000-connection numbers are compared with.
+//! `AGENTWIRE_LOAD_IDLE=1` opens idle connections only; `AGENTWIRE_LOAD_ADDR=HOST:PORT` targets a
+//! server that is already running (for example under a heap profiler; its CPU and memory are then
+//! not read).
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used, missing_docs)]
 #![allow(clippy::disallowed_methods, reason = "a benchmark measures wall time")]
 
@@ -39,6 +42,11 @@ impl Drop for Server {
 }
 
 fn start_server() -> Server {
+    if let Ok(address) = std::env::var("AGENTWIRE_LOAD_ADDR") {
+        // An already running server (for example under a profiler); it is not stopped.
+        let child = Command::new("sleep").arg("86400").spawn().unwrap();
+        return Server { child, address };
+    }
     let exe = std::env::current_exe().unwrap();
     let binary = exe.parent().and_then(|examples| examples.parent()).unwrap().join("agentwire");
     let www = std::env::temp_dir().join(format!("agentwire-load-www-{}", std::process::id()));
