@@ -946,3 +946,57 @@ async fn out_of_range_options_and_blank_dev_users_are_refused() {
     let (status, _, _) = server.get("/dev/token?user=%20").await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn connect_disconnect_and_typing_get_system_message_acks() {
+    let server = Server::start(&[]);
+    let mut socket = established(&server, "typist").await;
+    for (kind, status) in [
+        ("connect", "connected"),
+        ("typing", "typing_acknowledged"),
+        ("typing_started", "typing_acknowledged"),
+        ("disconnect", "disconnect_acknowledged"),
+    ] {
+        send(&mut socket, json!({"type": kind, "payload": {"thread_id": "t1"}})).await;
+        let ack = next_json(&mut socket, 5).await;
+        assert_eq!(ack["type"], json!("system_message"), "{kind}: {ack}");
+        assert_eq!(
+            (ack["data"]["status"].clone(), ack["data"]["user_id"].clone()),
+            (json!(status), json!("typist"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_text_frame_that_is_not_utf8_closes_with_1007() {
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    let server = Server::start(&[]);
+    let mut socket = established(&server, "garbled").await;
+    let frame = Frame::message(vec![0xff, 0xfe, 0x7b], OpCode::Data(Data::Text), true);
+    socket.send(Message::Frame(frame)).await.unwrap();
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .expect("the server closes the connection");
+    assert_eq!(closed, Some(CloseCode::Invalid));
+}
+
+#[tokio::test]
+async fn a_token_entry_too_short_to_be_a_token_is_echoed_then_fails_authentication() {
+    let server = Server::start(&[]);
+    // The tungstenite client checks the echo against its own list: offer just that entry.
+    let (socket, response) = server.connect_with("jwt.abc").await.unwrap();
+    assert_eq!(
+        response.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok()),
+        Some("jwt.abc")
+    );
+    expect_auth_failure(socket).await;
+}

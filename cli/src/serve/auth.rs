@@ -36,7 +36,7 @@ const HEADER_JSON: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 const ALGORITHM: &str = "HS256";
 
 /// Subprotocol prefixes that carry a token in their suffix (§2.3), in the order they are tried.
-const TOKEN_PREFIXES: [&str; 4] = ["jwt.", "jwt-auth.", "bearer.", "staging-auth."];
+const TOKEN_PREFIXES: [&str; 3] = ["jwt.", "jwt-auth.", "bearer."];
 
 /// Subprotocols the manager selects when offered exactly and no entry carries a token (§2.2).
 const PLAIN_PROTOCOLS: [&str; 6] =
@@ -283,10 +283,11 @@ pub(crate) enum Negotiation {
 /// Negotiates a subprotocol from the raw `Sec-WebSocket-Protocol` request header value
 /// (comma-separated; whitespace around entries is ignored).
 ///
-/// The first token-bearing entry (`jwt.<x>`, `jwt-auth.<x>`, `bearer.<x>`, `staging-auth.<x>`
-/// with a suffix of at least 10 chars) wins and is echoed verbatim, with its token extracted as
-/// §2.3 describes; otherwise the first exact match of `jwt-auth`, `jwt`, `bearer`,
-/// `e2e-testing`, `staging-auth` or `agent_chat` wins, without a token.
+/// The first token-bearing entry (`jwt.<x>`, `jwt-auth.<x>` or `bearer.<x>` with a non-empty
+/// suffix, §2.2) wins and is echoed verbatim, with its token extracted as §2.3 describes (a
+/// suffix shorter than 10 chars carries no token, so authentication then fails after the
+/// upgrade); otherwise the first exact match of `jwt-auth`, `jwt`, `bearer`, `e2e-testing`,
+/// `staging-auth` or `agent_chat` wins, without a token.
 pub(crate) fn negotiate(header: Option<&str>) -> Negotiation {
     let Some(header) = header.filter(|value| !value.trim().is_empty()) else {
         return Negotiation::NoHeader;
@@ -294,11 +295,11 @@ pub(crate) fn negotiate(header: Option<&str>) -> Negotiation {
     let entries = || header.split(',').map(str::trim).filter(|entry| !entry.is_empty());
     for entry in entries() {
         let suffix = TOKEN_PREFIXES.iter().find_map(|prefix| entry.strip_prefix(prefix));
-        if let Some(suffix) = suffix.filter(|suffix| suffix.chars().count() >= MIN_TOKEN_SUFFIX) {
-            return Negotiation::Selected {
-                protocol: entry.to_owned(),
-                token: token_from_suffix(suffix),
-            };
+        if let Some(suffix) = suffix.filter(|suffix| !suffix.is_empty()) {
+            let token = (suffix.chars().count() >= MIN_TOKEN_SUFFIX)
+                .then(|| token_from_suffix(suffix))
+                .flatten();
+            return Negotiation::Selected { protocol: entry.to_owned(), token };
         }
     }
     match entries().find(|entry| PLAIN_PROTOCOLS.contains(entry)) {
@@ -665,13 +666,32 @@ mod tests {
     }
 
     #[test]
-    fn negotiate_ignores_a_short_suffix_and_falls_back_to_jwt_auth() {
+    fn negotiate_echoes_a_short_suffix_without_a_token_so_auth_fails_after_the_upgrade() {
         assert_eq!(
             negotiate(Some("jwt.abc, jwt-auth")),
+            Negotiation::Selected { protocol: "jwt.abc".into(), token: None }
+        );
+        assert_eq!(
+            negotiate(Some("jwt.a.b.c")),
+            Negotiation::Selected { protocol: "jwt.a.b.c".into(), token: None }
+        );
+        // An empty suffix is not token-bearing.
+        assert_eq!(negotiate(Some("jwt.")), Negotiation::Unsupported);
+        assert_eq!(
+            negotiate(Some("jwt., jwt-auth")),
             Negotiation::Selected { protocol: "jwt-auth".into(), token: None }
         );
-        assert_eq!(negotiate(Some("jwt.a.b.c")), Negotiation::Unsupported);
-        assert_eq!(negotiate(Some("jwt.")), Negotiation::Unsupported);
+    }
+
+    #[test]
+    fn a_staging_auth_token_entry_is_not_echoed() {
+        // §2.2 echoes only jwt., jwt-auth. and bearer. entries.
+        let entry = format!("staging-auth.{}", mint(SECRET, &claims("u")));
+        assert_eq!(negotiate(Some(&entry)), Negotiation::Unsupported);
+        assert_eq!(
+            negotiate(Some(&format!("{entry}, staging-auth"))),
+            Negotiation::Selected { protocol: "staging-auth".into(), token: None }
+        );
     }
 
     #[test]

@@ -95,6 +95,11 @@ pub(crate) fn resume_result(from_seq: u64, to_seq: u64, complete: bool, now: Tim
     s1("resume_result", json!({"from_seq": from_seq, "to_seq": to_seq, "complete": complete}), now)
 }
 
+/// A `system_message` acknowledgement (for `connect`, `disconnect` and typing notices).
+pub(crate) fn system_ack(status: &str, user_id: &str, now: Timestamp) -> Value {
+    s1("system_message", json!({"status": status, "user_id": user_id, "timestamp": iso(now)}), now)
+}
+
 /// An S2 `error_message`.
 pub(crate) fn error_message(code: &str, message: &str, now: Timestamp) -> Value {
     json!({

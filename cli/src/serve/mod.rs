@@ -596,72 +596,72 @@ async fn serve_connection(
     tokio::pin!(grace);
     loop {
         tokio::select! {
-            () = &mut grace, if holding => holding = false,
-            incoming = socket.next() => {
-                let text = match incoming {
-                    Some(Ok(Message::Text(text))) => text,
-                    Some(Ok(Message::Binary(_))) => {
-                        let reply = frames::error_message("FORMAT_ERROR", "Binary frames are not supported; send JSON text", now());
-                        if !peer.send(socket, &reply).await { return; }
-                        continue;
+                    () = &mut grace, if holding => holding = false,
+                    incoming = socket.next() => {
+                        let text = match incoming {
+                            Some(Ok(Message::Text(text))) => text,
+                            Some(Ok(Message::Binary(_))) => {
+                                let reply = frames::error_message("FORMAT_ERROR", "Binary frames are not supported; send JSON text", now());
+                                if !peer.send(socket, &reply).await { return; }
+                                continue;
+                            }
+                            Some(Ok(Message::Close(_))) | None => return,
+                            Some(Err(error)) => {
+                                // Say why before going: 1009 for a message over the size limit, 1007
+                                // for text that is not UTF-8, 1002 for anything else refused.
+        let (code, reason) = match error.into_inner().downcast_ref::<tungstenite::Error>() {
+                                    Some(tungstenite::Error::Capacity(_)) => (1009, "Message too big"),
+                                    Some(tungstenite::Error::Utf8(_)) => (1007, "Invalid UTF-8 in a text frame"),
+                                    _ => (1002, "Protocol error"),
+                                };
+                                let close = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
+                                let _ = socket.send(Message::Close(Some(close))).await;
+                                return;
+                            }
+                            Some(Ok(_)) => continue,
+                        };
+                        processed += 1;
+                        silence.as_mut().reset(tokio::time::Instant::now() + shared.heartbeat_after);
+                        holding = false;
+                        if let Some(last_seq) = resume_request(shared, text.as_str()) {
+                            let replay = shared.hub.replay(user, last_seq, first_live_seq);
+                            let range = replay.frames.first().zip(replay.frames.last()).map(|(a, b)| (a.0, b.0));
+                            for (seq, frame) in replay.frames {
+                                if !peer.send_text(socket, frame, Some(seq)).await { return; }
+                            }
+                            if first_live_seq.is_none() {
+                                // Their live copies may still be queued: skip exactly those.
+                                replayed = range;
+                            }
+                            let result = frames::resume_result(replay.from_seq, replay.to_seq, replay.complete, now());
+                            if !peer.send(socket, &result).await { return; }
+                            continue;
+                        }
+                        for reply in handle_client_message(shared, user, text.as_str()) {
+                            if !peer.send(socket, &reply).await { return; }
+                        }
                     }
-                    Some(Ok(Message::Close(_))) | None => return,
-                    Some(Err(error)) => {
-                        // Say why before going: 1009 for a message over the size limit, 1002
-                        // for anything else the socket layer refused.
-                        let too_big = error.into_inner().downcast_ref::<tungstenite::Error>().is_some_and(
-                            |error| matches!(error, tungstenite::Error::Capacity(_)),
-                        );
-                        let (code, reason) =
-                            if too_big { (1009, "Message too big") } else { (1002, "Protocol error") };
-                        let close = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
-                        let _ = socket.send(Message::Close(Some(close))).await;
-                        return;
+                    outgoing = inbox.recv(), if !holding => {
+                        // `None`: the hub dropped this connection (too slow); close it.
+                        let Some(delivery) = outgoing else { return };
+                        let hub::Delivery::Frame(seq, frame) = delivery else {
+                            // The `drop_connection` fault: go without a close frame (the client sees 1006).
+                            tracing::info!(user, connection = %connection_id, "fault: dropping the connection abruptly");
+                            return;
+                        };
+                        if seq.zip(replayed).is_some_and(|(seq, (from, to))| (from..=to).contains(&seq)) {
+                            continue;
+                        }
+                        if first_live_seq.is_none() {
+                            first_live_seq = seq;
+                        }
+                        if socket.send(Message::Text(Utf8Bytes::from(frame))).await.is_err() { return; }
                     }
-                    Some(Ok(_)) => continue,
-                };
-                processed += 1;
-                silence.as_mut().reset(tokio::time::Instant::now() + shared.heartbeat_after);
-                holding = false;
-                if let Some(last_seq) = resume_request(shared, text.as_str()) {
-                    let replay = shared.hub.replay(user, last_seq, first_live_seq);
-                    let range = replay.frames.first().zip(replay.frames.last()).map(|(a, b)| (a.0, b.0));
-                    for (seq, frame) in replay.frames {
-                        if !peer.send_text(socket, frame, Some(seq)).await { return; }
+                    () = &mut silence => {
+                        silence.as_mut().reset(tokio::time::Instant::now() + shared.heartbeat_after);
+                        if !peer.send(socket, &frames::heartbeat(connection_id, processed, now())).await { return; }
                     }
-                    if first_live_seq.is_none() {
-                        // Their live copies may still be queued: skip exactly those.
-                        replayed = range;
-                    }
-                    let result = frames::resume_result(replay.from_seq, replay.to_seq, replay.complete, now());
-                    if !peer.send(socket, &result).await { return; }
-                    continue;
                 }
-                for reply in handle_client_message(shared, user, text.as_str()) {
-                    if !peer.send(socket, &reply).await { return; }
-                }
-            }
-            outgoing = inbox.recv(), if !holding => {
-                // `None`: the hub dropped this connection (too slow); close it.
-                let Some(delivery) = outgoing else { return };
-                let hub::Delivery::Frame(seq, frame) = delivery else {
-                    // The `drop_connection` fault: go without a close frame (the client sees 1006).
-                    tracing::info!(user, connection = %connection_id, "fault: dropping the connection abruptly");
-                    return;
-                };
-                if seq.zip(replayed).is_some_and(|(seq, (from, to))| (from..=to).contains(&seq)) {
-                    continue;
-                }
-                if first_live_seq.is_none() {
-                    first_live_seq = seq;
-                }
-                if socket.send(Message::Text(Utf8Bytes::from(frame))).await.is_err() { return; }
-            }
-            () = &mut silence => {
-                silence.as_mut().reset(tokio::time::Instant::now() + shared.heartbeat_after);
-                if !peer.send(socket, &frames::heartbeat(connection_id, processed, now())).await { return; }
-            }
-        }
     }
 }
 
@@ -670,6 +670,7 @@ fn canonical_client_type(kind: &str) -> &str {
     match kind {
         "chat_message" | "message" | "user" | "user_input" | "chat" => "user_message",
         "execute_agent" | "EXECUTE_AGENT" => "start_agent",
+        "typing" => "user_typing",
         other => other,
     }
 }
@@ -731,6 +732,11 @@ fn handle_client_message(shared: &Arc<Shared>, user: &str, text: &str) -> Vec<Va
         "ping" => vec![frames::pong(user, now())],
         "heartbeat" => vec![frames::heartbeat_ack(now())],
         "pong" | "heartbeat_ack" => vec![],
+        "connect" => vec![frames::system_ack("connected", user, now())],
+        "disconnect" => vec![frames::system_ack("disconnect_acknowledged", user, now())],
+        "user_typing" | "typing_started" | "typing_stopped" => {
+            vec![frames::system_ack("typing_acknowledged", user, now())]
+        }
         other => vec![frames::ack(other, user, now())],
     }
 }
@@ -937,6 +943,7 @@ mod tests {
             assert_eq!(canonical_client_type(alias), "user_message");
         }
         assert_eq!(canonical_client_type("execute_agent"), "start_agent");
+        assert_eq!(canonical_client_type("typing"), "user_typing");
         assert_eq!(canonical_client_type("session_restore"), "session_restore");
     }
 }
