@@ -1000,3 +1000,17 @@ async fn a_token_entry_too_short_to_be_a_token_is_echoed_then_fails_authenticati
     );
     expect_auth_failure(socket).await;
 }
+
+#[tokio::test]
+async fn dev_endpoints_refuse_a_foreign_host_header_against_dns_rebinding() {
+    let server = Server::start(&[]);
+    let mut stream = TcpStream::connect(&server.address).await.unwrap();
+    let request =
+        "GET /dev/users HTTP/1.1\r\nHost: attacker.example:8080\r\nConnection: close\r\n\r\n";
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 404"), "{response}");
+    let (status, _, _) = server.get("/dev/users").await; // Host: 127.0.0.1:PORT
+    assert_eq!(status, 200);
+}

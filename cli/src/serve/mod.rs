@@ -235,6 +235,8 @@ struct Shared {
     fault_rng: std::sync::Mutex<StdRng>,
     /// Runs in progress, by user.
     active_runs: std::sync::Mutex<std::collections::HashMap<String, usize>>,
+    /// Whether the server listens on a loopback address only.
+    loopback_only: bool,
 }
 
 /// The server's clock: the one place `agentwire serve` reads the time.
@@ -331,6 +333,7 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
         refuse_until: std::sync::Mutex::new(None),
         fault_rng: std::sync::Mutex::new(StdRng::seed_from_u64(args.seed ^ 0x5DEE_CE66_D1CE_4E5B)),
         active_runs: std::sync::Mutex::new(std::collections::HashMap::new()),
+        loopback_only: args.host.is_loopback(),
     });
     let shared_faults_off = shared.faults.is_none();
     if shared.hub.numbers_frames() {
@@ -379,6 +382,30 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
     Ok(())
 }
 
+/// Whether a request may use the /dev endpoints: dev mode, and, when the server is bound to
+/// loopback only, a loopback `Host` (so a web page on another domain that resolves to
+/// 127.0.0.1, a DNS rebinding attack, cannot mint tokens).
+fn dev_allowed(shared: &Shared, headers: &HeaderMap) -> bool {
+    if !shared.dev {
+        return false;
+    }
+    if !shared.loopback_only {
+        return true;
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    is_loopback_host(host)
+}
+
+/// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 /// A demo user's own activity: a new run every `run_every` seconds on average, forever.
 async fn demo_traffic(shared: Arc<Shared>, user: String, index: usize, run_every: f64) {
     let mut rng = StdRng::seed_from_u64(
@@ -406,8 +433,8 @@ fn day_token(shared: &Shared, user: &str) -> String {
 }
 
 /// `GET /dev/users`: the demo users, each with a token (dev mode only).
-async fn dev_users(State(shared): State<Arc<Shared>>) -> Response {
-    if !shared.dev {
+async fn dev_users(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if !dev_allowed(&shared, &headers) {
         return StatusCode::NOT_FOUND.into_response();
     }
     let users: Vec<Value> = shared
@@ -425,8 +452,12 @@ struct TokenQuery {
 }
 
 /// `GET /dev/token?user=ID`: a token for any user (dev mode only).
-async fn dev_token(State(shared): State<Arc<Shared>>, Query(query): Query<TokenQuery>) -> Response {
-    if !shared.dev {
+async fn dev_token(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    if !dev_allowed(&shared, &headers) {
         return StatusCode::NOT_FOUND.into_response();
     }
     if query.user.trim().is_empty() {
@@ -917,11 +948,24 @@ mod tests {
             refuse_until: std::sync::Mutex::new(None),
             fault_rng: std::sync::Mutex::new(StdRng::seed_from_u64(1)),
             active_runs: std::sync::Mutex::new(std::collections::HashMap::new()),
+            loopback_only: false,
         };
         let public = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
         assert!(shared(auth::DEV_SECRET).dev_secret_ok(IpAddr::V4(Ipv4Addr::LOCALHOST)));
         assert!(!shared(auth::DEV_SECRET).dev_secret_ok(public));
         assert!(shared("a real secret").dev_secret_ok(public));
+    }
+
+    #[test]
+    fn only_loopback_host_headers_count_as_loopback() {
+        for host in ["127.0.0.1:8080", "localhost", "LOCALHOST:1", "[::1]:8080", "127.3.4.5"] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in
+            ["evil.example:8080", "", "10.0.0.1:80", "[2001:db8::1]:80", "localhost.evil.example"]
+        {
+            assert!(!is_loopback_host(host), "{host}");
+        }
     }
 
     #[test]
