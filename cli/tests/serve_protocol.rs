@@ -199,6 +199,22 @@ async fn frames_of_one_run(socket: &mut Socket) -> Vec<Value> {
     }
 }
 
+/// The code of the close frame the server sends next (skipping other frames); `None` when the
+/// connection ends without one. Panics after 5 s.
+async fn close_code(socket: &mut Socket) -> Option<CloseCode> {
+    tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .expect("the server closes the connection")
+}
+
 /// Expects an AUTH_FAILED error frame, then a close with code 1008.
 async fn expect_auth_failure(mut socket: Socket) {
     let error = next_json(&mut socket, 5).await;
@@ -575,17 +591,7 @@ async fn a_client_message_over_one_mebibyte_closes_the_connection_with_1009() {
     let huge =
         format!(r#"{{"type":"user_message","payload":{{"content":"{}"}}}}"#, "a".repeat(2 << 20));
     let _ = socket.send(Message::Text(huge.into())).await;
-    let closed = tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            match socket.next().await {
-                Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code),
-                Some(Ok(_)) => continue,
-                _ => return None,
-            }
-        }
-    })
-    .await
-    .expect("the server closes the connection");
+    let closed = close_code(&mut socket).await;
     assert_eq!(closed, Some(CloseCode::Size));
     // The server itself is fine.
     let mut other = established(&server, "next-user").await;
@@ -975,17 +981,7 @@ async fn a_text_frame_that_is_not_utf8_closes_with_1007() {
     let mut socket = established(&server, "garbled").await;
     let frame = Frame::message(vec![0xff, 0xfe, 0x7b], OpCode::Data(Data::Text), true);
     socket.send(Message::Frame(frame)).await.unwrap();
-    let closed = tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            match socket.next().await {
-                Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code),
-                Some(Ok(_)) => continue,
-                _ => return None,
-            }
-        }
-    })
-    .await
-    .expect("the server closes the connection");
+    let closed = close_code(&mut socket).await;
     assert_eq!(closed, Some(CloseCode::Invalid));
 }
 

@@ -83,10 +83,7 @@ impl RawFrame {
     /// The frame parsed as a JSON value (an object; the last of repeated keys wins).
     #[must_use]
     pub fn to_value(&self) -> Value {
-        let mut deserializer = serde_json::Deserializer::from_str(&self.0);
-        // Decoding already bounded the depth (decode::MAX_DEPTH).
-        deserializer.disable_recursion_limit();
-        serde::Deserialize::deserialize(&mut deserializer).unwrap_or(Value::Null)
+        crate::decode::parse_checked(&self.0).unwrap_or(Value::Null)
     }
 
     /// The frame parsed as a JSON object.
@@ -145,10 +142,7 @@ impl JsonText {
     /// The value, parsed.
     #[must_use]
     pub fn to_value(&self) -> Value {
-        let mut deserializer = serde_json::Deserializer::from_str(&self.0);
-        // Decoding already bounded the depth (decode::MAX_DEPTH).
-        deserializer.disable_recursion_limit();
-        serde::Deserialize::deserialize(&mut deserializer).unwrap_or(Value::Null)
+        crate::decode::parse_checked(&self.0).unwrap_or(Value::Null)
     }
 }
 

@@ -95,7 +95,7 @@ pub enum RecordingError {
     Io(#[from] io::Error),
     /// A recording line is not valid JSON, or not a valid record or header (a missing field, a
     /// bad timestamp, a wrong type). Not fatal: the reader goes on with the next line.
-    #[error("line {line}, column {}: invalid record: {}", source.column(), json_message(source))]
+    #[error("line {line}, column {}: invalid record: {}", source.column(), crate::decode::error_message(source))]
     Json {
         /// The 1-based line number in the recording.
         line: usize,
@@ -448,16 +448,6 @@ fn parse_header(line: &str, line_number: usize) -> Result<Header, RecordingError
     let header = HeaderIn::deserialize(serde_json::Value::Object(object))
         .map_err(|source| RecordingError::Json { line: line_number, source })?;
     Ok(Header { url: header.url, user_id: header.user_id, started_at: header.started_at })
-}
-
-/// serde_json's message without its " at line L column C" suffix (the line is the recording's,
-/// reported separately).
-fn json_message(error: &serde_json::Error) -> String {
-    let text = error.to_string();
-    match text.rfind(" at line ") {
-        Some(cut) => text.get(..cut).unwrap_or(&text).to_owned(),
-        None => text,
-    }
 }
 
 /// Decodes one record line.

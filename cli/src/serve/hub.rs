@@ -136,36 +136,32 @@ impl Hub {
         Some(state.last_seq)
     }
 
-    /// Sends `frame` to every connection of `user` (numbered with `--seq`). A connection whose
-    /// outbox is full is too slow: it is dropped from the hub (its socket task then closes it).
-    pub(crate) fn send_to_user(&self, user: &str, frame: &Value) -> Sent {
+    /// Sends the frame `text` to every connection of `user`. With `--seq` a JSON object gets the
+    /// user's next number in a root `seq` key and is kept for `resume`; anything else (a
+    /// malformed frame) cannot carry a number and goes as it is. Without `--seq` the text is
+    /// never parsed. A connection whose outbox is full is too slow: it is dropped from the hub
+    /// (its socket task then closes it).
+    pub(crate) fn send_to_user(&self, user: &str, text: &str) -> Sent {
         let Ok(mut users) = self.users.lock() else { return Sent::default() };
-        let (seq, text) = match self.keep {
-            Some(keep) => {
-                let state = users.entry(user.to_owned()).or_default();
-                state.last_seq += 1;
-                let seq = state.last_seq;
-                let mut numbered = frame.clone();
-                if let Some(object) = numbered.as_object_mut() {
-                    object.insert("seq".to_owned(), Value::from(seq));
-                }
-                let text = numbered.to_string();
-                state.history.push_back((seq, Instant::now(), text.clone()));
-                state.forget_older_than(keep);
-                (Some(seq), text)
-            }
-            None => (None, frame.to_string()),
+        let numbered = self.keep.and_then(|keep| {
+            let Ok(Value::Object(mut object)) = serde_json::from_str::<Value>(text) else {
+                return None;
+            };
+            let state = users.entry(user.to_owned()).or_default();
+            state.last_seq += 1;
+            let seq = state.last_seq;
+            object.insert("seq".to_owned(), Value::from(seq));
+            let text = Value::Object(object).to_string();
+            state.history.push_back((seq, Instant::now(), text.clone()));
+            state.forget_older_than(keep);
+            Some((seq, text))
+        });
+        let (seq, text) = match numbered {
+            Some((seq, text)) => (Some(seq), text),
+            None => (None, text.to_owned()),
         };
         let connections = deliver(&mut users, user, &Delivery::Frame(seq, text));
         Sent { seq, connections }
-    }
-
-    /// Sends text that is not a JSON object (a malformed frame) to every connection of `user`,
-    /// without a sequence number: it cannot carry one.
-    pub(crate) fn send_unnumbered(&self, user: &str, text: &str) -> Sent {
-        let Ok(mut users) = self.users.lock() else { return Sent::default() };
-        let connections = deliver(&mut users, user, &Delivery::Frame(None, text.to_owned()));
-        Sent { seq: None, connections }
     }
 
     /// Asks connection number `pick` (modulo their count) of `user` to drop abruptly; its id.
@@ -281,14 +277,19 @@ mod tests {
         hub.join("alice", 1, a1);
         hub.join("alice", 2, a2);
         hub.join("bob", 3, b1);
-        assert_eq!(hub.send_to_user("alice", &json!({"type": "x"})).connections, [1, 2]);
+        assert_eq!(
+            hub.send_to_user("alice", &json!({"type": "x"}).to_string()).connections,
+            [1, 2]
+        );
         assert_eq!(texts(&mut r1), [(None, r#"{"type":"x"}"#.to_owned())]);
         assert_eq!(texts(&mut r2), [(None, r#"{"type":"x"}"#.to_owned())]);
         assert!(texts(&mut r3).is_empty());
         hub.leave("alice", 1);
         assert_eq!(hub.connections_of("alice"), 1);
         hub.leave("alice", 2);
-        assert!(hub.send_to_user("alice", &json!({"type": "gone"})).connections.is_empty());
+        assert!(
+            hub.send_to_user("alice", &json!({"type": "gone"}).to_string()).connections.is_empty()
+        );
     }
 
     #[tokio::test]
@@ -323,9 +324,9 @@ mod tests {
         let hub = Hub::new(Some(Duration::from_secs(60)));
         let (a, mut ra) = mpsc::channel(8);
         hub.join("alice", 1, a);
-        hub.send_to_user("alice", &json!({"n": 1}));
-        hub.send_unnumbered("alice", "{\"cut");
-        hub.send_to_user("alice", &json!({"n": 2}));
+        hub.send_to_user("alice", &json!({"n": 1}).to_string());
+        hub.send_to_user("alice", "{\"cut");
+        hub.send_to_user("alice", &json!({"n": 2}).to_string());
         let seqs: Vec<Option<u64>> = texts(&mut ra).into_iter().map(|(seq, _)| seq).collect();
         assert_eq!(seqs, [Some(1), None, Some(2)]);
     }
@@ -335,8 +336,8 @@ mod tests {
         let hub = Hub::new(None);
         let (slow, _receiver) = mpsc::channel(1);
         hub.join("alice", 1, slow);
-        assert_eq!(hub.send_to_user("alice", &json!({"n": 1})).connections.len(), 1);
-        assert!(hub.send_to_user("alice", &json!({"n": 2})).connections.is_empty());
+        assert_eq!(hub.send_to_user("alice", &json!({"n": 1}).to_string()).connections.len(), 1);
+        assert!(hub.send_to_user("alice", &json!({"n": 2}).to_string()).connections.is_empty());
         assert_eq!(hub.connections_of("alice"), 0);
     }
 
@@ -346,9 +347,9 @@ mod tests {
         let (a, mut ra) = mpsc::channel(8);
         hub.join("alice", 1, a);
         for n in 0..3 {
-            hub.send_to_user("alice", &json!({"n": n}));
+            hub.send_to_user("alice", &json!({"n": n}).to_string());
         }
-        hub.send_to_user("bob", &json!({"n": 0})); // nobody connected: numbered and kept anyway
+        hub.send_to_user("bob", &json!({"n": 0}).to_string()); // nobody connected: numbered and kept anyway
         let seqs: Vec<Option<u64>> = texts(&mut ra).into_iter().map(|(seq, _)| seq).collect();
         assert_eq!(seqs, [Some(1), Some(2), Some(3)]);
         let replay = hub.replay("alice", 1, None);
@@ -370,15 +371,15 @@ mod tests {
         let hub = Hub::new(Some(Duration::ZERO));
         let (a, _ra) = mpsc::channel(8);
         hub.join("alice", 1, a);
-        hub.send_to_user("alice", &json!({"n": 1}));
+        hub.send_to_user("alice", &json!({"n": 1}).to_string());
         hub.leave("alice", 1);
         assert_eq!(hub.sweep(), 0, "nothing kept with a zero window");
         let (b, mut rb) = mpsc::channel(8);
         hub.join("alice", 2, b);
-        hub.send_to_user("alice", &json!({"n": 2}));
+        hub.send_to_user("alice", &json!({"n": 2}).to_string());
         assert_eq!(texts(&mut rb).first().map(|(seq, _)| *seq), Some(Some(2)));
         assert_eq!(hub.skip_seq("alice"), Some(3));
-        hub.send_to_user("alice", &json!({"n": 3}));
+        hub.send_to_user("alice", &json!({"n": 3}).to_string());
         assert_eq!(
             texts(&mut rb).first().map(|(seq, _)| *seq),
             Some(Some(4)),
@@ -390,9 +391,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn frames_older_than_the_keep_window_are_forgotten_and_resume_says_so() {
         let hub = Hub::new(Some(Duration::from_secs(2)));
-        hub.send_to_user("alice", &json!({"n": 1}));
+        hub.send_to_user("alice", &json!({"n": 1}).to_string());
         tokio::time::advance(Duration::from_secs(3)).await;
-        hub.send_to_user("alice", &json!({"n": 2}));
+        hub.send_to_user("alice", &json!({"n": 2}).to_string());
         let replay = hub.replay("alice", 0, None);
         assert_eq!(replay.frames.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), [2]);
         assert_eq!((replay.from_seq, replay.to_seq, replay.complete), (1, 2, false));

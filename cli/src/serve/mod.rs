@@ -822,27 +822,21 @@ impl Drop for ActiveRun {
 /// Sends one frame of a run to every connection of its user (and, for the `cross_user` fault, a
 /// copy to another connected user), recording it in the truth file. Whether a copy leaked.
 fn deliver_run_frame(shared: &Shared, user: &str, frame: &faults::Outgoing, pick: usize) -> bool {
-    let parsed = serde_json::from_str::<Value>(&frame.text).ok().filter(Value::is_object);
-    let sent = match &parsed {
-        Some(value) => shared.hub.send_to_user(user, value),
-        // A malformed frame cannot carry a sequence number.
-        None => shared.hub.send_unnumbered(user, &frame.text),
-    };
+    let sent = shared.hub.send_to_user(user, &frame.text);
     if let Some(truth) = &shared.truth {
         truth.frame(user, &sent, &frame.text, frame.fault);
     }
-    if frame.also_to_other_user {
-        let thread_id = parsed.as_ref().and_then(|v| v.get("thread_id")).and_then(Value::as_str);
-        let other = shared.hub.other_user(user, thread_id, pick);
-        if let (Some(other), Some(value)) = (other, &parsed) {
-            let leaked = shared.hub.send_to_user(&other, value);
-            if let Some(truth) = &shared.truth {
-                truth.leak(user, &other, &leaked, &frame.text);
-            }
-            return true;
-        }
+    if !frame.also_to_other_user {
+        return false;
     }
-    false
+    let parsed = serde_json::from_str::<Value>(&frame.text).ok();
+    let thread_id = parsed.as_ref().and_then(|v| v.get("thread_id")).and_then(Value::as_str);
+    let Some(other) = shared.hub.other_user(user, thread_id, pick) else { return false };
+    let leaked = shared.hub.send_to_user(&other, &frame.text);
+    if let Some(truth) = &shared.truth {
+        truth.leak(user, &other, &leaked, &frame.text);
+    }
+    true
 }
 
 /// Starts a simulated run for `user`; its frames go to every connection of the user.

@@ -208,8 +208,16 @@ fn decode_parts(text: &str) -> Result<Parts, DecodeError> {
     Ok((kind, context, wire_type, body.fingerprint))
 }
 
+/// Parses JSON text that decoding already checked (valid, and nested at most [`MAX_DEPTH`]
+/// levels), so serde_json's lower recursion limit (128) is not needed.
+pub(crate) fn parse_checked(text: &str) -> Option<Value> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer.disable_recursion_limit();
+    serde::Deserialize::deserialize(&mut deserializer).ok()
+}
+
 /// serde_json's message without its trailing " at line L column C" (reported separately).
-fn error_message(error: &serde_json::Error) -> String {
+pub(crate) fn error_message(error: &serde_json::Error) -> String {
     let text = error.to_string();
     match text.rfind(" at line ") {
         Some(cut) => text.get(..cut).unwrap_or(&text).to_owned(),

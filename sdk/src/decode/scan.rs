@@ -230,12 +230,7 @@ impl Captured<'_> {
             Captured::Bool(flag) => Value::Bool(*flag),
             Captured::Number(number) => Value::Number(number.clone()),
             Captured::Str(text) => Value::String(text.clone().into_owned()),
-            Captured::Raw(raw) => {
-                let mut deserializer = serde_json::Deserializer::from_str(raw.get());
-                // The scan already bounded the depth.
-                deserializer.disable_recursion_limit();
-                Value::deserialize(&mut deserializer).ok()?
-            }
+            Captured::Raw(raw) => super::parse_checked(raw.get())?,
             Captured::Composite(_) => return None,
         })
     }
