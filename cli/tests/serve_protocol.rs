@@ -769,6 +769,160 @@ async fn connection_faults_drop_a_socket_abruptly_and_refuse_upgrades_with_503()
     );
 }
 
+/// What arrives on `socket` until `quiet` passes without a frame (for at most `limit` in all):
+/// the text frames, parsed. Panics when the connection ends or anything but text arrives (a
+/// frozen connection must stay open and send nothing, not even a close frame).
+async fn frames_until_silent(socket: &mut Socket, quiet: Duration, limit: Duration) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut frames = Vec::new();
+    loop {
+        assert!(tokio::time::Instant::now() < deadline, "never quiet for {quiet:?}: {frames:#?}");
+        match tokio::time::timeout(quiet, socket.next()).await {
+            Err(_) => return frames,
+            Ok(Some(Ok(Message::Text(text)))) => {
+                frames.push(serde_json::from_str(text.as_str()).unwrap());
+            }
+            Ok(other) => panic!("the connection must stay open and quiet, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_frozen_connection_goes_silent_but_open_and_a_new_one_resumes_every_missed_frame() {
+    let dir = tempdir::Dir::new("truth-freeze");
+    let truth = dir.0.join("truth.jsonl");
+    // Heartbeats every 0.3 s of client silence: 1.5 s without any frame means frozen.
+    let server = Server::start(&[
+        "--seq",
+        "--fault",
+        "freeze_connection=1",
+        "--heartbeat-after",
+        "0.3",
+        "--speed",
+        "20",
+        "--truth",
+        truth.to_str().unwrap(),
+    ]);
+    let quiet = Duration::from_millis(1500);
+    let token = server.token("frozen-user").await;
+    let mut frozen = server.connect(&token).await;
+    assert_eq!(next_json(&mut frozen, 5).await["type"], json!("connection_established"));
+    send(&mut frozen, json!({"type": "start_agent", "payload": {"user_request": "freeze me"}}))
+        .await;
+
+    // Part of the run (numbered from 1, no gap), maybe heartbeats, then silence once the truth
+    // file says the connection froze (a loaded machine may pause before that: read on).
+    let mut before = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let (records, freeze) = loop {
+        assert!(tokio::time::Instant::now() < deadline, "never frozen: {before:#?}");
+        before.extend(frames_until_silent(&mut frozen, quiet, Duration::from_secs(20)).await);
+        let records = truth_records(&truth);
+        let freeze = records.iter().position(|r| {
+            r["record"] == json!("fault") && r["fault"] == json!("freeze_connection")
+        });
+        if let Some(freeze) = freeze {
+            break (records, freeze);
+        }
+    };
+    let mut received: Vec<Value> = before.into_iter().filter(|f| f["seq"].is_u64()).collect();
+    let seqs: Vec<u64> = received.iter().map(|f| f["seq"].as_u64().unwrap()).collect();
+    assert!(!seqs.is_empty(), "the run's first half arrives before the freeze");
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
+    let last_seq = *seqs.last().unwrap();
+
+    // The truth file says which connection froze, and nothing was queued for it afterwards.
+    let connection = records
+        .iter()
+        .find(|r| r["record"] == json!("direct") && r["user"] == json!("frozen-user"))
+        .map(|r| r["connection"].clone())
+        .expect("connection_established is recorded");
+    assert_eq!(
+        (records[freeze]["user"].clone(), records[freeze]["connection"].clone()),
+        (json!("frozen-user"), connection.clone())
+    );
+    for record in &records[freeze..] {
+        assert!(
+            !record["connections"].as_array().is_some_and(|ids| ids.contains(&connection)),
+            "queued for the frozen connection: {record}"
+        );
+    }
+
+    // A ping gets no pong, and still no heartbeat: the connection is open but says nothing.
+    send(&mut frozen, json!({"type": "ping"})).await;
+    let after_ping = frames_until_silent(&mut frozen, quiet, Duration::from_secs(5)).await;
+    assert_eq!(after_ping, Vec::<Value>::new(), "a frozen connection sends nothing");
+
+    // The client gives up on it: its close gets no close frame back either.
+    frozen.send(Message::Close(None)).await.unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match frozen.next().await {
+                Some(Ok(Message::Close(frame))) => return Some(frame),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return None,
+            }
+        }
+    })
+    .await
+    .expect("the server lets the connection go once the client closes it");
+    assert_eq!(ended, None, "no close frame from a frozen connection");
+
+    // Wait until the run has ended (it goes on while nobody receives it), then resume.
+    let run_over = |records: &[Value]| {
+        records.iter().any(|r| {
+            r["record"] == json!("frame")
+                && r["text"].as_str().is_some_and(|text| {
+                    text.contains(r#""type":"agent_completed""#)
+                        && text.contains(r#""agent_name":"supervisor""#)
+                })
+        })
+    };
+    let mut waited = 0;
+    while !run_over(&truth_records(&truth)) {
+        assert!(waited < 200, "the run never ended");
+        waited += 1;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut resumed = server.connect(&token).await;
+    assert_eq!(next_json(&mut resumed, 5).await["type"], json!("connection_established"));
+    send(&mut resumed, json!({"type": "resume", "payload": {"last_seq": last_seq}})).await;
+    let result = loop {
+        let frame = next_json(&mut resumed, 10).await;
+        match frame["type"].as_str() {
+            Some("resume_result") => break frame,
+            // A slow client may have let a heartbeat in before its `resume`.
+            Some("heartbeat") => continue,
+            _ => received.push(frame),
+        }
+    };
+    let total = received.last().and_then(|f| f["seq"].as_u64()).unwrap();
+    assert!(total > last_seq, "the frames after the freeze are replayed");
+    assert_eq!(
+        (&result["data"]["complete"], &result["data"]["from_seq"], &result["data"]["to_seq"]),
+        (&json!(true), &json!(last_seq + 1), &json!(total)),
+        "{result}"
+    );
+    // Together: the whole run, each frame once, in order, and the checker finds it clean.
+    let seqs: Vec<u64> = received.iter().map(|f| f["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, (1..=total).collect::<Vec<_>>());
+    let last = received.last().unwrap();
+    assert_eq!(
+        (last["type"].clone(), last["agent_name"].clone()),
+        (json!("agent_completed"), json!("supervisor"))
+    );
+    let mut checker = Checker::new(CheckerConfig::offline().with_user("frozen-user"));
+    for frame in &received {
+        let _ = checker.handle_text(&frame.to_string(), None);
+    }
+    checker.finish();
+    let flags: Vec<_> = std::iter::from_fn(|| checker.poll_flag()).collect();
+    assert!(flags.is_empty(), "{flags:#?}");
+    // The new connection is a live one: it answers.
+    send(&mut resumed, json!({"type": "ping"})).await;
+    assert_eq!(next_json(&mut resumed, 5).await["type"], json!("pong"));
+}
+
 #[tokio::test]
 async fn without_faults_many_runs_of_several_users_raise_no_error_or_warning() {
     let server = Server::start(&["--users", "10", "--run-every", "0.1"]);

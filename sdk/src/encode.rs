@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 use crate::timestamp::Timestamp;
 
 /// A message from the client to the manager.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]

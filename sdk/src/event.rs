@@ -24,10 +24,16 @@ use crate::timestamp::Timestamp;
 pub type JsonObject = Map<String, Value>;
 
 /// One decoded server frame.
+// In TypeScript it is `AgentEvent`: the DOM already has a global `Event`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(rename = "AgentEvent"))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Event {
     /// What the frame is, with its typed fields.
+    // Named as a type, not a reference: tsify would otherwise declare an interface that
+    // `extends EventKind`, which TypeScript refuses for a union. As written, the declaration is
+    // the intersection `{ wire_type, raw } & EventKind & Context`, a union TypeScript narrows.
     #[serde(flatten)]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "EventKind"))]
     pub kind: EventKind,
     /// Ids, agent and time, looked up in every tolerated body location.
     #[serde(flatten)]
@@ -54,6 +60,7 @@ impl Event {
 /// A frame's text exactly as received. It is always a JSON object (the decoder checked), so
 /// nothing is lost: key order, repeated keys and number spelling survive. Parse it on demand
 /// with [`RawFrame::to_value`]; it serialises as the JSON object, not as a string.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(type = "JsonObject"))]
 #[derive(Clone, PartialEq, Eq)]
 pub struct RawFrame(Box<str>);
 
@@ -124,6 +131,7 @@ impl Serialize for RawFrame {
 /// fields that carry arbitrary JSON (tool parameters and results, final answers, ...) use it,
 /// so decoding does not build trees that most consumers never look at. It serialises as the
 /// JSON value, not as a string, and compares as a JSON value (`{"a": 1}` equals `{"a":1}`).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(type = "JsonValue"))]
 #[derive(Clone)]
 pub struct JsonText(Box<str>);
 
@@ -193,6 +201,7 @@ impl Serialize for JsonText {
 /// The fields that tie a frame to a user, a thread, a run and an agent. Each is looked up at the
 /// root, then in `payload`, `data`, `data.payload` and `metadata` (manager-protocol.md §9.2); an
 /// empty string or `null` counts as absent.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Context {
     /// The user the frame is for (may be truncated by the manager to 8 chars plus `...`).
@@ -222,6 +231,7 @@ pub struct Context {
 }
 
 /// Every kind of frame the manager sends, with its typed fields (manager-protocol.md §4).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
@@ -408,6 +418,7 @@ impl EventKind {
 }
 
 /// `connection_established` (S1: fields in `data`).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ConnectionEstablished {
     /// The server's connection id (`main_<hex8>`, `ws_<ms>_<n>`, a UUID, ...).
@@ -421,6 +432,7 @@ pub struct ConnectionEstablished {
 }
 
 /// `authentication_success`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AuthenticationSuccess {
     /// The server's id for this client, when given (`websocket_client_id`).
@@ -428,6 +440,7 @@ pub struct AuthenticationSuccess {
 }
 
 /// `agent_started`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AgentStarted {
     /// What the agent was asked to do (`task_description`).
@@ -437,6 +450,7 @@ pub struct AgentStarted {
 }
 
 /// `agent_thinking` (and the `reasoning` quirk).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AgentThinking {
     /// The thought (`reasoning`, or its synonyms `thought` and `message`).
@@ -448,6 +462,7 @@ pub struct AgentThinking {
 }
 
 /// `tool_executing` (and `tool_started`, `tool_call`).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ToolExecuting {
     /// The tool (`tool_name`, or `tool`).
@@ -460,6 +475,7 @@ pub struct ToolExecuting {
 }
 
 /// `tool_completed` (and `tool_result`).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ToolCompleted {
     /// The tool (`tool_name`, or `tool`).
@@ -467,6 +483,8 @@ pub struct ToolCompleted {
     /// What the tool returned (`results`, or `result`, in any body location).
     pub results: Option<JsonText>,
     /// How long the call took, when given.
+    // tsify maps any type named `Duration` to std's `{ secs, nanos }`; this one is ours.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Duration | null"))]
     pub duration: Option<Duration>,
     /// Whether the call succeeded (`success`).
     pub success: Option<bool>,
@@ -475,6 +493,7 @@ pub struct ToolCompleted {
 }
 
 /// `tool_error`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ToolError {
     /// The tool (`tool_name`, or `tool`).
@@ -486,6 +505,7 @@ pub struct ToolError {
 }
 
 /// `agent_completed` (and `agent_finished`).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AgentCompleted {
     /// The status the server reports (usually `completed`).
@@ -495,10 +515,13 @@ pub struct AgentCompleted {
     /// The structured result, when sent separately (`result`, in any body location).
     pub result: Option<JsonText>,
     /// How long the agent ran, when given.
+    // tsify maps any type named `Duration` to std's `{ secs, nanos }`; this one is ours.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Duration | null"))]
     pub duration: Option<Duration>,
 }
 
 /// `agent_completed.final_response`: the manager sends a string or an object.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum FinalResponse {
@@ -509,6 +532,7 @@ pub enum FinalResponse {
 }
 
 /// `agent_error` (and `agent_failed`, `agent_fallback`).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AgentError {
     /// The error text (`error`, `error_message` or `message`).
@@ -520,6 +544,7 @@ pub struct AgentError {
 }
 
 /// `agent_death`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AgentDeath {
     /// Why the agent died: `timeout`, `no_heartbeat`, `silent_failure`, `memory_limit`,
@@ -530,6 +555,7 @@ pub struct AgentDeath {
 }
 
 /// A frame whose only typed field is a status.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StatusOnly {
     /// The status the server reports.
@@ -537,6 +563,7 @@ pub struct StatusOnly {
 }
 
 /// `agent_response`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AgentResponse {
     /// The response (`response`, `content`, `message` or `result`), as sent.
@@ -544,6 +571,7 @@ pub struct AgentResponse {
 }
 
 /// `progress_update`, `agent_progress`, `agent_update`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Progress {
     /// The human-readable message.
@@ -553,6 +581,7 @@ pub struct Progress {
 }
 
 /// `subagent_started` and `subagent_completed`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Subagent {
     /// The sub-agent's name.
@@ -562,10 +591,13 @@ pub struct Subagent {
     /// Its result (completed only).
     pub result: Option<JsonText>,
     /// How long it ran (completed only, `duration_ms`).
+    // tsify maps any type named `Duration` to std's `{ secs, nanos }`; this one is ours.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Duration | null"))]
     pub duration: Option<Duration>,
 }
 
 /// A frame carrying text (`partial_result`, `final_report`, `stream_chunk`).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TextContent {
     /// The content (`message`, `content`, `chunk`, `report` or `result`), as sent.
@@ -573,17 +605,21 @@ pub struct TextContent {
 }
 
 /// `thread_data`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ThreadData {
     /// The thread's messages, as sent.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "JsonValue[]"))]
     pub messages: Vec<Value>,
 }
 
 /// A frame kept as sent, without typed fields beyond the [`Context`] (the raw JSON has the rest).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Opaque {}
 
 /// `heartbeat`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Heartbeat {
     /// The server's connection id.
@@ -593,6 +629,7 @@ pub struct Heartbeat {
 }
 
 /// `ack`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Ack {
     /// The client message type being acknowledged (`received_type`).
@@ -602,6 +639,7 @@ pub struct Ack {
 }
 
 /// `system_message` that does not wrap another event.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SystemMessage {
     /// The status (`connected`, `disconnect_acknowledged`, ...).
@@ -613,6 +651,7 @@ pub struct SystemMessage {
 }
 
 /// `resume_result` (agentwire's sequence extension).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ResumeResult {
     /// The first sequence number replayed.
@@ -625,6 +664,7 @@ pub struct ResumeResult {
 
 /// An error frame: `error_message` (S2 at the root, or S1 in `data`), `error`, `connection_error`,
 /// `system_error` or `authentication_error`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ErrorInfo {
     /// The machine-readable code (`error_code`, or `code`), e.g. `AUTH_FAILED`, `JSON_PARSE_ERROR`.
@@ -642,6 +682,7 @@ pub struct ErrorInfo {
 /// A duration as the manager reports it. Its units are mixed: `execution_time_ms` and
 /// `duration_ms` are milliseconds, while `duration` and `execution_time` may be either
 /// (manager-protocol.md §4.2), so the unit is kept rather than guessed.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Duration {
     /// The number as sent.
@@ -651,6 +692,7 @@ pub struct Duration {
 }
 
 /// The unit of a [`Duration`].
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]

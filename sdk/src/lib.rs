@@ -44,8 +44,14 @@ pub mod decode;
 pub mod encode;
 pub mod event;
 mod fingerprint;
+#[cfg(target_arch = "wasm32")]
+pub mod js;
 pub mod recording;
+pub mod session;
 pub mod timestamp;
+pub mod token;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use backoff::Backoff;
 pub use check::{Checker, CheckerConfig, Flag, Rule, Severity, Summary};
@@ -53,7 +59,12 @@ pub use close::CloseAction;
 pub use decode::{DecodeError, decode, decode_bytes, decode_owned, decode_value};
 pub use encode::ClientMessage;
 pub use event::{Context, Event, EventKind, RawFrame};
+pub use session::{
+    Command, ConnectionState, ResumeOutcome, SendError, Session, SessionConfig, SessionEvent, Stats,
+};
 pub use timestamp::Timestamp;
+#[cfg(target_arch = "wasm32")]
+pub use web::{Client, ClientOptions, ConnectError, EventStream, Subscription};
 
 /// The README's Rust examples, compiled and run as doc tests so the front page stays true.
 #[cfg(doctest)]

@@ -23,6 +23,7 @@ const MAX_SECS: i64 = 253_402_300_799;
 ///
 /// Serialises as an ISO 8601 string in UTC with a `Z` suffix (for example
 /// `2025-09-18T14:56:14.123456Z`), which JavaScript's `new Date(...)` reads directly.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(type = "string"))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp {
     micros: i64,

@@ -2,6 +2,7 @@
 //! nesting limit holds within the browser's wasm stack (about 1 MB), which native tests cannot
 //! show. Run by `scripts/test` in headless Chromium and Firefox.
 #![cfg(target_arch = "wasm32")]
+#![allow(clippy::expect_used, clippy::panic, reason = "tests fail by panicking")]
 
 use agentwire::{Checker, CheckerConfig, DecodeError, EventKind, Rule, decode, decode::MAX_DEPTH};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};

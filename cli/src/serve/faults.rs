@@ -26,9 +26,14 @@
 //! fault alone; when several kinds hit one run, one fault can occasionally mask another (a dropped
 //! first `agent_started` makes a later stall unjudgeable, for instance).
 //!
-//! The connection-level kinds (`drop_connection`, `refuse_connections`) are part of
-//! [`FaultKind`] and [`FaultRates`] but are applied by the server itself; [`apply_to_run`] never
-//! produces them.
+//! The connection-level kinds are part of [`FaultKind`] and [`FaultRates`] but are applied by the
+//! server itself; [`apply_to_run`] never produces them:
+//!
+//! | kind | what happens | when |
+//! |---|---|---|
+//! | `drop_connection` | one of the user's connections ends abruptly: no close frame (the client sees 1006) | per run delivered, after the run's middle frame |
+//! | `freeze_connection` | one of the user's connections goes silent but stays open (half-open, as after a pulled cable or a hung proxy): the server sends nothing more on it (no frames, heartbeats, replies, pongs or close frame) and ignores what it receives, until the client closes it; the user's later frames are still numbered and kept (`--seq`), so a client that notices, reconnects and sends `resume` gets every frame it missed | per run delivered, after the run's middle frame (not when the run drew `drop_connection` too) |
+//! | `refuse_connections` | new connections get HTTP 503 with `Retry-After` before the upgrade for a few seconds | per connection attempt |
 
 use std::fmt;
 use std::str::FromStr;
@@ -109,6 +114,10 @@ pub(crate) enum FaultKind {
     /// A connection is dropped abruptly (applied by the server).
     #[value(alias = "drop-connection")]
     DropConnection,
+    /// A connection goes silent but stays open, half-open (applied by the server): nothing more
+    /// is sent on it and what it receives is ignored.
+    #[value(alias = "freeze-connection")]
+    FreezeConnection,
     /// New connections are refused with 503 before the upgrade for a while (applied by the
     /// server).
     #[value(alias = "refuse-connections")]
@@ -117,7 +126,7 @@ pub(crate) enum FaultKind {
 
 impl FaultKind {
     /// Every kind, per-run ones first.
-    pub(crate) const ALL: [FaultKind; 10] = [
+    pub(crate) const ALL: [FaultKind; 11] = [
         FaultKind::Drop,
         FaultKind::Duplicate,
         FaultKind::DuplicateAttempt,
@@ -127,6 +136,7 @@ impl FaultKind {
         FaultKind::CrossUser,
         FaultKind::Malformed,
         FaultKind::DropConnection,
+        FaultKind::FreezeConnection,
         FaultKind::RefuseConnections,
     ];
 
@@ -155,6 +165,7 @@ impl FaultKind {
             FaultKind::CrossUser => "cross_user",
             FaultKind::Malformed => "malformed",
             FaultKind::DropConnection => "drop_connection",
+            FaultKind::FreezeConnection => "freeze_connection",
             FaultKind::RefuseConnections => "refuse_connections",
         }
     }
@@ -162,7 +173,10 @@ impl FaultKind {
     /// Whether [`apply_to_run`] injects this kind (the others are the server's).
     #[cfg(test)]
     pub(crate) fn is_per_run(self) -> bool {
-        !matches!(self, FaultKind::DropConnection | FaultKind::RefuseConnections)
+        !matches!(
+            self,
+            FaultKind::DropConnection | FaultKind::FreezeConnection | FaultKind::RefuseConnections
+        )
     }
 }
 
@@ -191,7 +205,7 @@ pub(crate) enum FaultConfigError {
     MissingRate(String),
     /// The kind is not one of [`FaultKind::ALL`].
     #[error(
-        "unknown fault kind `{0}` (expected drop, duplicate, duplicate_attempt, reorder, delay, skew_timestamp, cross_user, malformed, drop_connection or refuse_connections)"
+        "unknown fault kind `{0}` (expected drop, duplicate, duplicate_attempt, reorder, delay, skew_timestamp, cross_user, malformed, drop_connection, freeze_connection or refuse_connections)"
     )]
     UnknownKind(String),
     /// The rate is not a number.
@@ -242,6 +256,10 @@ impl FromStr for FaultSetting {
 ///   are drawn independently, so a run may get several kinds at once.
 /// * `drop_connection`: per run the server delivers, the probability that it drops one of that
 ///   user's connections abruptly (no close frame) while the run is being delivered.
+/// * `freeze_connection`: per run the server delivers, the probability that it freezes one of
+///   that user's connections while the run is being delivered: the connection stays open but the
+///   server never sends on it again and ignores what it receives. A run that also draws
+///   `drop_connection` only drops.
 /// * `refuse_connections`: per connection attempt, the probability that the server starts
 ///   refusing new connections (HTTP 503 before the upgrade) for a while, from that attempt on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
@@ -264,6 +282,8 @@ pub(crate) struct FaultRates {
     pub(crate) malformed: f64,
     /// [`FaultKind::DropConnection`], per run delivered.
     pub(crate) drop_connection: f64,
+    /// [`FaultKind::FreezeConnection`], per run delivered.
+    pub(crate) freeze_connection: f64,
     /// [`FaultKind::RefuseConnections`], per connection attempt.
     pub(crate) refuse_connections: f64,
 }
@@ -278,8 +298,13 @@ impl FaultRates {
         FaultRates::default()
     }
 
-    /// Every per-run kind at `per_run`, and the two connection kinds at their own rates.
-    fn uniform(per_run: f64, drop_connection: f64, refuse_connections: f64) -> Self {
+    /// Every per-run kind at `per_run`, and the connection kinds at their own rates.
+    fn uniform(
+        per_run: f64,
+        drop_connection: f64,
+        freeze_connection: f64,
+        refuse_connections: f64,
+    ) -> Self {
         FaultRates {
             drop: per_run,
             duplicate: per_run,
@@ -290,19 +315,22 @@ impl FaultRates {
             cross_user: per_run,
             malformed: per_run,
             drop_connection,
+            freeze_connection,
             refuse_connections,
         }
     }
 
     /// A named preset: `none` (no faults), `mild` (each per-run kind in 3% of runs, a dropped
-    /// connection in 1% of runs, a refusal window on 0.5% of connection attempts: a demo where
-    /// most runs are clean) or `chaos` (25% per kind, 10% and 5%: something in most runs).
+    /// connection in 1% of runs, a refusal window on 0.5% of connection attempts, no frozen
+    /// connection: a demo where most runs are clean, and none waits for a client to notice a
+    /// silent connection) or `chaos` (25% per kind, a dropped connection in 10% of runs, a frozen
+    /// one in 5%, a refusal window on 5% of attempts: something in most runs).
     /// Names are case-insensitive.
     pub(crate) fn preset(name: &str) -> Option<FaultRates> {
         match name.trim().to_ascii_lowercase().as_str() {
             "none" => Some(FaultRates::none()),
-            "mild" => Some(FaultRates::uniform(0.03, 0.01, 0.005)),
-            "chaos" => Some(FaultRates::uniform(0.25, 0.1, 0.05)),
+            "mild" => Some(FaultRates::uniform(0.03, 0.01, 0.0, 0.005)),
+            "chaos" => Some(FaultRates::uniform(0.25, 0.1, 0.05, 0.05)),
             _ => None,
         }
     }
@@ -327,6 +355,7 @@ impl FaultRates {
             FaultKind::CrossUser => self.cross_user,
             FaultKind::Malformed => self.malformed,
             FaultKind::DropConnection => self.drop_connection,
+            FaultKind::FreezeConnection => self.freeze_connection,
             FaultKind::RefuseConnections => self.refuse_connections,
         }
     }
@@ -344,6 +373,7 @@ impl FaultRates {
             FaultKind::CrossUser => &mut self.cross_user,
             FaultKind::Malformed => &mut self.malformed,
             FaultKind::DropConnection => &mut self.drop_connection,
+            FaultKind::FreezeConnection => &mut self.freeze_connection,
             FaultKind::RefuseConnections => &mut self.refuse_connections,
         };
         *slot = rate;
@@ -561,7 +591,9 @@ impl Analysis {
             FaultKind::Malformed => {
                 (0..self.infos.len()).filter(|index| !is_taken(taken, *index)).collect()
             }
-            FaultKind::DropConnection | FaultKind::RefuseConnections => Vec::new(),
+            FaultKind::DropConnection
+            | FaultKind::FreezeConnection
+            | FaultKind::RefuseConnections => Vec::new(),
         }
     }
 
@@ -714,7 +746,9 @@ impl Targets {
             FaultKind::SkewTimestamp => &mut self.skew_timestamp,
             FaultKind::CrossUser => &mut self.cross_user,
             FaultKind::Malformed => &mut self.malformed,
-            FaultKind::DropConnection | FaultKind::RefuseConnections => return,
+            FaultKind::DropConnection
+            | FaultKind::FreezeConnection
+            | FaultKind::RefuseConnections => return,
         };
         *slot = Some(index);
     }
@@ -1086,7 +1120,9 @@ mod tests {
             FaultKind::SkewTimestamp => rules.contains(&Rule::TimestampRegression),
             FaultKind::Malformed => rules.contains(&Rule::MalformedFrame),
             FaultKind::CrossUser => flags.is_empty(),
-            FaultKind::DropConnection | FaultKind::RefuseConnections => false,
+            FaultKind::DropConnection
+            | FaultKind::FreezeConnection
+            | FaultKind::RefuseConnections => false,
         }
     }
 
@@ -1118,6 +1154,7 @@ mod tests {
     fn connection_kinds_are_never_applied_to_a_run() {
         let mut rates = FaultRates::none();
         rates.set(FaultKind::DropConnection, 1.0);
+        rates.set(FaultKind::FreezeConnection, 1.0);
         rates.set(FaultKind::RefuseConnections, 1.0);
         for seed in 0..20 {
             let frames = script(seed);
@@ -1436,13 +1473,22 @@ mod tests {
         assert!(none.is_none() && !mild.is_none());
         for kind in FaultKind::ALL {
             assert_eq!(none.rate(kind), 0.0);
-            assert!(mild.rate(kind) > 0.0 && mild.rate(kind) < chaos.rate(kind), "{kind}");
             assert!(chaos.rate(kind) <= 1.0);
+            if kind == FaultKind::FreezeConnection {
+                // A frozen connection stalls a demo until the client's heartbeat gives up on it.
+                assert_eq!(mild.rate(kind), 0.0);
+                assert!(chaos.rate(kind) > 0.0);
+                continue;
+            }
+            assert!(mild.rate(kind) > 0.0 && mild.rate(kind) < chaos.rate(kind), "{kind}");
             if kind.is_per_run() {
                 assert_eq!(mild.rate(kind), 0.03);
             } else {
                 assert!(mild.rate(kind) < 0.03, "connection faults are rarer: {kind}");
             }
+        }
+        for kind in FaultKind::ALL.into_iter().filter(|kind| !kind.is_per_run()) {
+            assert!(chaos.rate(kind) < chaos.drop, "connection faults are rarer: {kind}");
         }
         for name in FaultRates::PRESETS {
             assert_eq!(FaultRates::parse_preset(name), Ok(FaultRates::preset(name).unwrap()));
@@ -1470,6 +1516,14 @@ mod tests {
             parse("refuse_connections=1e-3"),
             Ok(FaultSetting { kind: FaultKind::RefuseConnections, rate: 0.001 })
         );
+        assert_eq!(
+            parse("freeze-connection=1"),
+            Ok(FaultSetting { kind: FaultKind::FreezeConnection, rate: 1.0 })
+        );
+        assert_eq!(
+            parse("Freeze_Connection=0.05"),
+            Ok(FaultSetting { kind: FaultKind::FreezeConnection, rate: 0.05 })
+        );
         for kind in FaultKind::ALL {
             assert_eq!(parse(&format!("{kind}=0.25")).map(|s| s.kind), Ok(kind));
             assert_eq!(kind.name().parse::<FaultKind>(), Ok(kind));
@@ -1481,6 +1535,13 @@ mod tests {
         assert_eq!(rates.drop, 0.5);
         assert_eq!(rates.cross_user, 0.0);
         assert_eq!(rates.malformed, mild.malformed);
+        let frozen = mild.with_overrides(&[parse("freeze_connection=1").unwrap()]);
+        assert_eq!(frozen.freeze_connection, 1.0);
+        assert_eq!(frozen.rate(FaultKind::FreezeConnection), 1.0);
+        assert_eq!(frozen.drop_connection, mild.drop_connection);
+        assert!(
+            !FaultRates::none().with_overrides(&[parse("freeze_connection=1").unwrap()]).is_none()
+        );
     }
 
     #[test]
@@ -1498,6 +1559,7 @@ mod tests {
         assert!(matches!(parse("drop=inf"), Err(FaultConfigError::OutOfRange(_))));
         let message = parse("teleport=0.1").unwrap_err().to_string();
         assert!(message.contains("teleport") && message.contains("skew_timestamp"), "{message}");
+        assert!(message.contains("freeze_connection"), "{message}");
     }
 
     #[test]

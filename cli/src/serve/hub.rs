@@ -26,6 +26,9 @@ pub(crate) enum Delivery {
     Frame(Option<u64>, String),
     /// Drop the connection abruptly, without a close frame (fault injection).
     DropAbruptly,
+    /// Freeze the connection (fault injection): send nothing more on it, not even a close frame,
+    /// and ignore what it receives, until the client goes. The hub queues nothing after this.
+    Freeze,
 }
 
 /// The sending end of a connection's queue.
@@ -172,6 +175,26 @@ impl Hub {
         outbox.try_send(Delivery::DropAbruptly).ok().map(|()| *id)
     }
 
+    /// Asks connection number `pick` (modulo their count) of `user` to freeze (the
+    /// `freeze_connection` fault) and takes it out of the user's connections, so nothing is
+    /// queued for it after the freeze: it counts as gone for delivery, while the user's frames are
+    /// still numbered and kept (with `--seq`) for a `resume` on another connection. Its id; `None`
+    /// (and nothing changes) when the user has no connection or that one's outbox is full or
+    /// closed.
+    pub(crate) fn freeze_one_connection(&self, user: &str, pick: usize) -> Option<u64> {
+        let mut users = self.users.lock().ok()?;
+        let state = users.get_mut(user)?;
+        let index = pick.checked_rem(state.connections.len())?;
+        let (id, outbox) = state.connections.get(index)?;
+        outbox.try_send(Delivery::Freeze).ok()?;
+        let id = *id;
+        state.connections.remove(index);
+        if state.connections.is_empty() && self.keep.is_none() {
+            users.remove(user);
+        }
+        Some(id)
+    }
+
     /// A connected user other than `user` to leak a frame to: not the same id, not one the
     /// checker would take for it (a prefix either way), and not the frame's thread id.
     pub(crate) fn other_user(
@@ -263,7 +286,7 @@ mod tests {
         std::iter::from_fn(|| receiver.try_recv().ok())
             .filter_map(|delivery| match delivery {
                 Delivery::Frame(seq, text) => Some((seq, text)),
-                Delivery::DropAbruptly => None,
+                Delivery::DropAbruptly | Delivery::Freeze => None,
             })
             .collect()
     }
@@ -317,6 +340,62 @@ mod tests {
         assert_eq!(hub.drop_one_connection("alice", 5), Some(7));
         assert_eq!(r1.try_recv().ok(), Some(Delivery::DropAbruptly));
         assert_eq!(hub.drop_one_connection("bob", 0), None);
+    }
+
+    #[tokio::test]
+    async fn a_frozen_connection_gets_nothing_after_the_freeze_but_frames_are_still_kept() {
+        let hub = Hub::new(Some(Duration::from_secs(60)));
+        let (a1, mut r1) = mpsc::channel(8);
+        let (a2, mut r2) = mpsc::channel(8);
+        hub.join("alice", 1, a1);
+        hub.join("alice", 2, a2);
+        hub.send_to_user("alice", &json!({"n": 1}).to_string());
+        // Pick 2 of two connections is the first one, as for `drop_one_connection`.
+        assert_eq!(hub.freeze_one_connection("alice", 2), Some(1));
+        assert_eq!(hub.connections_of("alice"), 1);
+        let sent = hub.send_to_user("alice", &json!({"n": 2}).to_string());
+        assert_eq!((sent.seq, sent.connections), (Some(2), vec![2]));
+        // The frozen connection got the frame before the freeze, then the freeze, then nothing.
+        assert!(matches!(r1.try_recv(), Ok(Delivery::Frame(Some(1), _))));
+        assert_eq!(r1.try_recv().ok(), Some(Delivery::Freeze));
+        assert!(r1.try_recv().is_err());
+        assert_eq!(
+            texts(&mut r2).into_iter().map(|(seq, _)| seq).collect::<Vec<_>>(),
+            [Some(1), Some(2)]
+        );
+        // Leaving later is harmless, and a reconnecting client can resume what it missed.
+        hub.leave("alice", 1);
+        let replay = hub.replay("alice", 1, None);
+        assert_eq!(replay.frames.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), [2]);
+        assert!(replay.complete);
+
+        // The last connection frozen: frames are numbered and kept with nobody to send them to.
+        assert_eq!(hub.freeze_one_connection("alice", 0), Some(2));
+        assert_eq!(hub.connections_of("alice"), 0);
+        let sent = hub.send_to_user("alice", &json!({"n": 3}).to_string());
+        assert_eq!((sent.seq, sent.connections), (Some(3), vec![]));
+        assert_eq!(r2.try_recv().ok(), Some(Delivery::Freeze));
+        assert!(r2.try_recv().is_err(), "the freeze is the last delivery");
+        assert_eq!(hub.replay("alice", 1, None).frames.len(), 2);
+        assert_eq!(hub.freeze_one_connection("alice", 0), None);
+        assert_eq!(hub.freeze_one_connection("bob", 0), None);
+    }
+
+    #[tokio::test]
+    async fn a_connection_whose_outbox_is_full_is_not_frozen() {
+        let hub = Hub::new(None);
+        let (a1, _r1) = mpsc::channel(1);
+        hub.join("alice", 1, a1);
+        hub.send_to_user("alice", &json!({"n": 1}).to_string());
+        assert_eq!(hub.freeze_one_connection("alice", 0), None);
+        assert_eq!(hub.connections_of("alice"), 1);
+        // Without `--seq`, freezing the last connection forgets the user, as leaving does.
+        let (b1, mut rb) = mpsc::channel(8);
+        hub.join("bob", 2, b1);
+        assert_eq!(hub.freeze_one_connection("bob", 0), Some(2));
+        assert_eq!(rb.try_recv().ok(), Some(Delivery::Freeze));
+        assert!(hub.send_to_user("bob", &json!({"n": 1}).to_string()).connections.is_empty());
+        assert_eq!(hub.connections_of("bob"), 0);
     }
 
     #[tokio::test]

@@ -110,7 +110,9 @@ pub(crate) struct ServeArgs {
     /// One fault rate, as KIND=RATE (repeatable; overrides the preset). Kinds: drop, duplicate,
     /// duplicate_attempt, reorder, delay, skew_timestamp, cross_user, malformed (the chance that a
     /// run gets that fault), drop_connection (per run: drop one of the user's connections
-    /// abruptly), refuse_connections (per connection attempt: refuse new connections with 503 for
+    /// abruptly), freeze_connection (per run: one of the user's connections goes silent but stays
+    /// open, a half-open connection; with --seq a client that reconnects and resumes misses
+    /// nothing), refuse_connections (per connection attempt: refuse new connections with 503 for
     /// a few seconds).
     #[arg(long = "fault", value_name = "KIND=RATE")]
     fault: Vec<faults::FaultSetting>,
@@ -675,10 +677,18 @@ async fn serve_connection(
                     outgoing = inbox.recv(), if !holding => {
                         // `None`: the hub dropped this connection (too slow); close it.
                         let Some(delivery) = outgoing else { return };
-                        let hub::Delivery::Frame(seq, frame) = delivery else {
-                            // The `drop_connection` fault: go without a close frame (the client sees 1006).
-                            tracing::info!(user, connection = %connection_id, "fault: dropping the connection abruptly");
-                            return;
+                        let (seq, frame) = match delivery {
+                            hub::Delivery::Frame(seq, frame) => (seq, frame),
+                            hub::Delivery::DropAbruptly => {
+                                // The `drop_connection` fault: go without a close frame (the client sees 1006).
+                                tracing::info!(user, connection = %connection_id, "fault: dropping the connection abruptly");
+                                return;
+                            }
+                            hub::Delivery::Freeze => {
+                                tracing::info!(user, connection = %connection_id, "fault: freezing the connection");
+                                stay_frozen(socket).await;
+                                return;
+                            }
                         };
                         if seq.zip(replayed).is_some_and(|(seq, (from, to))| (from..=to).contains(&seq)) {
                             continue;
@@ -693,6 +703,23 @@ async fn serve_connection(
                         if !peer.send(socket, &frames::heartbeat(connection_id, processed, now())).await { return; }
                     }
                 }
+    }
+}
+
+/// The `freeze_connection` fault, once the connection's last frame before the freeze is sent:
+/// nothing more goes out (no frames, heartbeats, replies, pongs or close frame) and everything
+/// received is read and ignored, until the client closes the connection or it fails. The socket
+/// then goes without a close frame.
+///
+/// Reading is what notices the client going. The one thing it still sends is the WebSocket
+/// library's automatic answer to a *control* ping frame (browsers never send those; clients'
+/// application-level `{"type":"ping"}` gets no `pong`).
+async fn stay_frozen(socket: &mut WebSocket) {
+    while let Some(Ok(message)) = socket.next().await {
+        // A close from the client ends it at once: reading on would send the close reply.
+        if matches!(message, Message::Close(_)) {
+            return;
+        }
     }
 }
 
@@ -867,6 +894,9 @@ fn start_run(
     tracing::info!(user, run = %run_id, frames = outgoing.len(), faults = injected.len(), "run started");
     let drop_connection = rng.random_bool(shared.faults.rate(faults::FaultKind::DropConnection));
     let pick = rng.random_range(0..1024usize);
+    // Drawn after every other choice of the run, so it changes none of them.
+    let freeze_connection =
+        rng.random_bool(shared.faults.rate(faults::FaultKind::FreezeConnection));
     let Some(active) = ActiveRun::start(shared, user) else {
         let message = format!("{MAX_ACTIVE_RUNS} runs are already in progress for this user");
         return vec![frames::error_message("AGENT_REQUEST_ERROR", &message, now())];
@@ -875,8 +905,10 @@ fn start_run(
     let user = user.to_owned();
     tokio::spawn(async move {
         let _active = active;
-        // `drop_connection` strikes mid-run, after the middle frame.
+        // `drop_connection` and `freeze_connection` strike mid-run, after the middle frame; a run
+        // that drew both only drops (a dropped connection can't also freeze).
         let drop_after = drop_connection.then_some(outgoing.len() / 2);
+        let freeze_after = (freeze_connection && !drop_connection).then_some(outgoing.len() / 2);
         let total = outgoing.len();
         for (index, frame) in outgoing.iter().enumerate() {
             tokio::time::sleep(Duration::from_millis(frame.delay_ms)).await;
@@ -899,6 +931,17 @@ fn start_run(
                     if let Some(truth) = &shared.truth {
                         truth.connection_fault(
                             faults::FaultKind::DropConnection,
+                            &user,
+                            Some(connection),
+                        );
+                    }
+                }
+            }
+            if freeze_after == Some(index) {
+                if let Some(connection) = shared.hub.freeze_one_connection(&user, pick) {
+                    if let Some(truth) = &shared.truth {
+                        truth.connection_fault(
+                            faults::FaultKind::FreezeConnection,
                             &user,
                             Some(connection),
                         );

@@ -12,7 +12,10 @@
 //! * `{"record":"fault","fault","user","run_id","event_type","index","frame"}`: a fault injected
 //!   into a run, written when it happens (a `cross_user` fault with no other user connected does
 //!   not happen and is not written; `index` is the frame's position among the run's frames);
-//! * `{"record":"fault","fault":"drop_connection"|"refuse_connections","user","connection"}`;
+//! * `{"record":"fault","fault":"drop_connection"|"freeze_connection"|"refuse_connections","user","connection"}`:
+//!   a connection-level fault, written when it happens (`user` is empty and `connection` null for
+//!   `refuse_connections`). After a `freeze_connection` the frozen connection is in no later
+//!   `frame` record's `connections`: nothing more is queued for it;
 //! * `{"record":"direct","user","connection","seq","text"}`: a frame a connection got for itself
 //!   (`connection_established`, `pong`, `ack`, `heartbeat`, errors, replays and `resume_result`;
 //!   `user` and `connection` are null for a refused authentication).

@@ -106,6 +106,7 @@ impl Default for CheckerConfig {
 }
 
 /// Counters over everything the checker has seen.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
     /// Frames handled, malformed ones included.
@@ -125,6 +126,8 @@ pub struct Summary {
     /// Open executions dropped because a run had 256 open at once (bounded memory).
     pub dropped_open_executions: u64,
     /// Flags raised, by rule.
+    // An object keyed by rule id, holding only the rules that fired.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Partial<Record<RuleId, number>>"))]
     pub flags_by_rule: BTreeMap<Rule, u64>,
 }
 
@@ -192,6 +195,14 @@ impl Checker {
     #[must_use]
     pub fn user_id(&self) -> Option<&str> {
         self.user_id.as_deref()
+    }
+
+    /// Tells the checker the connection's user (from a token that arrived after it was
+    /// created). A user already known, from the configuration or the stream, is kept.
+    pub fn learn_user(&mut self, user_id: &str) {
+        if self.user_id.is_none() && !user_id.is_empty() {
+            self.user_id = Some(user_id.to_owned());
+        }
     }
 
     /// Counters over everything seen so far.

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde::{Serialize, Serializer};
 
 /// How bad a flag is.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -36,6 +37,8 @@ impl fmt::Display for Severity {
 }
 
 /// A checker rule. Its [`Rule::id`] is a stable public name, like a lint name.
+// Serialised as its id: `RuleId`, the union of every id, is declared in js/types.rs.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(type = "RuleId"))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Rule {
@@ -220,6 +223,7 @@ impl Serialize for Rule {
 }
 
 /// One departure from a healthy stream.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Flag {
     /// Which rule fired.

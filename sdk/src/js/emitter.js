@@ -1,0 +1,141 @@
+// Listener bookkeeping for agentwire's JS API.
+//
+// It lives in JS rather than Rust: an `on()` that returns a plain unsubscribe function, and an
+// async iterator, are natural here, while in Rust each would need a closure handed to JS and
+// either leaked (`Closure::forget`) or tracked in an exported handle object. The Rust side
+// asks `wants(type)` before it builds an event, so frames nobody listens to cost no
+// conversion, and each event is parsed once however many listeners it has.
+
+export class Emitter {
+  constructor() {
+    this.listeners = new Map();
+    this.iterators = new Set();
+  }
+
+  // Whether anyone listens for events of type `type` (or for all events).
+  wants(type) {
+    return this.iterators.size > 0 || this.has(type) || this.has("*");
+  }
+
+  has(channel) {
+    const set = this.listeners.get(channel);
+    return set !== undefined && set.size > 0;
+  }
+
+  on(channel, listener) {
+    if (typeof listener !== "function") {
+      throw new TypeError(`agentwire: the listener for "${channel}" is not a function`);
+    }
+    let set = this.listeners.get(channel);
+    if (set === undefined) {
+      set = new Set();
+      this.listeners.set(channel, set);
+    }
+    // A wrapper per registration: the same function registered twice is called twice and
+    // each unsubscribe removes exactly its own registration.
+    const entry = { listener };
+    set.add(entry);
+    return () => {
+      set.delete(entry);
+    };
+  }
+
+  call(channel, value) {
+    const set = this.listeners.get(channel);
+    if (set === undefined) return;
+    for (const entry of set) {
+      try {
+        entry.listener(value);
+      } catch (error) {
+        // One failing listener must not starve the others or break the connection: rethrow
+        // on a fresh task, where it reaches the console and window.onerror.
+        setTimeout(() => {
+          throw error;
+        });
+      }
+    }
+  }
+
+  // An agent event, as JSON text from Rust: parsed once, then handed to every listener.
+  emitEvent(type, json) {
+    const event = JSON.parse(json);
+    this.call(type, event);
+    this.call("*", event);
+    for (const iterator of this.iterators) iterator.push(event);
+  }
+
+  emit(channel, value) {
+    this.call(channel, value);
+  }
+
+  // An async iterator over events from now on; it ends when the connection closes for good.
+  iterator() {
+    const queue = [];
+    let head = 0;
+    let waiting = null;
+    let done = false;
+    const sink = {
+      push(event) {
+        if (waiting !== null) {
+          const resolve = waiting;
+          waiting = null;
+          resolve({ value: event, done: false });
+        } else {
+          queue.push(event);
+        }
+      },
+      finish() {
+        done = true;
+        if (waiting !== null) {
+          const resolve = waiting;
+          waiting = null;
+          resolve({ value: undefined, done: true });
+        }
+      },
+    };
+    this.iterators.add(sink);
+    const emitter = this;
+    return {
+      next() {
+        if (head < queue.length) {
+          const value = queue[head];
+          queue[head] = undefined;
+          head += 1;
+          if (head === queue.length) {
+            queue.length = 0;
+            head = 0;
+          }
+          return Promise.resolve({ value, done: false });
+        }
+        if (done) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => {
+          waiting = resolve;
+        });
+      },
+      return() {
+        emitter.iterators.delete(sink);
+        queue.length = 0;
+        head = 0;
+        sink.finish();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  // The connection closed for good: iterators end after what they already hold.
+  end() {
+    for (const iterator of this.iterators) iterator.finish();
+    this.iterators.clear();
+  }
+}
+
+// A JS Error with a `code` agentwire's callers can branch on.
+export function agentwireError(code, message) {
+  const error = new Error(message);
+  error.name = "AgentwireError";
+  error.code = code;
+  return error;
+}

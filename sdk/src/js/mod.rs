@@ -1,0 +1,292 @@
+//! The JavaScript API of the npm package `agentwire` (wasm32 only): `connect()` and `Client`.
+//!
+//! A thin layer over the Rust [`Client`](crate::Client): options and messages are read from JS
+//! objects (camelCase, like any JS API), events reach listeners as plain objects with the
+//! wire's snake_case field names (exactly what the manager sent, so nothing is renamed between
+//! the protocol documentation and the code), and every failure a caller can branch on is an
+//! `AgentwireError` with a `code` ([`ErrorCode`]).
+
+mod options;
+mod types;
+mod typescript;
+
+use std::rc::Rc;
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::session::SessionEvent;
+use crate::web::{Client, Subscription};
+use crate::{Event, SendError};
+use options::ConnectOptions;
+
+#[wasm_bindgen(module = "/src/js/emitter.js")]
+extern "C" {
+    /// Listener bookkeeping, in JS (see emitter.js for why).
+    type Emitter;
+
+    #[wasm_bindgen(constructor)]
+    fn new() -> Emitter;
+
+    #[wasm_bindgen(method)]
+    fn wants(this: &Emitter, kind: &str) -> bool;
+
+    #[wasm_bindgen(method)]
+    fn has(this: &Emitter, channel: &str) -> bool;
+
+    #[wasm_bindgen(method, catch)]
+    fn on(this: &Emitter, channel: &str, listener: &JsValue) -> Result<js_sys::Function, JsValue>;
+
+    // `catch`: an exception must never unwind through Rust frames.
+    #[wasm_bindgen(method, catch, js_name = emitEvent)]
+    fn emit_event(this: &Emitter, kind: &str, json: &str) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    fn emit(this: &Emitter, channel: &str, value: &JsValue) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(method)]
+    fn iterator(this: &Emitter) -> JsValue;
+
+    #[wasm_bindgen(method)]
+    fn end(this: &Emitter);
+
+    #[wasm_bindgen(js_name = agentwireError)]
+    fn agentwire_error(code: ErrorCode, message: &str) -> JsValue;
+}
+
+pub use error_code::ErrorCode;
+
+mod error_code {
+    // wasm-bindgen adds an undocumented `__Invalid` variant and helpers to string enums.
+    #![allow(missing_docs)]
+
+    use wasm_bindgen::prelude::*;
+
+    /// What went wrong, for `AgentwireError.code`.
+    #[wasm_bindgen]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum ErrorCode {
+        /// The URL is not a `ws://` or `wss://` URL.
+        InvalidUrl = "invalid_url",
+        /// An option has the wrong type or an unknown name.
+        InvalidOptions = "invalid_options",
+        /// The outbound queue is full; the message was not queued.
+        QueueFull = "queue_full",
+        /// The connection is closed for good.
+        Closed = "closed",
+    }
+}
+
+/// The internal channels for non-event notifications (they cannot clash with event types,
+/// which never start with `@`).
+const FLAG: &str = "@flag";
+const STATE: &str = "@state";
+const DISCONNECT: &str = "@disconnect";
+const RESUME: &str = "@resume";
+
+fn error(code: ErrorCode, message: impl std::fmt::Display) -> JsValue {
+    agentwire_error(code, &message.to_string())
+}
+
+fn send_error(error_value: &SendError) -> JsValue {
+    let code = match error_value {
+        SendError::QueueFull { .. } => ErrorCode::QueueFull,
+        _ => ErrorCode::Closed,
+    };
+    error(code, error_value)
+}
+
+/// Plain JS objects, not `Map`s, and `null` for absent values: the same shape as the JSON.
+fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+}
+
+/// An event as JSON text: its typed fields, then `raw`, the frame exactly as received,
+/// spliced in as text (it is known-valid JSON), so it is neither re-parsed nor re-serialised.
+fn event_json(event: &Event) -> String {
+    #[derive(Serialize)]
+    struct Typed<'a> {
+        #[serde(flatten)]
+        kind: &'a crate::EventKind,
+        #[serde(flatten)]
+        context: &'a crate::Context,
+        wire_type: &'a str,
+    }
+    let typed = Typed { kind: &event.kind, context: &event.context, wire_type: &event.wire_type };
+    let mut json = serde_json::to_string(&typed).unwrap_or_else(|_| "{}".to_owned());
+    json.pop();
+    if json.len() > 1 {
+        json.push(',');
+    }
+    json.push_str("\"raw\":");
+    json.push_str(event.raw.as_str());
+    json.push('}');
+    json
+}
+
+/// Opens a connection to the manager at `url` (`ws://` or `wss://`). See the TypeScript
+/// declaration for the options.
+///
+/// # Errors
+/// An `AgentwireError` with code `invalid_url` or `invalid_options`.
+#[wasm_bindgen(skip_typescript)]
+pub fn connect(url: &str, options: JsValue) -> Result<JsClient, JsValue> {
+    let options = ConnectOptions::from_js(options)
+        .map_err(|message| error(ErrorCode::InvalidOptions, message))?;
+    let thread_id = options.thread_id.clone();
+    let client = Client::connect(url, options.into_client_options())
+        .map_err(|connect| error(ErrorCode::InvalidUrl, connect))?;
+    let emitter = Rc::new(Emitter::new());
+    let listener = Rc::clone(&emitter);
+    let subscription = client.on_session_event(move |event| dispatch(&listener, event));
+    Ok(JsClient { client, emitter, thread_id, _subscription: subscription })
+}
+
+fn dispatch(emitter: &Emitter, event: &SessionEvent) {
+    // Exceptions are already reported by the emitter; nothing more to do with them here.
+    let _ = match event {
+        SessionEvent::Event(event) => {
+            // Listeners subscribe by the event's `type`: its canonical name, `unknown` for
+            // types outside the vocabulary (their wire type is in `wire_type`).
+            let name = event.kind.canonical_name().unwrap_or("unknown");
+            if emitter.wants(name) { emitter.emit_event(name, &event_json(event)) } else { Ok(()) }
+        }
+        SessionEvent::Flag(flag) if emitter.has(FLAG) => emitter.emit(FLAG, &to_js(flag)),
+        SessionEvent::State(state) => {
+            let result =
+                if emitter.has(STATE) { emitter.emit(STATE, &to_js(state)) } else { Ok(()) };
+            if matches!(state, crate::ConnectionState::Closed { .. }) {
+                emitter.end();
+            }
+            result
+        }
+        SessionEvent::Disconnected(disconnect) if emitter.has(DISCONNECT) => {
+            emitter.emit(DISCONNECT, &to_js(disconnect))
+        }
+        SessionEvent::Resumed(outcome) if emitter.has(RESUME) => {
+            emitter.emit(RESUME, &to_js(outcome))
+        }
+        _ => Ok(()),
+    };
+}
+
+/// A connection to the manager (`Client` in JavaScript).
+#[wasm_bindgen(js_name = Client, skip_typescript)]
+pub struct JsClient {
+    client: Client,
+    emitter: Rc<Emitter>,
+    thread_id: Option<String>,
+    _subscription: Subscription,
+}
+
+#[wasm_bindgen(js_class = Client)]
+impl JsClient {
+    /// Listens for events of one canonical `type`, or `"*"` for all; returns an unsubscribe
+    /// function.
+    ///
+    /// # Errors
+    /// A `TypeError` when `listener` is not a function.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn on(&self, kind: &str, listener: JsValue) -> Result<js_sys::Function, JsValue> {
+        self.emitter.on(kind, &listener)
+    }
+
+    /// Listens for the live checker's flags; returns an unsubscribe function.
+    ///
+    /// # Errors
+    /// A `TypeError` when `listener` is not a function.
+    #[wasm_bindgen(js_name = onFlag, skip_typescript)]
+    pub fn on_flag(&self, listener: JsValue) -> Result<js_sys::Function, JsValue> {
+        self.emitter.on(FLAG, &listener)
+    }
+
+    /// Listens for connection state changes; returns an unsubscribe function.
+    ///
+    /// # Errors
+    /// A `TypeError` when `listener` is not a function.
+    #[wasm_bindgen(js_name = onStateChange, skip_typescript)]
+    pub fn on_state_change(&self, listener: JsValue) -> Result<js_sys::Function, JsValue> {
+        self.emitter.on(STATE, &listener)
+    }
+
+    /// Listens for sockets going away (code, reason, cause); returns an unsubscribe function.
+    ///
+    /// # Errors
+    /// A `TypeError` when `listener` is not a function.
+    #[wasm_bindgen(js_name = onDisconnect, skip_typescript)]
+    pub fn on_disconnect(&self, listener: JsValue) -> Result<js_sys::Function, JsValue> {
+        self.emitter.on(DISCONNECT, &listener)
+    }
+
+    /// Listens for resume outcomes after reconnects; returns an unsubscribe function.
+    ///
+    /// # Errors
+    /// A `TypeError` when `listener` is not a function.
+    #[wasm_bindgen(js_name = onResume, skip_typescript)]
+    pub fn on_resume(&self, listener: JsValue) -> Result<js_sys::Function, JsValue> {
+        self.emitter.on(RESUME, &listener)
+    }
+
+    /// Sends a chat message, now or once the connection is ready.
+    ///
+    /// # Errors
+    /// An `AgentwireError` with code `queue_full` or `closed`; `invalid_options` for bad options.
+    #[wasm_bindgen(js_name = sendUserMessage, skip_typescript)]
+    pub fn send_user_message(&self, text: &str, options: JsValue) -> Result<(), JsValue> {
+        let thread = self.thread_for(options)?;
+        self.client.send_user_message(text, thread.as_deref()).map_err(|e| send_error(&e))
+    }
+
+    /// Starts an agent on a request, now or once the connection is ready.
+    ///
+    /// # Errors
+    /// An `AgentwireError` with code `queue_full` or `closed`; `invalid_options` for bad options.
+    #[wasm_bindgen(js_name = startAgent, skip_typescript)]
+    pub fn start_agent(&self, request: &str, options: JsValue) -> Result<(), JsValue> {
+        let thread = self.thread_for(options)?;
+        self.client.start_agent(request, thread.as_deref()).map_err(|e| send_error(&e))
+    }
+
+    /// Closes the connection for good.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn close(&self) {
+        self.client.close();
+    }
+
+    /// The connection state.
+    #[wasm_bindgen(getter, skip_typescript)]
+    pub fn state(&self) -> JsValue {
+        to_js(&self.client.state())
+    }
+
+    /// The counters.
+    #[wasm_bindgen(getter, skip_typescript)]
+    pub fn stats(&self) -> JsValue {
+        to_js(&self.client.stats())
+    }
+
+    /// The connection's user (the token's `sub`, or learned from the server), if known.
+    #[wasm_bindgen(getter, js_name = userId, skip_typescript)]
+    pub fn user_id(&self) -> Option<String> {
+        self.client.user_id()
+    }
+
+    /// An async iterator over events from now on; it ends when the connection closes.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn events(&self) -> JsValue {
+        self.emitter.iterator()
+    }
+
+    fn thread_for(&self, options: JsValue) -> Result<Option<String>, JsValue> {
+        let thread =
+            options::thread_option(options).map_err(|m| error(ErrorCode::InvalidOptions, m))?;
+        Ok(thread.or_else(|| self.thread_id.clone()))
+    }
+}
+
+/// The SDK's version (the npm package's).
+#[wasm_bindgen(js_name = version)]
+#[must_use]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}

@@ -1,0 +1,122 @@
+//! The TypeScript declarations of the JS API that wasm-bindgen cannot write itself: the generic
+//! `on()` whose listener type follows the event type, the options objects, and `connect()`.
+//! The data types (`AgentEvent`, `Flag`, `ConnectionState`, ...) are generated from the Rust
+//! types by tsify.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const API: &str = r#"
+/** Every canonical event type. */
+export type EventType = AgentEvent["type"];
+
+/** The event whose `type` is `K`; every event for `"*"`. */
+export type EventOf<K extends EventType | "*"> = K extends "*" ? AgentEvent : Extract<AgentEvent, { type: K }>;
+
+/** Removes the listener it was returned for. */
+export type Unsubscribe = () => void;
+
+/** What went wrong: `invalid_url` and `invalid_options` from `connect()`, `queue_full` and `closed` from sends. */
+export type ErrorCode = "invalid_url" | "invalid_options" | "queue_full" | "closed";
+
+/** An error a caller can branch on, by `code`. */
+export interface AgentwireError extends Error {
+  name: "AgentwireError";
+  code: ErrorCode;
+}
+
+/** How to connect. Every field is optional; times are in milliseconds. */
+export interface ConnectOptions {
+  /** The bearer token (a JWT). Sent as the subprotocol `jwt.<base64url(token)>`, never in the URL. */
+  token?: string;
+  /**
+   * Gives a token: called before the first attempt when `token` is absent, and for a fresh
+   * token when the server refuses the current one (one retry; then the state is `closed` with
+   * `reason.kind === "auth_failed"`).
+   */
+  getToken?: () => string | Promise<string>;
+  /** The thread to send to by default. With it (or `threads`) the thread filter is on. */
+  threadId?: string;
+  /** More threads whose events this client wants. */
+  threads?: string[];
+  /** Deliver only events of the client's threads (those above and those it sends to). Default: on when `threadId` or `threads` is given. Filtered events are counted in `stats.filtered` and still checked. */
+  filterThreads?: boolean;
+  /** The connection's user, for `cross-user-event`. Default: the token's `sub` claim. */
+  userId?: string;
+  /** Reconnect policy: full-jitter exponential backoff. */
+  reconnect?: {
+    /** The first retry's ceiling (default 500). */
+    firstDelayMs?: number;
+    /** The largest wait (default 30000). */
+    maxDelayMs?: number;
+    /** The smallest wait (default 50). */
+    minDelayMs?: number;
+    /** Retries before giving up (default: unlimited). */
+    maxAttempts?: number;
+    /** Uptime after which the attempt counter starts again (default 5000). */
+    resetAfterMs?: number;
+  };
+  /** How often to ping while open (default 25000). */
+  pingEveryMs?: number;
+  /** Silence after which the connection is recycled (default 45000). */
+  deadAfterMs?: number;
+  /** How long a socket may take to open (default 10000). */
+  connectTimeoutMs?: number;
+  /** How long a silent new connection waits before the queue is flushed anyway (default 1000). */
+  readyAfterMs?: number;
+  /** Messages that may wait for the connection (default 100); a send beyond throws `queue_full`. */
+  queueLimit?: number;
+  /** Silence after which an active run is flagged `run-stalled` (default 30000). */
+  stallAfterMs?: number;
+  /** Resume from the last `seq` after a reconnect, when the server numbers frames (default true). */
+  resume?: boolean;
+}
+
+/** Options of a send. */
+export interface SendOptions {
+  /** The thread to send to (default: `threadId` from `connect()`; none lets the server create one). */
+  threadId?: string;
+}
+
+/**
+ * Opens a connection to the manager at `url` (`ws://` or `wss://`). Listeners registered right
+ * after this call see everything, the first state change included.
+ * @throws AgentwireError with code `invalid_url` or `invalid_options`.
+ */
+export function connect(url: string, options?: ConnectOptions): Client;
+
+export interface Client {
+  /** Listens for events of one canonical type, or `"*"` for all. */
+  on<K extends EventType | "*">(type: K, listener: (event: EventOf<K>) => void): Unsubscribe;
+  /** Listens for the live checker's flags. */
+  onFlag(listener: (flag: Flag) => void): Unsubscribe;
+  /** Listens for connection state changes. */
+  onStateChange(listener: (state: ConnectionState) => void): Unsubscribe;
+  /** Listens for sockets going away (code, reason, cause). */
+  onDisconnect(listener: (disconnect: Disconnect) => void): Unsubscribe;
+  /** Listens for the outcome of each resume after a reconnect. */
+  onResume(listener: (outcome: ResumeOutcome) => void): Unsubscribe;
+  /**
+   * Sends a chat message now, or once the connection is ready.
+   * @throws AgentwireError with code `queue_full` or `closed`.
+   */
+  sendUserMessage(text: string, options?: SendOptions): void;
+  /**
+   * Starts an agent on a request now, or once the connection is ready.
+   * @throws AgentwireError with code `queue_full` or `closed`.
+   */
+  startAgent(request: string, options?: SendOptions): void;
+  /** Closes the connection for good (code 1000); listeners hear the final state. */
+  close(): void;
+  /** Closes the connection and releases the client's wasm memory; the client is unusable after. */
+  free(): void;
+  /** The connection state. */
+  readonly state: ConnectionState;
+  /** Counters: frames, reconnects, flags by rule, queue length, ... */
+  readonly stats: Stats;
+  /** The connection's user (the token's `sub`, or learned from the server). */
+  readonly userId: string | undefined;
+  /** Events from now on, for `for await`; ends when the connection closes for good. */
+  events(): AsyncIterableIterator<AgentEvent>;
+}
+"#;

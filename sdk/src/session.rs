@@ -1,0 +1,949 @@
+//! The connection to the manager as a sans-IO state machine.
+//!
+//! A [`Session`] decides everything about one logical connection, across any number of
+//! sockets: when to open a socket, when to give up on it, how long to wait before the next one,
+//! what to send and in which order, which frames reach the application and which flags the live
+//! [`Checker`] raises. It never touches a socket, a timer or a clock: the driver (the browser
+//! glue in `web/`, or a test) feeds it what happened and carries out what it asks.
+//!
+//! ```text
+//!   driver                               Session
+//!   connect(now) / send(now, msg)   ──►  ┌──────────────────────────────┐
+//!   handle_open / handle_text /     ──►  │ Idle → Connecting → Open     │
+//!   handle_close / handle_timeout /      │   ↑          ↓        ↓      │
+//!   handle_wake / handle_token_error     │   └─── BackingOff ◄───┘      │
+//!                                        │         ↓                    │
+//!   poll_command(): Connect/Send/Close ◄─│ Closed (client, auth, gave up)│
+//!   poll_event(): events, flags, state ◄─│ + Checker (live)             │
+//!   poll_timeout(): next deadline      ◄─└──────────────────────────────┘
+//! ```
+//!
+//! Decisions, each covered by a scripted test on a simulated clock (`tests/session_timelines.rs`):
+//! * **Reconnect** with full-jitter exponential [`Backoff`]; the attempt counter starts again once
+//!   a connection stays up for `backoff.reset_after`.
+//! * **Close codes** ([`crate::close::classify`]): the client's own close ends the session; 1008,
+//!   an auth-looking 1011, or an `AUTH_FAILED` frame stop the retries with an auth error, except
+//!   that a client that can refresh its token (`refresh_token`) gets one retry with a fresh one.
+//! * **Connect timeout**: a socket that does not open in `connect_timeout` is abandoned.
+//! * **Heartbeat**: a `ping` every `ping_every`; when nothing at all arrived for `dead_after` and
+//!   the server had a fair chance to answer a recent ping, the connection is recycled. A server
+//!   `ping` is answered with `pong`, a `heartbeat` with `heartbeat_ack`.
+//! * **Outbound queue**: messages sent while the connection is not ready wait, up to
+//!   `queue_limit`; a send beyond that is refused with [`SendError::QueueFull`], never dropped. The
+//!   queue is flushed in order once the connection is *ready*: the server sent a first frame that
+//!   is not an auth failure, or `ready_after` passed in silence. (Flushing at the socket's `open`
+//!   would hand the messages to a connection the server is about to refuse.) Messages still queued
+//!   when the session ends are handed back in [`ConnectionState::Closed`].
+//! * **Resume** (agentwire's sequence extension, checker-rules.md): after a reconnect to a server
+//!   that numbers its frames, `resume` from the last `seq` is the first message, and the outcome
+//!   is reported as a [`ResumeOutcome`].
+//! * **Timers that fire late** (a sleeping laptop, a throttled background tab) are handled once:
+//!   deadlines are points in time, so a late `handle_timeout` acts once, never once per missed
+//!   period.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::backoff::Backoff;
+use crate::check::{Checker, CheckerConfig, Flag};
+use crate::close::{self, CloseAction};
+use crate::decode::DecodeError;
+use crate::encode::ClientMessage;
+use crate::event::{Event, EventKind};
+use crate::timestamp::Timestamp;
+
+/// How a [`Session`] behaves. Every field has a documented default ([`SessionConfig::default`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionConfig {
+    /// The reconnect delays (full jitter, 0.5 s first ceiling, 30 s cap, unlimited attempts,
+    /// counter reset after 5 s of uptime).
+    pub backoff: Backoff,
+    /// How long a socket may take to open, token fetch included (default 10 s).
+    pub connect_timeout: Duration,
+    /// How often to send a `ping` while open (default 25 s).
+    pub ping_every: Duration,
+    /// Silence after which the connection counts as dead and is recycled (default 45 s). It
+    /// should exceed `ping_every` so a ping's answer has time to arrive.
+    pub dead_after: Duration,
+    /// How long a freshly opened, silent connection waits before its queue is flushed anyway
+    /// (default 1 s).
+    pub ready_after: Duration,
+    /// How many messages may wait while the connection is not ready (default 100).
+    pub queue_limit: usize,
+    /// Whether to `resume` after a reconnect when the server numbers its frames (default true).
+    pub resume: bool,
+    /// Whether the driver can fetch a fresh token; if so, an auth failure gets one retry with
+    /// a fresh token before the session gives up (default false).
+    pub refresh_token: bool,
+    /// When set, only events of these threads (or of threads the client sends to) and events
+    /// without a thread reach the application; the others are counted in
+    /// [`Stats::filtered`]. They are still checked (a foreign `user_id` is a flag either way).
+    pub threads: Option<BTreeSet<String>>,
+    /// The live checker's configuration (the user, the stall deadline, ...).
+    pub checker: CheckerConfig,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig {
+            backoff: Backoff::default(),
+            connect_timeout: Duration::from_secs(10),
+            ping_every: Duration::from_secs(25),
+            dead_after: Duration::from_secs(45),
+            ready_after: Duration::from_secs(1),
+            queue_limit: 100,
+            resume: true,
+            refresh_token: false,
+            threads: None,
+            checker: CheckerConfig::live(),
+        }
+    }
+}
+
+/// Where the connection stands, as the application sees it.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ConnectionState {
+    /// Created, not connecting yet.
+    Idle,
+    /// A socket is being opened (or a token fetched for it).
+    Connecting {
+        /// 0 for the first attempt, then the number of failed attempts before this one.
+        attempt: u32,
+    },
+    /// The socket is open.
+    Open,
+    /// Waiting before the next attempt.
+    BackingOff {
+        /// The attempt that will follow the wait.
+        attempt: u32,
+        /// When the next attempt starts.
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "Timestamp"))]
+        retry_at: Timestamp,
+        /// The wait, in milliseconds.
+        delay_ms: u64,
+    },
+    /// Over for good.
+    Closed {
+        /// Why.
+        reason: ClosedReason,
+        /// Messages that were still waiting to be sent, in order (never dropped silently).
+        unsent: Vec<ClientMessage>,
+    },
+}
+
+impl ConnectionState {
+    /// The state's name: `idle`, `connecting`, `open`, `backing_off` or `closed`.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            ConnectionState::Idle => "idle",
+            ConnectionState::Connecting { .. } => "connecting",
+            ConnectionState::Open => "open",
+            ConnectionState::BackingOff { .. } => "backing_off",
+            ConnectionState::Closed { .. } => "closed",
+        }
+    }
+}
+
+/// Why a session ended.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ClosedReason {
+    /// The application closed it.
+    Client,
+    /// The server refused the credentials (close 1008, an auth-looking 1011, or an
+    /// `AUTH_FAILED` frame), and no fresh token helped.
+    AuthFailed {
+        /// The close code, when the server closed.
+        code: Option<u16>,
+        /// What the server said (its close reason or error message), or why no token came.
+        message: String,
+    },
+    /// `backoff.max_attempts` retries failed.
+    GaveUp {
+        /// How many attempts were made.
+        attempts: u32,
+    },
+}
+
+/// Why a socket went away.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DisconnectCause {
+    /// The server or the network closed it (see the code and reason).
+    Closed,
+    /// It did not open within `connect_timeout`.
+    ConnectTimeout,
+    /// Nothing arrived for `dead_after`: the client recycled it.
+    HeartbeatTimeout,
+    /// No token could be obtained for the attempt.
+    TokenUnavailable,
+}
+
+/// A socket that went away, for the lifecycle timeline.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Disconnect {
+    /// The close code (1006 when the socket never opened or vanished without a close frame).
+    pub code: u16,
+    /// The close reason as received.
+    pub reason: String,
+    /// Whether the closing handshake completed.
+    pub was_clean: bool,
+    /// Why.
+    pub cause: DisconnectCause,
+}
+
+/// An inclusive range of sequence numbers.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct SeqRange {
+    /// The first number in the range.
+    pub first: u64,
+    /// The last number in the range.
+    pub last: u64,
+}
+
+/// What a `resume` after a reconnect achieved.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ResumeOutcome {
+    /// Every frame after `last_seq` came back (possibly none was missed).
+    Recovered {
+        /// The last number received before the reconnect.
+        last_seq: u64,
+        /// How many frames were replayed.
+        replayed: u64,
+    },
+    /// Some frames came back; the oldest ones had expired on the server.
+    Partial {
+        /// The last number received before the reconnect.
+        last_seq: u64,
+        /// How many frames were replayed.
+        replayed: u64,
+        /// The frames that are lost.
+        missing: SeqRange,
+    },
+    /// Nothing could be replayed.
+    Unrecoverable {
+        /// The last number received before the reconnect.
+        last_seq: u64,
+        /// The frames that are lost.
+        missing: SeqRange,
+    },
+}
+
+/// Something the application should hear about, in order.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum SessionEvent {
+    /// A decoded frame (control frames included), unless the thread filter held it back.
+    Event(Box<Event>),
+    /// The live checker flagged something.
+    Flag(Flag),
+    /// The connection state changed.
+    State(ConnectionState),
+    /// A socket went away (followed by a state change).
+    Disconnected(Disconnect),
+    /// A `resume` after a reconnect finished.
+    Resumed(ResumeOutcome),
+}
+
+/// Something the driver must do with the transport.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Command {
+    /// Open a new socket, replacing any previous one. With `fresh_token`, fetch a new token
+    /// first (call [`Session::handle_token_error`] if that fails).
+    Connect {
+        /// Whether the previous token was refused.
+        fresh_token: bool,
+    },
+    /// Send this text on the open socket.
+    Send(String),
+    /// Close the current socket with this code and reason and forget it: the session has
+    /// already moved on, and events from that socket must not be fed back.
+    Close {
+        /// 1000, or 4000 for a dead connection.
+        code: u16,
+        /// A short reason, without secrets.
+        reason: &'static str,
+    },
+}
+
+/// Why a send was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The connection is not ready and the queue already holds `limit` messages.
+    #[error("the outbound queue is full ({limit} messages wait for the connection)")]
+    QueueFull {
+        /// The queue's limit.
+        limit: usize,
+    },
+    /// The session is closed for good.
+    #[error("the connection is closed")]
+    Closed,
+}
+
+/// Counters for the application and the inspector.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object, missing_as_null))]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Frames received.
+    pub frames: u64,
+    /// Bytes received.
+    pub bytes: u64,
+    /// Events delivered to the application.
+    pub events: u64,
+    /// Events held back by the thread filter.
+    pub filtered: u64,
+    /// Frames that did not decode (each is also a `malformed-frame` flag).
+    pub decode_errors: u64,
+    /// Connection attempts after the first.
+    pub reconnects: u64,
+    /// Messages sent.
+    pub sent: u64,
+    /// Messages waiting for the connection.
+    pub queued: usize,
+    /// Flags raised.
+    pub flags: u64,
+    /// Flags raised, by rule id.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Partial<Record<RuleId, number>>"))]
+    pub flags_by_rule: BTreeMap<String, u64>,
+    /// The highest `seq` received (sequence extension).
+    pub last_seq: Option<u64>,
+    /// When the last frame arrived.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Timestamp | null"))]
+    pub last_frame_at: Option<Timestamp>,
+}
+
+/// A resume in progress: sent, not yet answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct PendingResume {
+    last_seq: u64,
+    replayed: u64,
+    first_replayed: Option<u64>,
+}
+
+/// Where the session is, with each state's own data.
+#[derive(Clone, Debug, PartialEq)]
+enum Phase {
+    Idle,
+    Connecting {
+        deadline: Timestamp,
+        /// This attempt asked for a fresh token after an auth failure.
+        refreshing: bool,
+    },
+    Open {
+        since: Timestamp,
+        /// `None` once ready; otherwise when to flush the queue anyway.
+        ready_at: Option<Timestamp>,
+        last_received: Timestamp,
+        /// The first ping sent since the last frame arrived: the one the server is late to
+        /// answer.
+        unanswered_ping: Option<Timestamp>,
+        next_ping: Timestamp,
+        /// An auth failure frame arrived: the close that follows is an auth failure.
+        auth_failure: Option<String>,
+        resume: Option<PendingResume>,
+    },
+    BackingOff {
+        until: Timestamp,
+        delay: Duration,
+    },
+    Closed {
+        reason: ClosedReason,
+        unsent: Vec<ClientMessage>,
+    },
+}
+
+/// A backing-off wait longer than this is cut short when the browser comes back online or
+/// the page becomes visible again.
+const WAKE_SKIPS_WAITS_OVER: Duration = Duration::from_secs(1);
+
+/// The close code the client uses to recycle a dead connection (application range).
+pub const CLOSE_DEAD: u16 = 4000;
+
+/// One logical connection to the manager. See the [module documentation](self).
+#[derive(Debug)]
+pub struct Session {
+    config: SessionConfig,
+    phase: Phase,
+    checker: Checker,
+    /// Consecutive failed attempts (the backoff exponent).
+    failures: u32,
+    /// Whether the one retry with a fresh token was used since the last good connection.
+    refresh_used: bool,
+    /// Whether a socket was ever opened (the next one is a reconnect).
+    was_open: bool,
+    /// Whether the server said it numbers its frames.
+    seq_supported: bool,
+    threads: Option<BTreeSet<String>>,
+    queue: VecDeque<ClientMessage>,
+    events: VecDeque<SessionEvent>,
+    commands: VecDeque<Command>,
+    stats: Stats,
+    random: SplitMix64,
+}
+
+impl Session {
+    /// A session in the `Idle` state. `seed` drives the backoff jitter (the driver passes a
+    /// random number; tests pass a fixed one).
+    #[must_use]
+    pub fn new(config: SessionConfig, seed: u64) -> Self {
+        let checker = Checker::new(config.checker.clone());
+        let threads = config.threads.clone();
+        Session {
+            config,
+            phase: Phase::Idle,
+            checker,
+            failures: 0,
+            refresh_used: false,
+            was_open: false,
+            seq_supported: false,
+            threads,
+            queue: VecDeque::new(),
+            events: VecDeque::new(),
+            commands: VecDeque::new(),
+            stats: Stats::default(),
+            random: SplitMix64(seed),
+        }
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// The live checker (its summary, its user).
+    #[must_use]
+    pub fn checker(&self) -> &Checker {
+        &self.checker
+    }
+
+    /// The current state.
+    #[must_use]
+    pub fn state(&self) -> ConnectionState {
+        match &self.phase {
+            Phase::Idle => ConnectionState::Idle,
+            Phase::Connecting { .. } => ConnectionState::Connecting { attempt: self.failures },
+            Phase::Open { .. } => ConnectionState::Open,
+            Phase::BackingOff { until, delay } => ConnectionState::BackingOff {
+                attempt: self.failures,
+                retry_at: *until,
+                delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            },
+            Phase::Closed { reason, unsent } => {
+                ConnectionState::Closed { reason: reason.clone(), unsent: unsent.clone() }
+            }
+        }
+    }
+
+    /// The counters.
+    #[must_use]
+    pub fn stats(&self) -> Stats {
+        Stats { queued: self.queue.len(), ..self.stats.clone() }
+    }
+
+    /// Starts connecting (from `Idle`; ignored in any other state).
+    pub fn connect(&mut self, now: Timestamp) {
+        if self.phase == Phase::Idle {
+            self.start_attempt(now, false);
+        }
+    }
+
+    /// Closes the session for good; any socket is closed with 1000.
+    pub fn close(&mut self) {
+        match self.phase {
+            Phase::Closed { .. } => return,
+            Phase::Connecting { .. } | Phase::Open { .. } => {
+                self.commands
+                    .push_back(Command::Close { code: close::NORMAL, reason: "client closed" });
+            }
+            Phase::Idle | Phase::BackingOff { .. } => {}
+        }
+        self.finish(ClosedReason::Client);
+    }
+
+    /// Sends a message now if the connection is ready, or queues it.
+    ///
+    /// A message naming a thread adds that thread to the thread filter.
+    ///
+    /// # Errors
+    /// [`SendError::QueueFull`] when `queue_limit` messages already wait; [`SendError::Closed`]
+    /// after the session ended.
+    pub fn send(&mut self, now: Timestamp, message: ClientMessage) -> Result<(), SendError> {
+        if matches!(self.phase, Phase::Closed { .. }) {
+            return Err(SendError::Closed);
+        }
+        if let (Some(threads), Some(thread)) = (self.threads.as_mut(), thread_of(&message)) {
+            threads.insert(thread.to_owned());
+        }
+        if matches!(self.phase, Phase::Open { ready_at: None, .. }) {
+            self.transmit(now, &message);
+            return Ok(());
+        }
+        if self.queue.len() >= self.config.queue_limit {
+            return Err(SendError::QueueFull { limit: self.config.queue_limit });
+        }
+        self.queue.push_back(message);
+        Ok(())
+    }
+
+    /// Tells the live checker the connection's user, when it became known only after the
+    /// session was created (a token fetched by the driver). A known user is kept.
+    pub fn learn_user(&mut self, user_id: &str) {
+        self.checker.learn_user(user_id);
+    }
+
+    /// Lets events of `thread_id` through the thread filter (no effect without a filter).
+    pub fn add_thread(&mut self, thread_id: &str) {
+        if let Some(threads) = self.threads.as_mut() {
+            threads.insert(thread_id.to_owned());
+        }
+    }
+
+    /// The socket opened.
+    pub fn handle_open(&mut self, now: Timestamp) {
+        if !matches!(self.phase, Phase::Connecting { .. }) {
+            return;
+        }
+        let resume = match self.stats.last_seq {
+            Some(last_seq) if self.config.resume && self.seq_supported && self.was_open => {
+                Some(PendingResume { last_seq, replayed: 0, first_replayed: None })
+            }
+            _ => None,
+        };
+        self.phase = Phase::Open {
+            since: now,
+            ready_at: Some(after(now, self.config.ready_after)),
+            last_received: now,
+            unanswered_ping: None,
+            next_ping: after(now, self.config.ping_every),
+            auth_failure: None,
+            resume: resume.clone(),
+        };
+        self.was_open = true;
+        if let Some(pending) = resume {
+            // The first message, so the server replays before it sends anything live.
+            self.transmit(now, &ClientMessage::Resume { last_seq: pending.last_seq });
+        }
+        self.push_state();
+    }
+
+    /// A text frame arrived.
+    pub fn handle_text(&mut self, now: Timestamp, text: &str) {
+        if !matches!(self.phase, Phase::Open { .. }) {
+            return;
+        }
+        let decoded = crate::decode::decode(text);
+        self.handle_frame(now, text.len(), decoded);
+    }
+
+    /// A binary frame arrived (the manager sends text; UTF-8 JSON in a binary frame is accepted,
+    /// anything else is a `malformed-frame` flag).
+    pub fn handle_binary(&mut self, now: Timestamp, bytes: &[u8]) {
+        if !matches!(self.phase, Phase::Open { .. }) {
+            return;
+        }
+        let decoded = crate::decode::decode_bytes(bytes);
+        self.handle_frame(now, bytes.len(), decoded);
+    }
+
+    /// The socket closed (or failed to open: pass 1006 and an empty reason).
+    pub fn handle_close(&mut self, now: Timestamp, code: u16, reason: &str, was_clean: bool) {
+        let auth_frame = match &mut self.phase {
+            Phase::Connecting { .. } => None,
+            Phase::Open { auth_failure, since, .. } => {
+                if self.config.backoff.is_stable(duration_between(*since, now)) {
+                    self.failures = 0;
+                }
+                auth_failure.take()
+            }
+            Phase::Idle | Phase::BackingOff { .. } | Phase::Closed { .. } => return,
+        };
+        let auth_failure = match (auth_frame, close::classify(code, reason, false)) {
+            (Some(message), _) => Some(message),
+            (None, CloseAction::AuthFailed) => Some(reason.to_owned()),
+            (None, _) => None,
+        };
+        self.events.push_back(SessionEvent::Disconnected(Disconnect {
+            code,
+            reason: reason.to_owned(),
+            was_clean,
+            cause: DisconnectCause::Closed,
+        }));
+        match auth_failure {
+            Some(message) => self.auth_failed(now, Some(code), message),
+            None => self.retry_later(now),
+        }
+    }
+
+    /// The driver could not get a token for the current attempt (its `getToken` failed).
+    pub fn handle_token_error(&mut self, now: Timestamp, message: &str) {
+        let Phase::Connecting { refreshing, .. } = self.phase else { return };
+        self.events.push_back(SessionEvent::Disconnected(Disconnect {
+            code: 1006,
+            reason: String::new(),
+            was_clean: false,
+            cause: DisconnectCause::TokenUnavailable,
+        }));
+        if refreshing {
+            self.finish(ClosedReason::AuthFailed {
+                code: None,
+                message: format!("no fresh token: {message}"),
+            });
+        } else {
+            self.retry_later(now);
+        }
+    }
+
+    /// The browser came back online, or the page became visible again: a long backoff wait
+    /// is cut short, and an open connection that has been quiet is probed with a `ping`.
+    pub fn handle_wake(&mut self, now: Timestamp) {
+        match &mut self.phase {
+            Phase::BackingOff { until, .. } => {
+                if duration_between(now, *until) > WAKE_SKIPS_WAITS_OVER {
+                    self.stats.reconnects += 1;
+                    self.start_attempt(now, false);
+                }
+            }
+            Phase::Open { last_received, .. } => {
+                if duration_between(*last_received, now) >= self.config.ping_every {
+                    self.ping(now);
+                }
+            }
+            Phase::Idle | Phase::Connecting { .. } | Phase::Closed { .. } => {}
+        }
+    }
+
+    /// Acts on every deadline at or before `now` (each once, however late the call is).
+    pub fn handle_timeout(&mut self, now: Timestamp) {
+        match self.phase.clone() {
+            Phase::Connecting { deadline, .. } if now >= deadline => {
+                self.commands
+                    .push_back(Command::Close { code: close::NORMAL, reason: "connect timeout" });
+                self.events.push_back(SessionEvent::Disconnected(Disconnect {
+                    code: 1006,
+                    reason: String::new(),
+                    was_clean: false,
+                    cause: DisconnectCause::ConnectTimeout,
+                }));
+                self.retry_later(now);
+            }
+            Phase::Open { since, ready_at, last_received, unanswered_ping, next_ping, .. } => {
+                if ready_at.is_some_and(|at| now >= at) {
+                    self.become_ready(now);
+                }
+                if self.config.backoff.is_stable(duration_between(since, now)) {
+                    self.failures = 0;
+                }
+                // Dead only if the server had a fair chance to answer a ping sent after the last
+                // frame; a timer that fired late (sleep, a throttled tab) probes first.
+                let silent = duration_between(last_received, now) >= self.config.dead_after;
+                let probed = unanswered_ping.is_some();
+                if silent
+                    && unanswered_ping
+                        .is_some_and(|ping| duration_between(ping, now) >= self.answer_window())
+                {
+                    self.recycle_dead(now);
+                    return;
+                }
+                if now >= next_ping || (silent && !probed) {
+                    self.ping(now);
+                }
+            }
+            Phase::BackingOff { until, .. } if now >= until => {
+                self.stats.reconnects += 1;
+                self.start_attempt(now, false);
+            }
+            _ => {}
+        }
+        if self.checker.poll_timeout().is_some_and(|at| now >= at) {
+            self.checker.handle_timeout(now);
+            self.drain_flags();
+        }
+    }
+
+    /// The next time [`Session::handle_timeout`] should be called.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Timestamp> {
+        let own = match &self.phase {
+            Phase::Connecting { deadline, .. } => Some(*deadline),
+            Phase::Open { ready_at, last_received, unanswered_ping, next_ping, .. } => {
+                let dead = after(*last_received, self.config.dead_after);
+                let dead = match unanswered_ping {
+                    Some(ping) => dead.max(after(*ping, self.answer_window())),
+                    None => dead,
+                };
+                let next = (*next_ping).min(dead);
+                Some(ready_at.map_or(next, |ready| ready.min(next)))
+            }
+            Phase::BackingOff { until, .. } => Some(*until),
+            Phase::Idle | Phase::Closed { .. } => None,
+        };
+        match (own, self.checker.poll_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The next thing the application should hear about.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<SessionEvent> {
+        self.events.pop_front()
+    }
+
+    /// The next thing the driver must do with the transport.
+    #[must_use]
+    pub fn poll_command(&mut self) -> Option<Command> {
+        self.commands.pop_front()
+    }
+
+    // --- internals ---
+
+    /// How long a ping gets to be answered before a silent connection counts as dead.
+    fn answer_window(&self) -> Duration {
+        self.config.dead_after.saturating_sub(self.config.ping_every).max(Duration::from_secs(1))
+    }
+
+    fn handle_frame(&mut self, now: Timestamp, len: usize, decoded: Result<Event, DecodeError>) {
+        self.stats.frames += 1;
+        self.stats.bytes += len as u64;
+        self.stats.last_frame_at = Some(now);
+        if let Phase::Open { last_received, unanswered_ping, .. } = &mut self.phase {
+            *last_received = now;
+            *unanswered_ping = None;
+        }
+        let event = match decoded {
+            Ok(event) => event,
+            Err(error) => {
+                self.stats.decode_errors += 1;
+                self.checker.handle_decode_error(&error);
+                self.drain_flags();
+                return;
+            }
+        };
+        self.checker.handle_event(&event, Some(now));
+
+        if let Some(seq) = event.context.seq {
+            self.stats.last_seq = Some(self.stats.last_seq.map_or(seq, |last| last.max(seq)));
+            if let Phase::Open { resume: Some(pending), .. } = &mut self.phase {
+                if seq > pending.last_seq {
+                    pending.replayed += 1;
+                    pending.first_replayed =
+                        Some(pending.first_replayed.map_or(seq, |f| f.min(seq)));
+                }
+            }
+        }
+        let auth_failure = event.kind.is_auth_failure();
+        match &event.kind {
+            EventKind::Ping => self.transmit(now, &ClientMessage::Pong),
+            EventKind::Heartbeat(_) => self.transmit(now, &ClientMessage::HeartbeatAck),
+            EventKind::ConnectionEstablished(established) => {
+                self.seq_supported = established.seq_supported;
+            }
+            EventKind::ResumeResult(result) => self.finish_resume(result),
+            _ => {}
+        }
+        if auth_failure {
+            if let Phase::Open { auth_failure: slot, .. } = &mut self.phase {
+                *slot = Some(auth_message(&event));
+            }
+        } else if matches!(self.phase, Phase::Open { ready_at: Some(_), .. }) {
+            self.become_ready(now);
+        }
+
+        let delivered = match (&self.threads, event.context.thread_id.as_deref()) {
+            (Some(threads), Some(thread)) => threads.contains(thread),
+            _ => true,
+        };
+        if delivered {
+            self.stats.events += 1;
+            self.events.push_back(SessionEvent::Event(Box::new(event)));
+        } else {
+            self.stats.filtered += 1;
+        }
+        self.drain_flags();
+    }
+
+    fn finish_resume(&mut self, result: &crate::event::ResumeResult) {
+        let Phase::Open { resume, .. } = &mut self.phase else { return };
+        let Some(pending) = resume.take() else { return };
+        let PendingResume { last_seq, replayed, first_replayed } = pending;
+        let from = result.from_seq.unwrap_or(last_seq + 1);
+        let to = result.to_seq.unwrap_or(last_seq);
+        let outcome = if result.complete || to < from {
+            ResumeOutcome::Recovered { last_seq, replayed }
+        } else if let Some(first) = first_replayed.filter(|first| *first > from) {
+            ResumeOutcome::Partial {
+                last_seq,
+                replayed,
+                missing: SeqRange { first: from, last: first - 1 },
+            }
+        } else if replayed > 0 {
+            // Incomplete, yet the first missed frame came back: the gap is inside the range.
+            ResumeOutcome::Partial {
+                last_seq,
+                replayed,
+                missing: SeqRange { first: from, last: to },
+            }
+        } else {
+            ResumeOutcome::Unrecoverable { last_seq, missing: SeqRange { first: from, last: to } }
+        };
+        self.events.push_back(SessionEvent::Resumed(outcome));
+    }
+
+    fn become_ready(&mut self, now: Timestamp) {
+        if let Phase::Open { ready_at, .. } = &mut self.phase {
+            *ready_at = None;
+        }
+        // The server accepted this connection's credentials: a later auth failure may try a
+        // fresh token again.
+        self.refresh_used = false;
+        while let Some(message) = self.queue.pop_front() {
+            self.transmit(now, &message);
+        }
+    }
+
+    fn ping(&mut self, now: Timestamp) {
+        self.transmit(now, &ClientMessage::Ping);
+        if let Phase::Open { unanswered_ping, next_ping, .. } = &mut self.phase {
+            unanswered_ping.get_or_insert(now);
+            *next_ping = after(now, self.config.ping_every);
+        }
+    }
+
+    fn recycle_dead(&mut self, now: Timestamp) {
+        self.commands.push_back(Command::Close { code: CLOSE_DEAD, reason: "heartbeat timeout" });
+        self.events.push_back(SessionEvent::Disconnected(Disconnect {
+            code: CLOSE_DEAD,
+            reason: "heartbeat timeout".to_owned(),
+            was_clean: false,
+            cause: DisconnectCause::HeartbeatTimeout,
+        }));
+        self.retry_later(now);
+    }
+
+    fn transmit(&mut self, now: Timestamp, message: &ClientMessage) {
+        self.stats.sent += 1;
+        self.commands.push_back(Command::Send(message.encode(Some(now))));
+    }
+
+    fn start_attempt(&mut self, now: Timestamp, fresh_token: bool) {
+        self.phase = Phase::Connecting {
+            deadline: after(now, self.config.connect_timeout),
+            refreshing: fresh_token,
+        };
+        self.commands.push_back(Command::Connect { fresh_token });
+        self.push_state();
+    }
+
+    fn retry_later(&mut self, now: Timestamp) {
+        let random = self.random.next_f64();
+        match self.config.backoff.delay(self.failures, random) {
+            Some(delay) => {
+                // Whole milliseconds: what browser timers and the reported `delay_ms` use.
+                let delay =
+                    Duration::from_millis(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));
+                self.failures = self.failures.saturating_add(1);
+                self.phase = Phase::BackingOff { until: after(now, delay), delay };
+                self.push_state();
+            }
+            None => {
+                let attempts = self.failures.saturating_add(1);
+                self.finish(ClosedReason::GaveUp { attempts });
+            }
+        }
+    }
+
+    fn auth_failed(&mut self, now: Timestamp, code: Option<u16>, message: String) {
+        if self.config.refresh_token && !self.refresh_used {
+            self.refresh_used = true;
+            self.stats.reconnects += 1;
+            self.start_attempt(now, true);
+        } else {
+            self.finish(ClosedReason::AuthFailed { code, message });
+        }
+    }
+
+    fn finish(&mut self, reason: ClosedReason) {
+        let unsent: Vec<ClientMessage> = self.queue.drain(..).collect();
+        self.phase = Phase::Closed { reason, unsent };
+        self.push_state();
+    }
+
+    fn push_state(&mut self) {
+        let state = self.state();
+        self.events.push_back(SessionEvent::State(state));
+    }
+
+    fn drain_flags(&mut self) {
+        while let Some(flag) = self.checker.poll_flag() {
+            self.stats.flags += 1;
+            *self.stats.flags_by_rule.entry(flag.rule.id().to_owned()).or_default() += 1;
+            self.events.push_back(SessionEvent::Flag(flag));
+        }
+    }
+}
+
+/// The thread a client message names, if any.
+fn thread_of(message: &ClientMessage) -> Option<&str> {
+    match message {
+        ClientMessage::UserMessage { thread_id, .. }
+        | ClientMessage::StartAgent { thread_id, .. } => {
+            thread_id.as_deref().filter(|thread| !thread.is_empty())
+        }
+        _ => None,
+    }
+}
+
+/// What an auth failure frame said (never the token: the server does not echo it).
+fn auth_message(event: &Event) -> String {
+    match &event.kind {
+        EventKind::AuthenticationError(info) | EventKind::Error(info) => {
+            info.message.clone().unwrap_or_else(|| "authentication failed".to_owned())
+        }
+        _ => "authentication failed".to_owned(),
+    }
+}
+
+fn after(at: Timestamp, duration: Duration) -> Timestamp {
+    at.add_micros(i64::try_from(duration.as_micros()).unwrap_or(i64::MAX))
+}
+
+/// The time from `earlier` to `later`; zero when `later` is not later.
+fn duration_between(earlier: Timestamp, later: Timestamp) -> Duration {
+    Duration::from_micros(u64::try_from(later.micros_since(earlier)).unwrap_or(0))
+}
+
+/// A small, fast pseudo-random generator for backoff jitter (SplitMix64). Jitter needs spread,
+/// not secrecy, and the seed comes from the driver, so the core stays deterministic.
+#[derive(Clone, Debug)]
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next_f64(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        // 53 random bits in [0, 1).
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+}

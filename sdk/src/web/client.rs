@@ -1,0 +1,526 @@
+//! [`Client`]: the SDK's Rust API in the browser, and the driver that runs its [`Session`].
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
+use std::task::{Context as TaskContext, Poll};
+
+use futures::Stream;
+use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
+use futures::future::LocalBoxFuture;
+use gloo_timers::callback::Timeout;
+
+use super::clock;
+use super::listener::{Counted, Listener, Resource};
+use super::transport::{Socket, SocketEvent};
+use crate::session::{Command, ConnectionState, SendError, Session, SessionConfig, SessionEvent};
+use crate::{ClientMessage, Event, Flag, Stats, Timestamp, token};
+
+/// Fetches a token for a connection attempt: called before the first attempt when no token
+/// was given, and again when the server refuses the current one. The error text is shown in
+/// the auth error; it must not contain the token.
+pub type TokenSource = Rc<dyn Fn() -> LocalBoxFuture<'static, Result<String, String>>>;
+
+/// How to connect.
+#[derive(Clone, Default)]
+pub struct ClientOptions {
+    /// The bearer token (a JWT), sent as the subprotocol `jwt.<base64url(token)>`.
+    pub token: Option<String>,
+    /// Where fresh tokens come from (see [`TokenSource`]).
+    pub get_token: Option<TokenSource>,
+    /// Reconnect, heartbeat, queue, thread filter and checker settings. When its checker has
+    /// no user, the user is read from the token's `sub` claim.
+    pub session: SessionConfig,
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the token.
+        f.debug_struct("ClientOptions")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("get_token", &self.get_token.as_ref().map(|_| "<fn>"))
+            .field("session", &self.session)
+            .finish()
+    }
+}
+
+/// Why [`Client::connect`] refused to start.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectError {
+    /// The URL is not a `ws://` or `wss://` URL.
+    #[error("`{url}` is not a ws:// or wss:// URL")]
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+    },
+}
+
+/// A typed, self-healing connection to the manager, with the live checker inside.
+///
+/// Dropping the client closes its socket (1000) and frees its timers and listeners.
+pub struct Client {
+    shared: Rc<Shared>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("state", &self.state()).finish_non_exhaustive()
+    }
+}
+
+type Subscriber = Rc<dyn Fn(&SessionEvent)>;
+
+struct Shared {
+    core: RefCell<Core>,
+    /// A snapshot, rebuilt on (un)subscribe, so dispatch clones one `Rc` per event.
+    subscribers: RefCell<Rc<[(u64, Subscriber)]>>,
+    next_subscriber: Cell<u64>,
+    pending: RefCell<VecDeque<SessionEvent>>,
+    dispatching: Cell<bool>,
+    streams: RefCell<Vec<UnboundedSender<Event>>>,
+}
+
+struct Core {
+    session: Session,
+    url: String,
+    token: Option<String>,
+    get_token: Option<TokenSource>,
+    socket: Option<Socket>,
+    /// Bumped for every attempt and every abandoned socket: late callbacks of an older
+    /// attempt (a socket being closed, a token that arrives late) are ignored.
+    generation: u64,
+    timer: Option<(Timestamp, Timeout, Counted)>,
+    page: Vec<Listener<web_sys::Event>>,
+}
+
+impl Client {
+    /// Starts connecting to `url`. Events start flowing on the next turn of the event loop,
+    /// so subscriptions made right after this call see everything, the first state included.
+    ///
+    /// # Errors
+    /// [`ConnectError::InvalidUrl`] when `url` is not a `ws://` or `wss://` URL.
+    pub fn connect(url: &str, options: ClientOptions) -> Result<Client, ConnectError> {
+        let lower = url.trim().to_ascii_lowercase();
+        if !(lower.starts_with("ws://") || lower.starts_with("wss://")) {
+            return Err(ConnectError::InvalidUrl { url: crate::recording::redact_url(url) });
+        }
+        let ClientOptions { token, get_token, mut session } = options;
+        session.refresh_token = session.refresh_token || get_token.is_some();
+        let mut session = Session::new(session, clock::seed());
+        if let Some(sub) = token.as_deref().and_then(|token| token::claims(token).ok()?.sub) {
+            session.learn_user(&sub);
+        }
+        let shared = Rc::new(Shared {
+            core: RefCell::new(Core {
+                session,
+                url: url.trim().to_owned(),
+                token,
+                get_token,
+                socket: None,
+                generation: 0,
+                timer: None,
+                page: Vec::new(),
+            }),
+            subscribers: RefCell::new(Rc::from(Vec::new())),
+            next_subscriber: Cell::new(0),
+            pending: RefCell::new(VecDeque::new()),
+            dispatching: Cell::new(false),
+            streams: RefCell::new(Vec::new()),
+        });
+        shared.listen_to_page();
+        let weak = Rc::downgrade(&shared);
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Some(shared) = weak.upgrade() {
+                shared.core.borrow_mut().session.connect(clock::now());
+                shared.pump();
+            }
+        });
+        Ok(Client { shared })
+    }
+
+    /// Sends a message, or queues it until the connection is ready.
+    ///
+    /// # Errors
+    /// [`SendError::QueueFull`] when the queue is full, [`SendError::Closed`] after the end.
+    pub fn send(&self, message: ClientMessage) -> Result<(), SendError> {
+        let result = self.shared.core.borrow_mut().session.send(clock::now(), message);
+        self.shared.pump();
+        result
+    }
+
+    /// Sends a chat message (`user_message`).
+    ///
+    /// # Errors
+    /// As [`Client::send`].
+    pub fn send_user_message(&self, text: &str, thread_id: Option<&str>) -> Result<(), SendError> {
+        self.send(ClientMessage::UserMessage {
+            content: text.to_owned(),
+            thread_id: thread_id.map(str::to_owned),
+        })
+    }
+
+    /// Starts an agent on a request (`start_agent`).
+    ///
+    /// # Errors
+    /// As [`Client::send`].
+    pub fn start_agent(&self, request: &str, thread_id: Option<&str>) -> Result<(), SendError> {
+        self.send(ClientMessage::StartAgent {
+            user_request: request.to_owned(),
+            thread_id: thread_id.map(str::to_owned),
+        })
+    }
+
+    /// Closes the connection for good (1000). Listeners hear the final state.
+    pub fn close(&self) {
+        self.shared.core.borrow_mut().session.close();
+        self.shared.pump();
+    }
+
+    /// The connection state.
+    #[must_use]
+    pub fn state(&self) -> ConnectionState {
+        self.shared.core.borrow().session.state()
+    }
+
+    /// The counters (frames, reconnects, flags by rule, queue length, ...).
+    #[must_use]
+    pub fn stats(&self) -> Stats {
+        self.shared.core.borrow().session.stats()
+    }
+
+    /// The connection's user, as the checker knows it (token `sub`, or learned from a `pong`).
+    #[must_use]
+    pub fn user_id(&self) -> Option<String> {
+        self.shared.core.borrow().session.checker().user_id().map(str::to_owned)
+    }
+
+    /// Calls `listener` with everything that happens, in order: events, flags, state changes,
+    /// disconnects and resume outcomes.
+    pub fn on_session_event(&self, listener: impl Fn(&SessionEvent) + 'static) -> Subscription {
+        let id = self.shared.next_subscriber.get();
+        self.shared.next_subscriber.set(id + 1);
+        let mut subscribers = self.shared.subscribers.borrow_mut();
+        let mut list: Vec<(u64, Subscriber)> = subscribers.iter().cloned().collect();
+        list.push((id, Rc::new(listener)));
+        *subscribers = Rc::from(list);
+        Subscription { shared: Rc::downgrade(&self.shared), id: Some(id) }
+    }
+
+    /// Calls `listener` with every delivered event.
+    pub fn on_event(&self, listener: impl Fn(&Event) + 'static) -> Subscription {
+        self.on_session_event(move |event| {
+            if let SessionEvent::Event(event) = event {
+                listener(event);
+            }
+        })
+    }
+
+    /// Calls `listener` with every flag the live checker raises.
+    pub fn on_flag(&self, listener: impl Fn(&Flag) + 'static) -> Subscription {
+        self.on_session_event(move |event| {
+            if let SessionEvent::Flag(flag) = event {
+                listener(flag);
+            }
+        })
+    }
+
+    /// Calls `listener` with every state change.
+    pub fn on_state_change(&self, listener: impl Fn(&ConnectionState) + 'static) -> Subscription {
+        self.on_session_event(move |event| {
+            if let SessionEvent::State(state) = event {
+                listener(state);
+            }
+        })
+    }
+
+    /// The delivered events as a `Stream`, from now on. It ends when the session ends.
+    #[must_use]
+    pub fn events(&self) -> EventStream {
+        let (sender, receiver) = unbounded();
+        if matches!(self.state(), ConnectionState::Closed { .. }) {
+            drop(sender);
+        } else {
+            self.shared.streams.borrow_mut().push(sender);
+        }
+        EventStream(receiver)
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.shared.shutdown();
+    }
+}
+
+/// A listener registration. Dropping it unsubscribes; [`Subscription::detach`] keeps the
+/// listener for the client's lifetime.
+#[must_use = "dropping a Subscription unsubscribes its listener"]
+#[derive(Debug)]
+pub struct Subscription {
+    shared: Weak<Shared>,
+    id: Option<u64>,
+}
+
+impl Subscription {
+    /// Keeps the listener for as long as the client lives.
+    pub fn detach(mut self) {
+        self.id = None;
+    }
+
+    /// Removes the listener now.
+    pub fn unsubscribe(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let (Some(id), Some(shared)) = (self.id, self.shared.upgrade()) else { return };
+        let mut subscribers = shared.subscribers.borrow_mut();
+        let list: Vec<(u64, Subscriber)> =
+            subscribers.iter().filter(|(other, _)| *other != id).cloned().collect();
+        *subscribers = Rc::from(list);
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Shared")
+    }
+}
+
+/// The client's delivered events as a [`Stream`].
+#[derive(Debug)]
+pub struct EventStream(UnboundedReceiver<Event>);
+
+impl Stream for EventStream {
+    type Item = Event;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Event>> {
+        Pin::new(&mut self.0).poll_next(cx)
+    }
+}
+
+impl Shared {
+    /// Carries out the session's commands, reschedules the timer and hands the session's events
+    /// to the listeners. Called after every input.
+    fn pump(self: &Rc<Self>) {
+        {
+            let mut core = self.core.borrow_mut();
+            while let Some(command) = core.session.poll_command() {
+                self.execute(&mut core, command);
+            }
+            let mut pending = self.pending.borrow_mut();
+            while let Some(event) = core.session.poll_event() {
+                pending.push_back(event);
+            }
+            drop(pending);
+            if matches!(core.session.state(), ConnectionState::Closed { .. }) {
+                core.timer = None;
+                core.page.clear();
+            } else {
+                self.schedule(&mut core);
+            }
+        }
+        self.dispatch();
+    }
+
+    fn execute(self: &Rc<Self>, core: &mut Core, command: Command) {
+        match command {
+            Command::Connect { fresh_token } => {
+                core.socket = None;
+                core.generation += 1;
+                let generation = core.generation;
+                match core.get_token.clone() {
+                    Some(get_token) if fresh_token || core.token.is_none() => {
+                        let weak = Rc::downgrade(self);
+                        let fetch = get_token();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            let token = fetch.await;
+                            if let Some(shared) = weak.upgrade() {
+                                shared.on_token(generation, token);
+                            }
+                        });
+                    }
+                    _ => self.open_socket(core, generation),
+                }
+            }
+            Command::Send(text) => {
+                if let Some(socket) = &core.socket {
+                    // A refused send (the socket is closing) surfaces as the close that follows.
+                    let _ = socket.send(&text);
+                }
+            }
+            Command::Close { code, reason } => {
+                core.generation += 1;
+                if let Some(socket) = core.socket.take() {
+                    socket.close(code, reason);
+                }
+            }
+        }
+    }
+
+    fn open_socket(self: &Rc<Self>, core: &mut Core, generation: u64) {
+        let protocols: Vec<String> = core
+            .token
+            .as_deref()
+            .map(|token| token::subprotocols(token).to_vec())
+            .unwrap_or_default();
+        let weak = Rc::downgrade(self);
+        let on_event = move |event: SocketEvent| {
+            if let Some(shared) = weak.upgrade() {
+                shared.on_socket(generation, event);
+            }
+        };
+        match Socket::open(&core.url, &protocols, on_event) {
+            Ok(socket) => core.socket = Some(socket),
+            // The browser refused to create the socket: a failed attempt like any other.
+            Err(_) => core.session.handle_close(clock::now(), 1006, "", false),
+        }
+    }
+
+    fn on_token(self: &Rc<Self>, generation: u64, token: Result<String, String>) {
+        {
+            let mut core = self.core.borrow_mut();
+            if core.generation != generation {
+                return;
+            }
+            match token {
+                Ok(token) => {
+                    if let Some(sub) = token::claims(&token).ok().and_then(|claims| claims.sub) {
+                        core.session.learn_user(&sub);
+                    }
+                    core.token = Some(token);
+                    self.open_socket(&mut core, generation);
+                }
+                Err(message) => core.session.handle_token_error(clock::now(), &message),
+            }
+        }
+        self.pump();
+    }
+
+    fn on_socket(self: &Rc<Self>, generation: u64, event: SocketEvent) {
+        {
+            let mut core = self.core.borrow_mut();
+            if core.generation != generation {
+                return;
+            }
+            let now = clock::now();
+            match event {
+                SocketEvent::Open => core.session.handle_open(now),
+                SocketEvent::Text(text) => core.session.handle_text(now, &text),
+                SocketEvent::Binary(bytes) => core.session.handle_binary(now, &bytes),
+                SocketEvent::Close { code, reason, was_clean } => {
+                    core.socket = None;
+                    core.session.handle_close(now, code, &reason, was_clean);
+                }
+            }
+        }
+        self.pump();
+    }
+
+    fn on_timer(self: &Rc<Self>) {
+        {
+            let mut core = self.core.borrow_mut();
+            core.timer = None;
+            core.session.handle_timeout(clock::now());
+        }
+        self.pump();
+    }
+
+    fn on_wake(self: &Rc<Self>) {
+        self.core.borrow_mut().session.handle_wake(clock::now());
+        self.pump();
+    }
+
+    /// Sets the one timer to the session's next deadline (unless it is already set for it).
+    fn schedule(self: &Rc<Self>, core: &mut Core) {
+        let Some(deadline) = core.session.poll_timeout() else {
+            core.timer = None;
+            return;
+        };
+        if core.timer.as_ref().is_some_and(|(at, _, _)| *at == deadline) {
+            return;
+        }
+        let wait_micros = deadline.micros_since(clock::now()).max(0);
+        // Browsers run a timer longer than 2³¹−1 ms at once; a long wait is split instead.
+        let millis =
+            u32::try_from((wait_micros + 999) / 1_000).unwrap_or(u32::MAX).min(i32::MAX as u32);
+        let weak = Rc::downgrade(self);
+        let timeout = Timeout::new(millis, move || {
+            if let Some(shared) = weak.upgrade() {
+                shared.on_timer();
+            }
+        });
+        core.timer = Some((deadline, timeout, Counted::new(Resource::Timer)));
+    }
+
+    /// Cuts long backoff waits short and probes quiet connections when the network or the page
+    /// comes back.
+    fn listen_to_page(self: &Rc<Self>) {
+        let Some(window) = web_sys::window() else { return };
+        let mut page = Vec::new();
+        for (target, kind) in
+            [(window.as_ref(), "online"), (window.as_ref(), "pageshow")].into_iter().chain(
+                window.document().as_ref().map(|document| (document.as_ref(), "visibilitychange")),
+            )
+        {
+            let target: &web_sys::EventTarget = target;
+            let weak = Rc::downgrade(self);
+            let listener = Listener::new(target, kind, move |_: web_sys::Event| {
+                let visible =
+                    web_sys::window().and_then(|window| window.document()).is_none_or(|document| {
+                        document.visibility_state() == web_sys::VisibilityState::Visible
+                    });
+                if let (true, Some(shared)) = (visible, weak.upgrade()) {
+                    shared.on_wake();
+                }
+            });
+            page.extend(listener);
+        }
+        self.core.borrow_mut().page = page;
+    }
+
+    fn dispatch(self: &Rc<Self>) {
+        if self.dispatching.replace(true) {
+            // A listener caused more events: the outer loop delivers them, in order.
+            return;
+        }
+        loop {
+            let Some(event) = self.pending.borrow_mut().pop_front() else { break };
+            let subscribers = Rc::clone(&self.subscribers.borrow());
+            for (_, subscriber) in subscribers.iter() {
+                subscriber(&event);
+            }
+            match &event {
+                SessionEvent::Event(event) => {
+                    self.streams
+                        .borrow_mut()
+                        .retain(|stream| stream.unbounded_send((**event).clone()).is_ok());
+                }
+                SessionEvent::State(ConnectionState::Closed { .. }) => {
+                    self.streams.borrow_mut().clear()
+                }
+                _ => {}
+            }
+        }
+        self.dispatching.set(false);
+    }
+
+    /// Frees everything: the socket (closed with 1000), the timer, the page listeners, and the
+    /// streams. Listeners are not called: the client is gone.
+    fn shutdown(&self) {
+        let mut core = self.core.borrow_mut();
+        core.generation += 1;
+        core.session.close();
+        while core.session.poll_command().is_some() {}
+        if let Some(socket) = core.socket.take() {
+            socket.close(1000, "client dropped");
+        }
+        core.timer = None;
+        core.page.clear();
+        self.streams.borrow_mut().clear();
+    }
+}

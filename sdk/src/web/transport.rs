@@ -1,0 +1,108 @@
+//! One browser WebSocket for one connection attempt.
+//!
+//! Built on `web_sys::WebSocket` rather than gloo-net's `WebSocket`, which the design names:
+//! the session needs the socket's `open` as its own signal (gloo-net only exposes it as the
+//! sink becoming ready), the close code, reason and `wasClean` of every close, and frames
+//! delivered in the same turn as the browser's `message` event (gloo-net routes every frame
+//! through a channel and a task wake-up, which costs throughput and lets a close overtake
+//! frames that arrived before it). The listeners are owned here and removed on drop, like
+//! gloo's.
+
+use wasm_bindgen::JsCast;
+use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+
+use super::listener::{Counted, Listener, Resource};
+
+/// What happened on a socket, as plain Rust values.
+pub(crate) enum SocketEvent {
+    Open,
+    Text(String),
+    Binary(Vec<u8>),
+    Close { code: u16, reason: String, was_clean: bool },
+}
+
+/// A socket and its listeners. Dropping it removes the listeners and closes the socket.
+pub(crate) struct Socket {
+    socket: WebSocket,
+    _open: Option<Listener<web_sys::Event>>,
+    _message: Option<Listener<MessageEvent>>,
+    _close: Option<Listener<CloseEvent>>,
+    _counted: Counted,
+}
+
+impl Socket {
+    /// Opens a socket to `url` offering `protocols`; `on_event` hears everything that happens
+    /// on it until it is dropped.
+    ///
+    /// # Errors
+    /// The browser's exception when it refuses to create the socket (a malformed URL, a
+    /// blocked port). It carries no token: tokens travel in `protocols`, never in the URL.
+    pub(crate) fn open(
+        url: &str,
+        protocols: &[String],
+        on_event: impl Fn(SocketEvent) + Clone + 'static,
+    ) -> Result<Self, wasm_bindgen::JsValue> {
+        let list = js_sys::Array::new();
+        for protocol in protocols {
+            list.push(&protocol.into());
+        }
+        let socket = if protocols.is_empty() {
+            WebSocket::new(url)?
+        } else {
+            WebSocket::new_with_str_sequence(url, &list)?
+        };
+        // Array buffers arrive synchronously, in order; Blobs would need an async read.
+        socket.set_binary_type(BinaryType::Arraybuffer);
+        let target: &web_sys::EventTarget = socket.as_ref();
+
+        let handler = on_event.clone();
+        let open =
+            Listener::new(target, "open", move |_: web_sys::Event| handler(SocketEvent::Open));
+        let handler = on_event.clone();
+        let message = Listener::new(target, "message", move |event: MessageEvent| {
+            let data = event.data();
+            if let Some(text) = data.as_string() {
+                handler(SocketEvent::Text(text));
+            } else if let Some(buffer) = data.dyn_ref::<js_sys::ArrayBuffer>() {
+                handler(SocketEvent::Binary(js_sys::Uint8Array::new(buffer).to_vec()));
+            }
+        });
+        let handler = on_event;
+        let close = Listener::new(target, "close", move |event: CloseEvent| {
+            handler(SocketEvent::Close {
+                code: event.code(),
+                reason: event.reason(),
+                was_clean: event.was_clean(),
+            });
+        });
+        // An `error` event is always followed by `close`, which carries what there is to know.
+        Ok(Socket {
+            socket,
+            _open: open,
+            _message: message,
+            _close: close,
+            _counted: Counted::new(Resource::Socket),
+        })
+    }
+
+    /// Sends a text frame. A socket that is closing drops it without an error (a browser
+    /// limitation); the session's heartbeat notices the dead connection.
+    pub(crate) fn send(&self, text: &str) -> Result<(), wasm_bindgen::JsValue> {
+        self.socket.send_with_str(text)
+    }
+
+    /// Closes the socket with `code` and `reason` (the listeners go with the drop).
+    pub(crate) fn close(self, code: u16, reason: &str) {
+        let _ = self.socket.close_with_code_and_reason(code, reason);
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        // CONNECTING (0) or OPEN (1): close it; the listeners are removed right after, so the
+        // session never hears about this socket again.
+        if self.socket.ready_state() <= 1 {
+            let _ = self.socket.close_with_code_and_reason(1000, "client closed");
+        }
+    }
+}

@@ -1,0 +1,793 @@
+//! Every connection decision of the sans-IO [`Session`], scripted on a simulated clock.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use agentwire::session::{CLOSE_DEAD, ClosedReason, Disconnect, DisconnectCause, SeqRange};
+use agentwire::{
+    Backoff, ClientMessage, Command, ConnectionState, ResumeOutcome, Rule, SendError, Session,
+    SessionConfig, SessionEvent, Timestamp,
+};
+use serde_json::{Value, json};
+
+const START: i64 = 1_758_207_374_000_000;
+
+/// A session on a simulated clock, with everything it asked for collected.
+struct Harness {
+    session: Session,
+    now: Timestamp,
+    commands: Vec<Command>,
+    events: Vec<SessionEvent>,
+}
+
+impl Harness {
+    fn new(config: SessionConfig) -> Self {
+        Self::with_seed(config, 7)
+    }
+
+    fn with_seed(config: SessionConfig, seed: u64) -> Self {
+        let mut harness = Harness {
+            session: Session::new(config, seed),
+            now: Timestamp::from_unix_micros(START),
+            commands: Vec::new(),
+            events: Vec::new(),
+        };
+        harness.session.connect(harness.now);
+        harness.drain();
+        harness
+    }
+
+    fn drain(&mut self) {
+        while let Some(command) = self.session.poll_command() {
+            self.commands.push(command);
+        }
+        while let Some(event) = self.session.poll_event() {
+            self.events.push(event);
+        }
+    }
+
+    /// Moves the clock forward by `ms`, firing every timer that falls due on the way, as a
+    /// driver with a punctual timer would.
+    fn advance(&mut self, ms: i64) {
+        let end = self.now.add_micros(ms * 1_000);
+        while let Some(deadline) = self.session.poll_timeout() {
+            if deadline > end {
+                break;
+            }
+            self.now = deadline.max(self.now);
+            self.session.handle_timeout(self.now);
+            self.drain();
+        }
+        self.now = end;
+    }
+
+    /// Moves the clock without firing timers (a sleeping laptop), then fires once.
+    fn sleep_then_fire(&mut self, ms: i64) {
+        self.now = self.now.add_micros(ms * 1_000);
+        self.session.handle_timeout(self.now);
+        self.drain();
+    }
+
+    fn open(&mut self) {
+        self.session.handle_open(self.now);
+        self.drain();
+    }
+
+    fn frame(&mut self, text: &str) {
+        self.session.handle_text(self.now, text);
+        self.drain();
+    }
+
+    fn close(&mut self, code: u16, reason: &str) {
+        self.session.handle_close(self.now, code, reason, code != 1006);
+        self.drain();
+    }
+
+    fn send(&mut self, message: ClientMessage) -> Result<(), SendError> {
+        let result = self.session.send(self.now, message);
+        self.drain();
+        result
+    }
+
+    fn take_commands(&mut self) -> Vec<Command> {
+        std::mem::take(&mut self.commands)
+    }
+
+    fn take_events(&mut self) -> Vec<SessionEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// The sent frames' JSON, in order, and forget them.
+    fn take_sent(&mut self) -> Vec<Value> {
+        self.take_commands()
+            .into_iter()
+            .filter_map(|command| match command {
+                Command::Send(text) => Some(serde_json::from_str(&text).unwrap()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn connects(&self) -> usize {
+        self.commands.iter().filter(|c| matches!(c, Command::Connect { .. })).count()
+    }
+
+    fn state(&self) -> ConnectionState {
+        self.session.state()
+    }
+
+    fn flags(&self) -> Vec<Rule> {
+        self.events
+            .iter()
+            .filter_map(|event| match event {
+                SessionEvent::Flag(flag) => Some(flag.rule),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+fn sent_types(sent: &[Value]) -> Vec<&str> {
+    sent.iter().map(|frame| frame["type"].as_str().unwrap()).collect()
+}
+
+fn backing_off_delay(state: &ConnectionState) -> Option<u64> {
+    match state {
+        ConnectionState::BackingOff { delay_ms, .. } => Some(*delay_ms),
+        _ => None,
+    }
+}
+
+fn established(seq: bool) -> String {
+    json!({"type":"connection_established","data":{"mode":"main","user_id":"user-1...","connection_id":"main_1","features":{"seq":seq}},"timestamp":1758207374.1}).to_string()
+}
+
+fn numbered(seq: u64) -> String {
+    json!({"type":"agent_thinking","user_id":"user-1","thread_id":"t1","run_id":"r1","reasoning":format!("step {seq}"),"seq":seq}).to_string()
+}
+
+fn user_message(text: &str) -> ClientMessage {
+    ClientMessage::UserMessage { content: text.to_owned(), thread_id: Some("t1".to_owned()) }
+}
+
+// --- reconnect and backoff ---
+
+#[test]
+fn connect_asks_the_driver_for_a_socket_and_reports_connecting() {
+    let mut h = Harness::new(SessionConfig::default());
+    assert_eq!(h.take_commands(), [Command::Connect { fresh_token: false }]);
+    assert_eq!(h.take_events(), [SessionEvent::State(ConnectionState::Connecting { attempt: 0 })]);
+    h.open();
+    assert_eq!(h.state(), ConnectionState::Open);
+}
+
+#[test]
+fn failed_attempts_back_off_within_doubling_ceilings_up_to_the_cap() {
+    let backoff = Backoff::default();
+    let mut h = Harness::new(SessionConfig::default());
+    for attempt in 0..12u32 {
+        h.close(1006, "");
+        let delay = backoff_delay_or_panic(&h.state());
+        let ceiling = backoff.ceiling(attempt).as_millis() as u64;
+        assert!(delay >= 50 && delay <= ceiling, "attempt {attempt}: {delay} ms > {ceiling} ms");
+        assert!(ceiling <= 30_000);
+        let before = h.connects();
+        h.advance(i64::try_from(delay).unwrap());
+        assert_eq!(h.connects(), before + 1, "attempt {attempt} reconnects when its wait ends");
+        assert_eq!(h.state(), ConnectionState::Connecting { attempt: attempt + 1 });
+    }
+    assert_eq!(h.session.stats().reconnects, 12);
+}
+
+fn backoff_delay_or_panic(state: &ConnectionState) -> u64 {
+    backing_off_delay(state).unwrap_or_else(|| panic!("expected backing off, got {state:?}"))
+}
+
+#[test]
+fn jitter_spreads_clients_that_lost_the_same_server() {
+    // 200 clients, each on its fifth retry (ceiling 8 s): their delays must not bunch up.
+    let delays: Vec<u64> = (0..200u64)
+        .map(|seed| {
+            let mut h = Harness::with_seed(SessionConfig::default(), seed);
+            for _ in 0..5 {
+                h.close(1006, "");
+                let delay = backoff_delay_or_panic(&h.state());
+                h.advance(i64::try_from(delay).unwrap());
+            }
+            h.close(1006, "");
+            backoff_delay_or_panic(&h.state())
+        })
+        .collect();
+    let distinct: BTreeSet<u64> = delays.iter().copied().collect();
+    assert!(distinct.len() > 190, "{} distinct delays of 200", distinct.len());
+    // Full jitter: spread over the whole range, so each quarter of [50 ms, 16 s] gets clients.
+    for quarter in 0..4u64 {
+        let (low, high) = (50 + quarter * 3_990, 50 + (quarter + 1) * 3_990);
+        let count = delays.iter().filter(|d| (low..high).contains(d)).count();
+        assert!(count >= 25, "quarter {quarter} has {count} clients: {delays:?}");
+    }
+}
+
+#[test]
+fn the_attempt_counter_restarts_after_a_stable_connection() {
+    let mut h = Harness::new(SessionConfig::default());
+    for _ in 0..6 {
+        h.close(1006, "");
+        let delay = backoff_delay_or_panic(&h.state());
+        h.advance(i64::try_from(delay).unwrap());
+    }
+    h.open();
+    h.frame(&established(false));
+    h.advance(5_000);
+    h.close(1001, "going away");
+    assert!(matches!(h.state(), ConnectionState::BackingOff { attempt: 1, .. }), "{:?}", h.state());
+    assert!(backoff_delay_or_panic(&h.state()) <= 500);
+}
+
+#[test]
+fn a_short_lived_connection_keeps_the_attempt_counter() {
+    let mut h = Harness::new(SessionConfig::default());
+    for _ in 0..4 {
+        h.close(1006, "");
+        let delay = backoff_delay_or_panic(&h.state());
+        h.advance(i64::try_from(delay).unwrap());
+    }
+    h.open();
+    h.advance(4_000);
+    h.close(1006, "");
+    assert!(matches!(h.state(), ConnectionState::BackingOff { attempt: 5, .. }), "{:?}", h.state());
+}
+
+#[test]
+fn max_attempts_gives_up_with_a_reason() {
+    let config = SessionConfig {
+        backoff: Backoff { max_attempts: Some(2), ..Backoff::default() },
+        ..SessionConfig::default()
+    };
+    let mut h = Harness::new(config);
+    for _ in 0..2 {
+        h.close(1006, "");
+        let delay = backoff_delay_or_panic(&h.state());
+        h.advance(i64::try_from(delay).unwrap());
+    }
+    h.close(1006, "");
+    assert_eq!(
+        h.state(),
+        ConnectionState::Closed { reason: ClosedReason::GaveUp { attempts: 3 }, unsent: vec![] }
+    );
+    let connects = h.connects();
+    h.advance(120_000);
+    assert_eq!(h.connects(), connects, "no attempt after giving up");
+}
+
+#[test]
+fn a_timer_that_fires_late_starts_one_attempt_not_a_pile() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.close(1006, "");
+    let connects = h.connects();
+    h.sleep_then_fire(600_000);
+    assert_eq!(h.connects(), connects + 1);
+    h.session.handle_timeout(h.now);
+    h.drain();
+    assert_eq!(h.connects(), connects + 1, "a second late call changes nothing");
+}
+
+#[test]
+fn a_socket_that_does_not_open_in_time_is_abandoned_and_retried() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.take_commands();
+    h.take_events();
+    h.advance(9_999);
+    assert!(h.take_commands().is_empty());
+    h.advance(1);
+    assert_eq!(h.take_commands(), [Command::Close { code: 1000, reason: "connect timeout" }]);
+    let events = h.take_events();
+    assert!(events.contains(&SessionEvent::Disconnected(Disconnect {
+        code: 1006,
+        reason: String::new(),
+        was_clean: false,
+        cause: DisconnectCause::ConnectTimeout,
+    })));
+    assert!(matches!(h.state(), ConnectionState::BackingOff { .. }));
+}
+
+#[test]
+fn coming_back_online_cuts_a_long_wait_short_but_not_a_short_one() {
+    let mut h = Harness::new(SessionConfig::default());
+    // Drive the backoff up until a wait longer than a second is drawn.
+    loop {
+        h.close(1006, "");
+        if backoff_delay_or_panic(&h.state()) > 2_000 {
+            break;
+        }
+        let delay = backoff_delay_or_panic(&h.state());
+        h.advance(i64::try_from(delay).unwrap());
+    }
+    let connects = h.connects();
+    h.session.handle_wake(h.now);
+    h.drain();
+    assert_eq!(h.connects(), connects + 1);
+    assert!(matches!(h.state(), ConnectionState::Connecting { .. }));
+
+    // A wait under a second is left alone.
+    let config = SessionConfig {
+        backoff: Backoff { cap: Duration::from_millis(900), ..Backoff::default() },
+        ..SessionConfig::default()
+    };
+    let mut h = Harness::new(config);
+    h.close(1006, "");
+    let connects = h.connects();
+    h.session.handle_wake(h.now);
+    h.drain();
+    assert_eq!(h.connects(), connects);
+}
+
+// --- close codes ---
+
+#[test]
+fn the_clients_own_close_ends_the_session_with_1000_and_no_retry() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.take_commands();
+    h.session.close();
+    h.drain();
+    assert_eq!(h.take_commands(), [Command::Close { code: 1000, reason: "client closed" }]);
+    assert_eq!(h.state(), ConnectionState::Closed { reason: ClosedReason::Client, unsent: vec![] });
+    h.advance(600_000);
+    assert_eq!(h.connects(), 0);
+    assert_eq!(h.send(user_message("late")), Err(SendError::Closed));
+}
+
+#[test]
+fn policy_violation_stops_retrying_and_reports_an_auth_error() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.close(1008, "Authentication failed");
+    assert_eq!(
+        h.state(),
+        ConnectionState::Closed {
+            reason: ClosedReason::AuthFailed {
+                code: Some(1008),
+                message: "Authentication failed".into()
+            },
+            unsent: vec![]
+        }
+    );
+    let connects = h.connects();
+    h.advance(600_000);
+    assert_eq!(h.connects(), connects, "no retry storm");
+}
+
+#[test]
+fn an_auth_failed_frame_makes_the_following_close_an_auth_error_whatever_its_code() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.frame(r#"{"type":"error_message","error_code":"AUTH_FAILED","error_message":"WebSocket authentication failed","details":{}}"#);
+    h.close(1000, "");
+    assert!(
+        matches!(h.state(), ConnectionState::Closed { reason: ClosedReason::AuthFailed { code: Some(1000), ref message }, .. } if message == "WebSocket authentication failed"),
+        "{:?}",
+        h.state()
+    );
+}
+
+#[test]
+fn auth_looking_internal_errors_stop_but_service_errors_retry() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.close(1011, "SSOT Auth failed");
+    assert!(matches!(
+        h.state(),
+        ConnectionState::Closed { reason: ClosedReason::AuthFailed { .. }, .. }
+    ));
+
+    for (code, reason) in [
+        (1011, "Service not ready: database"),
+        (1000, "main cleanup"),
+        (1001, "Startup timeout"),
+        (1006, ""),
+        (1013, "Service temporarily unavailable - retry in 30 seconds"),
+    ] {
+        let mut h = Harness::new(SessionConfig::default());
+        h.open();
+        h.close(code, reason);
+        assert!(matches!(h.state(), ConnectionState::BackingOff { .. }), "{code} {reason}");
+        assert!(h.events.iter().any(|event| matches!(event,
+            SessionEvent::Disconnected(Disconnect { code: c, cause: DisconnectCause::Closed, .. }) if *c == code)));
+    }
+}
+
+#[test]
+fn a_refused_token_is_refreshed_once_then_the_session_gives_up() {
+    let config = SessionConfig { refresh_token: true, ..SessionConfig::default() };
+    let mut h = Harness::new(config);
+    h.open();
+    h.take_commands();
+    h.close(1008, "Authentication failed");
+    assert_eq!(h.take_commands(), [Command::Connect { fresh_token: true }]);
+    h.open();
+    h.close(1008, "Authentication failed");
+    assert!(matches!(
+        h.state(),
+        ConnectionState::Closed { reason: ClosedReason::AuthFailed { .. }, .. }
+    ));
+    assert!(h.take_commands().is_empty());
+}
+
+#[test]
+fn a_fresh_token_that_works_allows_another_refresh_later() {
+    let config = SessionConfig { refresh_token: true, ..SessionConfig::default() };
+    let mut h = Harness::new(config);
+    h.open();
+    h.close(1008, "token expired");
+    h.open();
+    h.frame(&established(false));
+    h.advance(60_000);
+    h.take_commands();
+    h.close(1008, "token expired");
+    assert_eq!(h.take_commands(), [Command::Connect { fresh_token: true }]);
+}
+
+#[test]
+fn a_failed_token_refresh_is_an_auth_error_but_a_failed_first_fetch_retries() {
+    let config = SessionConfig { refresh_token: true, ..SessionConfig::default() };
+    let mut h = Harness::new(config.clone());
+    h.open();
+    h.close(1008, "");
+    h.session.handle_token_error(h.now, "getToken rejected");
+    h.drain();
+    assert!(matches!(h.state(),
+        ConnectionState::Closed { reason: ClosedReason::AuthFailed { code: None, ref message }, .. }
+        if message.contains("getToken rejected")));
+
+    let mut h = Harness::new(config);
+    h.session.handle_token_error(h.now, "network down");
+    h.drain();
+    assert!(matches!(h.state(), ConnectionState::BackingOff { .. }));
+    assert!(h.events.iter().any(|event| matches!(
+        event,
+        SessionEvent::Disconnected(Disconnect { cause: DisconnectCause::TokenUnavailable, .. })
+    )));
+}
+
+// --- heartbeat ---
+
+#[test]
+fn an_open_connection_pings_every_25_seconds() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.take_commands();
+    for _ in 0..4 {
+        h.advance(24_999);
+        assert!(h.take_sent().is_empty());
+        h.advance(1);
+        assert_eq!(sent_types(&h.take_sent()), ["ping"]);
+        h.frame(r#"{"type":"pong","data":{"user_id":"user-1"}}"#);
+    }
+    assert_eq!(h.state(), ConnectionState::Open);
+}
+
+#[test]
+fn a_connection_that_stays_silent_after_a_ping_is_recycled() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.frame(&established(false));
+    h.take_commands();
+    h.advance(25_000);
+    assert_eq!(sent_types(&h.take_sent()), ["ping"]);
+    h.advance(19_999);
+    assert_eq!(h.state(), ConnectionState::Open);
+    h.advance(1);
+    assert_eq!(
+        h.take_commands(),
+        [Command::Close { code: CLOSE_DEAD, reason: "heartbeat timeout" }]
+    );
+    assert!(h.events.iter().any(|event| matches!(
+        event,
+        SessionEvent::Disconnected(Disconnect { cause: DisconnectCause::HeartbeatTimeout, .. })
+    )));
+    assert!(matches!(h.state(), ConnectionState::BackingOff { .. }));
+}
+
+#[test]
+fn short_heartbeat_settings_recycle_a_silent_connection_quickly() {
+    // Pings more often than the answer window: the regular pings must not keep postponing
+    // the verdict on the first unanswered one.
+    let config = SessionConfig {
+        ping_every: Duration::from_millis(400),
+        dead_after: Duration::from_millis(1_200),
+        ..SessionConfig::default()
+    };
+    let mut h = Harness::new(config);
+    h.open();
+    h.frame(&established(false));
+    h.advance(1_399);
+    assert_eq!(h.state(), ConnectionState::Open);
+    h.advance(1);
+    assert!(matches!(h.state(), ConnectionState::BackingOff { .. }), "{:?}", h.state());
+    assert!(h.events.iter().any(|event| matches!(
+        event,
+        SessionEvent::Disconnected(Disconnect { cause: DisconnectCause::HeartbeatTimeout, .. })
+    )));
+}
+
+#[test]
+fn any_frame_keeps_the_connection_alive() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    for _ in 0..20 {
+        h.advance(10_000);
+        h.frame(r#"{"type":"heartbeat","data":{}}"#);
+    }
+    assert_eq!(h.state(), ConnectionState::Open);
+}
+
+#[test]
+fn after_a_sleep_the_connection_is_probed_before_it_is_declared_dead() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.take_commands();
+    h.sleep_then_fire(600_000);
+    assert_eq!(sent_types(&h.take_sent()), ["ping"], "a probe, not a recycle");
+    assert_eq!(h.state(), ConnectionState::Open);
+    h.frame(r#"{"type":"pong"}"#);
+    h.advance(1_000);
+    assert_eq!(h.state(), ConnectionState::Open, "it answered: still alive");
+
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.sleep_then_fire(600_000);
+    h.advance(20_000);
+    assert!(matches!(h.state(), ConnectionState::BackingOff { .. }), "no answer to the probe");
+}
+
+#[test]
+fn server_pings_and_heartbeats_are_answered() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.take_commands();
+    h.frame(r#"{"type":"ping","timestamp":1758207374}"#);
+    h.frame(r#"{"type":"heartbeat","data":{"connection_id":"main_1"}}"#);
+    assert_eq!(sent_types(&h.take_sent()), ["pong", "heartbeat_ack"]);
+}
+
+// --- outbound queue ---
+
+#[test]
+fn messages_sent_while_disconnected_are_flushed_in_order_once_the_server_speaks() {
+    let mut h = Harness::new(SessionConfig::default());
+    for i in 0..5 {
+        h.send(user_message(&format!("message {i}"))).unwrap();
+    }
+    assert_eq!(h.session.stats().queued, 5);
+    h.open();
+    assert!(h.take_sent().is_empty(), "not flushed into a connection the server may refuse");
+    h.frame(&established(false));
+    let sent = h.take_sent();
+    let contents: Vec<&str> =
+        sent.iter().map(|frame| frame["payload"]["content"].as_str().unwrap()).collect();
+    assert_eq!(contents, ["message 0", "message 1", "message 2", "message 3", "message 4"]);
+    assert_eq!(h.session.stats().queued, 0);
+    h.send(user_message("live")).unwrap();
+    assert_eq!(h.take_sent().len(), 1, "sent at once when ready");
+}
+
+#[test]
+fn a_silent_server_gets_the_queue_after_ready_after() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.send(user_message("hello")).unwrap();
+    h.open();
+    h.advance(999);
+    assert!(h.take_sent().is_empty());
+    h.advance(1);
+    assert_eq!(sent_types(&h.take_sent()), ["user_message"]);
+}
+
+#[test]
+fn a_full_queue_refuses_the_send_instead_of_dropping_it() {
+    let mut h = Harness::new(SessionConfig::default());
+    for i in 0..100 {
+        h.send(user_message(&format!("{i}"))).unwrap();
+    }
+    assert_eq!(h.send(user_message("one too many")), Err(SendError::QueueFull { limit: 100 }));
+    assert_eq!(h.session.stats().queued, 100);
+    h.open();
+    h.frame(&established(false));
+    let sent = h.take_sent();
+    assert_eq!(sent.len(), 100);
+    assert_eq!(sent[99]["payload"]["content"], "99");
+}
+
+#[test]
+fn messages_still_queued_when_the_session_ends_are_handed_back() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.send(user_message("first")).unwrap();
+    h.send(user_message("second")).unwrap();
+    h.open();
+    h.close(1008, "Authentication failed");
+    let ConnectionState::Closed { unsent, .. } = h.state() else { panic!("{:?}", h.state()) };
+    assert_eq!(unsent, [user_message("first"), user_message("second")]);
+}
+
+// --- resume ---
+
+#[test]
+fn a_reconnect_resumes_from_the_last_seq_and_reports_full_recovery() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.frame(&established(true));
+    for seq in 1..=5 {
+        h.frame(&numbered(seq));
+    }
+    h.send(user_message("while away")).unwrap();
+    h.take_commands();
+    h.close(1006, "");
+    let delay = backoff_delay_or_panic(&h.state());
+    h.send(user_message("queued")).unwrap();
+    h.advance(i64::try_from(delay).unwrap());
+    h.open();
+    let sent = h.take_sent();
+    assert_eq!(
+        sent,
+        [json!({"type":"resume","payload":{"last_seq":5},"timestamp":sent[0]["timestamp"]})]
+    );
+    h.frame(&numbered(6));
+    h.frame(&numbered(7));
+    h.frame(r#"{"type":"resume_result","data":{"from_seq":6,"to_seq":7,"complete":true}}"#);
+    assert!(
+        h.events.contains(&SessionEvent::Resumed(ResumeOutcome::Recovered {
+            last_seq: 5,
+            replayed: 2
+        }))
+    );
+    assert_eq!(sent_types(&h.take_sent()), ["user_message"], "the queue follows the resume");
+    assert!(!h.flags().contains(&Rule::SequenceGap));
+}
+
+#[test]
+fn expired_frames_make_a_partial_or_unrecoverable_resume_with_the_missing_range() {
+    let setup = || {
+        let mut h = Harness::new(SessionConfig::default());
+        h.open();
+        h.frame(&established(true));
+        h.frame(&numbered(1));
+        h.frame(&numbered(2));
+        h.close(1006, "");
+        let delay = backoff_delay_or_panic(&h.state());
+        h.advance(i64::try_from(delay).unwrap());
+        h.open();
+        h
+    };
+    let mut h = setup();
+    h.frame(&numbered(5));
+    h.frame(&numbered(6));
+    h.frame(r#"{"type":"resume_result","data":{"from_seq":3,"to_seq":6,"complete":false}}"#);
+    assert!(h.events.contains(&SessionEvent::Resumed(ResumeOutcome::Partial {
+        last_seq: 2,
+        replayed: 2,
+        missing: SeqRange { first: 3, last: 4 },
+    })));
+    assert!(h.flags().contains(&Rule::SequenceGap), "the checker names the lost frames too");
+
+    let mut h = setup();
+    h.frame(r#"{"type":"resume_result","data":{"from_seq":3,"to_seq":6,"complete":false}}"#);
+    assert!(h.events.contains(&SessionEvent::Resumed(ResumeOutcome::Unrecoverable {
+        last_seq: 2,
+        missing: SeqRange { first: 3, last: 6 },
+    })));
+}
+
+#[test]
+fn no_resume_on_the_first_connection_or_to_a_server_without_seq() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    assert!(h.take_sent().is_empty());
+    h.frame(&established(false));
+    h.frame(&numbered(1));
+    h.close(1006, "");
+    let delay = backoff_delay_or_panic(&h.state());
+    h.advance(i64::try_from(delay).unwrap());
+    h.take_commands();
+    h.open();
+    assert!(h.take_sent().is_empty(), "the server never said it numbers frames");
+}
+
+// --- delivery, filtering and checking ---
+
+#[test]
+fn the_thread_filter_holds_back_foreign_threads_but_still_checks_them() {
+    let config = SessionConfig {
+        threads: Some(BTreeSet::from(["t1".to_owned()])),
+        checker: agentwire::CheckerConfig::live().with_user("user-1"),
+        ..SessionConfig::default()
+    };
+    let mut h = Harness::new(config);
+    h.open();
+    h.take_events();
+    h.frame(r#"{"type":"agent_started","user_id":"user-1","thread_id":"t1","run_id":"r1"}"#);
+    h.frame(r#"{"type":"agent_started","user_id":"someone-else","thread_id":"t2","run_id":"r2"}"#);
+    let delivered: Vec<String> = h
+        .events
+        .iter()
+        .filter_map(|event| match event {
+            SessionEvent::Event(event) => event.context.thread_id.clone(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(delivered, ["t1"]);
+    assert_eq!(h.session.stats().filtered, 1);
+    assert!(h.flags().contains(&Rule::CrossUserEvent));
+
+    h.send(ClientMessage::StartAgent { user_request: "go".into(), thread_id: Some("t3".into()) })
+        .unwrap();
+    h.frame(r#"{"type":"agent_started","user_id":"user-1","thread_id":"t3","run_id":"r3"}"#);
+    assert_eq!(h.session.stats().events, 2, "a thread the client sent to is let through");
+}
+
+#[test]
+fn a_run_that_goes_silent_is_flagged_by_the_timer() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.frame(&common::started("r1", "triage", 0.0));
+    h.frame(r#"{"type":"pong"}"#);
+    // Keep the connection itself alive with heartbeats, so only the run is silent.
+    for _ in 0..4 {
+        h.advance(10_000);
+        h.frame(r#"{"type":"heartbeat","data":{}}"#);
+    }
+    assert_eq!(h.flags(), [Rule::RunStalled]);
+}
+
+#[test]
+fn hostile_frames_become_flags_and_counts_never_panics() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.frame("not json");
+    h.frame(&"[".repeat(100_000));
+    h.frame(&format!(r#"{{"type":"agent_thinking","reasoning":"{}"}}"#, "x".repeat(4 << 20)));
+    h.frame(r#"{"type":"<img src=x onerror=alert(1)>"}"#);
+    h.session.handle_binary(h.now, &[0xff, 0xfe, 0x00]);
+    h.drain();
+    let stats = h.session.stats();
+    assert_eq!(stats.frames, 5);
+    assert_eq!(stats.decode_errors, 3);
+    let flags = h.flags();
+    assert_eq!(flags.iter().filter(|rule| **rule == Rule::MalformedFrame).count(), 3);
+    assert!(flags.contains(&Rule::UnknownType));
+    assert_eq!(stats.flags_by_rule.get("malformed-frame"), Some(&3));
+}
+
+#[test]
+fn frames_arriving_outside_an_open_connection_are_ignored() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.frame(&numbered(1));
+    h.close(1006, "");
+    h.frame(&numbered(2));
+    assert_eq!(h.session.stats().frames, 0);
+}
+
+#[test]
+fn the_next_deadline_is_never_in_the_past_after_handling_it() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.frame(&common::started("r1", "triage", 0.0));
+    for _ in 0..200 {
+        let deadline = h.session.poll_timeout().unwrap();
+        assert!(deadline >= h.now || deadline == h.now);
+        h.now = deadline.max(h.now);
+        h.session.handle_timeout(h.now);
+        h.drain();
+        if let Some(next) = h.session.poll_timeout() {
+            assert!(next > h.now, "{next} is not after {}", h.now);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+// Type-level tests of the JS API's declarations (sdk/src/js/typescript.rs and the tsify
+// session types): `on()` hands each listener the event type it subscribed to, options are
+// checked, and state, stats and errors have their serialised shapes.
+
+import init, { connect } from "agentwire";
+import type { AgentwireError, Client, ConnectionState, ErrorCode, ResumeOutcome, Stats } from "agentwire";
+
+export async function api(): Promise<void> {
+  await init();
+  const client: Client = connect("ws://127.0.0.1:8080/ws", {
+    token: "a.b.c",
+    getToken: async () => "a.b.c",
+    threadId: "t1",
+    reconnect: { firstDelayMs: 500, maxDelayMs: 30_000, maxAttempts: 10 },
+    queueLimit: 100,
+  });
+
+  const unsubscribe: () => void = client.on("tool_completed", (event) => {
+    const name: string | null = event.tool_name;
+    const run: string | undefined = event.run_id;
+    void name;
+    void run;
+  });
+  unsubscribe();
+  // @ts-expect-error: an agent_started event has no tool_name
+  client.on("agent_started", (event) => event.tool_name);
+  // @ts-expect-error: not an event type
+  client.on("agent_finished_typo", () => {});
+  client.on("*", (event) => {
+    if (event.type === "agent_thinking") {
+      const reasoning: string | null = event.reasoning;
+      void reasoning;
+    }
+  });
+
+  client.onFlag((flag) => {
+    const line: string = `${flag.severity} ${flag.rule}: ${flag.message}`;
+    void line;
+  });
+  client.onStateChange((state: ConnectionState) => {
+    if (state.state === "backing_off") {
+      const retryAt: string = state.retry_at;
+      const delay: number = state.delay_ms;
+      void retryAt;
+      void delay;
+    }
+    if (state.state === "closed" && state.reason.kind === "auth_failed") {
+      const code: number | null = state.reason.code;
+      void code;
+    }
+  });
+  client.onResume((outcome: ResumeOutcome) => {
+    if (outcome.outcome === "partial") {
+      const first: number = outcome.missing.first;
+      void first;
+    }
+  });
+  client.onDisconnect((disconnect) => {
+    const cause: "closed" | "connect_timeout" | "heartbeat_timeout" | "token_unavailable" = disconnect.cause;
+    void cause;
+  });
+
+  try {
+    client.sendUserMessage("hello", { threadId: "t2" });
+    client.startAgent("analyse costs");
+  } catch (error) {
+    const code: ErrorCode = (error as AgentwireError).code;
+    void code;
+  }
+  // @ts-expect-error: unknown send option
+  client.sendUserMessage("hello", { thread: "t2" });
+  // @ts-expect-error: unknown connect option
+  connect("ws://x/ws", { tokne: "typo" });
+
+  const stats: Stats = client.stats;
+  const frames: number = stats.frames;
+  const duplicates: number | undefined = stats.flags_by_rule["duplicate-event"];
+  void frames;
+  void duplicates;
+
+  for await (const event of client.events()) {
+    if (event.type === "agent_completed") break;
+  }
+  client.close();
+}

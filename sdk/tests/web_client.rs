@@ -1,0 +1,440 @@
+//! The browser client against the real simulated manager (`agentwire serve`), in headless
+//! Chromium and Firefox. `scripts/test` starts the servers and passes their addresses and dev
+//! tokens at build time (browsers have no environment):
+//!
+//! * `AGENTWIRE_TEST_WS`: `--seq`, no faults;
+//! * `AGENTWIRE_TEST_WS_DROP`: `--seq --fault drop_connection=1` (every run loses its connection);
+//! * `AGENTWIRE_TEST_WS_FREEZE`: `--seq --fault freeze_connection=1` (every run's connection
+//!   goes silent without closing);
+//! * `AGENTWIRE_TEST_WS_FAULTS`: `--fault duplicate=1 --fault malformed=1`;
+//! * `AGENTWIRE_TEST_TOKENS`: `user=token;user=token;...` for users `web-1` .. `web-9`.
+//!
+//! Without them (a plain `cargo test --target wasm32-unknown-unknown`) these tests do nothing.
+#![cfg(target_arch = "wasm32")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use agentwire::session::{ClosedReason, DisconnectCause, SessionEvent};
+use agentwire::web::live_resources;
+use agentwire::{
+    Client, ClientOptions, ConnectionState, EventKind, ResumeOutcome, Rule, SessionConfig,
+};
+use futures::StreamExt;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const CRITICAL: [&str; 5] =
+    ["agent_started", "agent_thinking", "tool_executing", "tool_completed", "agent_completed"];
+
+/// A server address from the build environment; these tests only run through scripts/test.
+fn server(name: &str) -> Option<&'static str> {
+    let address = server_address(name);
+    assert!(address.is_some(), "no `{name}` server: run the browser tests through scripts/test");
+    address
+}
+
+fn server_address(name: &str) -> Option<&'static str> {
+    match name {
+        "clean" => option_env!("AGENTWIRE_TEST_WS"),
+        "drop" => option_env!("AGENTWIRE_TEST_WS_DROP"),
+        "freeze" => option_env!("AGENTWIRE_TEST_WS_FREEZE"),
+        "faults" => option_env!("AGENTWIRE_TEST_WS_FAULTS"),
+        _ => None,
+    }
+}
+
+fn token(user: &str) -> Option<String> {
+    option_env!("AGENTWIRE_TEST_TOKENS")?.split(';').find_map(|pair| {
+        let (name, token) = pair.split_once('=')?;
+        (name == user).then(|| token.to_owned())
+    })
+}
+
+/// Everything a client reported, in order.
+#[derive(Default)]
+struct Log(RefCell<Vec<SessionEvent>>);
+
+impl Log {
+    fn attach(client: &Client) -> Rc<Log> {
+        let log = Rc::new(Log::default());
+        let sink = Rc::clone(&log);
+        client.on_session_event(move |event| sink.0.borrow_mut().push(event.clone())).detach();
+        log
+    }
+
+    fn event_names(&self) -> Vec<String> {
+        self.0
+            .borrow()
+            .iter()
+            .filter_map(|event| match event {
+                SessionEvent::Event(event) => Some(event.name().to_owned()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn flags(&self) -> Vec<Rule> {
+        self.0
+            .borrow()
+            .iter()
+            .filter_map(|event| match event {
+                SessionEvent::Flag(flag) => Some(flag.rule),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Runs whose every execution finished: as many agent_completed (or agent_error) as
+    /// agent_started (a run has nested executions, the supervisor's ends last).
+    fn completed_runs(&self) -> usize {
+        let mut open: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+        for event in self.0.borrow().iter() {
+            let SessionEvent::Event(event) = event else { continue };
+            let Some(run) = event.context.run_id.clone() else { continue };
+            let delta = match event.name() {
+                "agent_started" => 1,
+                "agent_completed" | "agent_error" => -1,
+                _ => 0,
+            };
+            *open.entry(run).or_default() += delta;
+        }
+        open.values().filter(|open| **open == 0).count()
+    }
+
+    /// A compact account of what happened, for failure messages.
+    fn summary(&self) -> String {
+        let lines: Vec<String> = self
+            .0
+            .borrow()
+            .iter()
+            .map(|event| match event {
+                SessionEvent::Event(event) => {
+                    format!(
+                        "{}#{}",
+                        event.name(),
+                        event.context.seq.map_or(String::new(), |s| s.to_string())
+                    )
+                }
+                SessionEvent::Flag(flag) => format!("FLAG {}", flag.rule),
+                SessionEvent::State(state) => format!("STATE {}", state.name()),
+                SessionEvent::Disconnected(d) => format!("DISCONNECTED {} {:?}", d.code, d.cause),
+                SessionEvent::Resumed(outcome) => format!("RESUMED {outcome:?}"),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        lines.join(", ")
+    }
+
+    fn has(&self, predicate: impl Fn(&SessionEvent) -> bool) -> bool {
+        self.0.borrow().iter().any(predicate)
+    }
+}
+
+async fn sleep_ms(ms: u64) {
+    gloo_timers::future::sleep(Duration::from_millis(ms)).await;
+}
+
+/// Waits until `condition` holds, at most `seconds`; says what it waited for on timeout.
+async fn wait_for(what: &str, seconds: f64, condition: impl Fn() -> bool) {
+    wait_for_logged(what, seconds, None, condition).await;
+}
+
+/// [`wait_for`], with the client's log in the failure message.
+async fn wait_for_logged(
+    what: &str,
+    seconds: f64,
+    log: Option<&Log>,
+    condition: impl Fn() -> bool,
+) {
+    let deadline = js_sys::Date::now() + seconds * 1000.0;
+    while !condition() {
+        assert!(
+            js_sys::Date::now() < deadline,
+            "timed out after {seconds} s waiting for {what}; log: {}",
+            log.map(Log::summary).unwrap_or_default()
+        );
+        sleep_ms(20).await;
+    }
+}
+
+fn connect(server_name: &str, user: &str, session: SessionConfig) -> Option<(Client, Rc<Log>)> {
+    let url = server(server_name)?;
+    let options = ClientOptions { token: Some(token(user)?), session, ..ClientOptions::default() };
+    let client = Client::connect(url, options).expect("a ws:// URL");
+    let log = Log::attach(&client);
+    Some((client, log))
+}
+
+fn is_golden_path(names: &[String]) -> bool {
+    let mut expected = CRITICAL.iter().peekable();
+    for name in names {
+        if expected.peek().is_some_and(|next| *next == name) {
+            expected.next();
+        }
+    }
+    expected.peek().is_none()
+}
+
+fn assert_golden_path(names: &[String]) {
+    assert!(is_golden_path(names), "the golden path is incomplete: {names:?}");
+}
+
+/// Starts runs until one of them went the whole golden path, tool call included (the simulated
+/// manager also plans runs that answer without a tool); at most three runs.
+async fn run_golden_path(client: &Client, log: &Log, request: &str, seconds_per_run: f64) {
+    for run in 1..=3 {
+        client.start_agent(request, None).unwrap();
+        wait_for_logged("a finished run", seconds_per_run, Some(log), || {
+            log.completed_runs() == run
+        })
+        .await;
+        if is_golden_path(&log.event_names()) {
+            return;
+        }
+    }
+    panic!("three runs and no tool call: {}", log.summary());
+}
+
+fn error_flags(log: &Log) -> Vec<Rule> {
+    log.flags().into_iter().filter(|rule| rule.severity() == agentwire::Severity::Error).collect()
+}
+
+#[wasm_bindgen_test]
+async fn connects_and_receives_a_full_golden_path_run_as_typed_events() {
+    let Some((client, log)) = connect("clean", "web-1", SessionConfig::default()) else { return };
+    let typed = Rc::new(RefCell::new(Vec::new()));
+    let sink = Rc::clone(&typed);
+    client
+        .on_event(move |event| {
+            if let EventKind::ToolCompleted(completed) = &event.kind {
+                sink.borrow_mut().push(completed.tool_name.clone());
+            }
+        })
+        .detach();
+    wait_for("open", 10.0, || client.state() == ConnectionState::Open).await;
+    assert_eq!(client.user_id().as_deref(), Some("web-1"), "the user comes from the token's sub");
+    run_golden_path(&client, &log, "Why did GPU spend rise?", 30.0).await;
+    assert!(typed.borrow().iter().all(Option::is_some), "tool_completed carries its tool_name");
+    assert!(!typed.borrow().is_empty());
+    assert_eq!(error_flags(&log), []);
+    let stats = client.stats();
+    assert!(stats.frames > 5 && stats.events > 5, "{stats:?}");
+    assert_eq!(stats.reconnects, 0);
+}
+
+#[wasm_bindgen_test]
+async fn the_event_stream_yields_the_same_events_for_async_code() {
+    let Some((client, log)) = connect("clean", "web-2", SessionConfig::default()) else { return };
+    let mut stream = client.events();
+    client.start_agent("Stream me a run", None).unwrap();
+    let mut names = Vec::new();
+    let mut open = 0;
+    while let Some(event) = stream.next().await {
+        names.push(event.name().to_owned());
+        match event.name() {
+            "agent_started" => open += 1,
+            "agent_completed" | "agent_error" => open -= 1,
+            _ => {}
+        }
+        if open == 0 && names.iter().any(|name| name == "agent_started") {
+            break;
+        }
+    }
+    for name in ["agent_started", "agent_thinking", "agent_completed"] {
+        assert!(names.iter().any(|n| n == name), "{name} missing from the stream: {names:?}");
+    }
+    assert!(log.event_names().starts_with(&names), "stream and callbacks agree");
+    client.close();
+    assert!(stream.next().await.is_none(), "the stream ends when the client closes");
+}
+
+#[wasm_bindgen_test]
+async fn a_bad_token_is_an_auth_error_without_a_retry_storm() {
+    let Some(url) = server("clean") else { return };
+    let options = ClientOptions {
+        token: Some("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtYWxsb3J5In0.Zm9yZ2Vk".to_owned()),
+        ..ClientOptions::default()
+    };
+    let client = Client::connect(url, options).unwrap();
+    let log = Log::attach(&client);
+    wait_for("the auth error", 10.0, || matches!(client.state(), ConnectionState::Closed { .. }))
+        .await;
+    assert!(
+        matches!(
+            client.state(),
+            ConnectionState::Closed {
+                reason: ClosedReason::AuthFailed { code: Some(1008), .. },
+                ..
+            }
+        ),
+        "{:?}",
+        client.state()
+    );
+    sleep_ms(1_500).await;
+    assert_eq!(client.stats().reconnects, 0, "no retry after an auth failure");
+    assert!(log.event_names().contains(&"error".to_owned()), "the AUTH_FAILED frame is delivered");
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_token_is_refreshed_once_through_get_token() {
+    let (Some(url), Some(good)) = (server("clean"), token("web-3")) else { return };
+    let calls = Rc::new(RefCell::new(0u32));
+    let counter = Rc::clone(&calls);
+    let options = ClientOptions {
+        token: Some("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ3ZWItMyJ9.ZXhwaXJlZA".to_owned()),
+        get_token: Some(Rc::new(move || {
+            *counter.borrow_mut() += 1;
+            let good = good.clone();
+            Box::pin(async move { Ok(good) })
+        })),
+        ..ClientOptions::default()
+    };
+    let client = Client::connect(url, options).unwrap();
+    wait_for("open with the fresh token", 10.0, || {
+        client.state() == ConnectionState::Open && client.stats().frames > 0 && *calls.borrow() == 1
+    })
+    .await;
+    sleep_ms(300).await;
+    assert_eq!(client.state(), ConnectionState::Open);
+    assert_eq!(*calls.borrow(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_dropped_connection_reconnects_and_resumes_with_zero_lost_events() {
+    let Some((client, log)) = connect("drop", "web-4", SessionConfig::default()) else { return };
+    run_golden_path(&client, &log, "Survive a dropped connection", 30.0).await;
+    assert!(log.has(
+        |event| matches!(event, SessionEvent::Disconnected(d) if d.cause == DisconnectCause::Closed)
+    ));
+    // Frames sent while the client was away come back in the resume (possibly none, when the
+    // reconnect beat the run's next frame); no gap flag and a complete run prove none was lost.
+    assert!(
+        log.has(|event| matches!(event, SessionEvent::Resumed(ResumeOutcome::Recovered { .. }))),
+        "resumed: {}",
+        log.summary()
+    );
+    assert_golden_path(&log.event_names());
+    assert_eq!(error_flags(&log), [], "no gap, nothing missing");
+    assert!(client.stats().reconnects >= 1);
+}
+
+#[wasm_bindgen_test]
+async fn messages_sent_while_disconnected_arrive_in_order_after_reconnect() {
+    let Some((client, log)) = connect("drop", "web-5", SessionConfig::default()) else { return };
+    let client = Rc::new(client);
+    // As soon as the connection drops, queue three messages, each on its own thread.
+    let sender = Rc::downgrade(&client);
+    let queued = Rc::new(std::cell::Cell::new(false));
+    let flag = Rc::clone(&queued);
+    client
+        .on_session_event(move |event| {
+            if let (SessionEvent::Disconnected(_), false, Some(client)) =
+                (event, flag.get(), sender.upgrade())
+            {
+                flag.set(true);
+                for i in 0..3 {
+                    let thread = format!("order-{i}");
+                    client.send_user_message(&format!("queued {i}"), Some(&thread)).unwrap();
+                }
+                assert!(client.stats().queued == 3, "queued while disconnected");
+            }
+        })
+        .detach();
+    client.start_agent("Drop me", None).unwrap();
+    wait_for("four runs", 60.0, || log.completed_runs() >= 4).await;
+    assert!(queued.get());
+    // The server numbers runs as it receives requests: the queued threads' runs are in order.
+    let run_number = |thread: &str| -> u64 {
+        log.0
+            .borrow()
+            .iter()
+            .find_map(|event| match event {
+                SessionEvent::Event(e) if e.context.thread_id.as_deref() == Some(thread) => {
+                    e.context.run_id.clone()
+                }
+                _ => None,
+            })
+            .and_then(|run| run.split('_').nth(3)?.parse().ok())
+            .unwrap_or_else(|| panic!("no run for {thread}"))
+    };
+    let numbers: Vec<u64> = (0..3).map(|i| run_number(&format!("order-{i}"))).collect();
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "runs in send order: {numbers:?}");
+}
+
+#[wasm_bindgen_test]
+async fn a_heartbeat_timeout_recycles_a_dead_connection() {
+    let session = SessionConfig {
+        ping_every: Duration::from_millis(400),
+        dead_after: Duration::from_millis(1_200),
+        ..SessionConfig::default()
+    };
+    let Some((client, log)) = connect("freeze", "web-6", session) else { return };
+    run_golden_path(&client, &log, "Survive a frozen connection", 40.0).await;
+    assert!(log.has(|event| matches!(event, SessionEvent::Disconnected(d) if d.cause == DisconnectCause::HeartbeatTimeout)));
+    assert!(
+        log.has(|event| matches!(event, SessionEvent::Resumed(ResumeOutcome::Recovered { .. })))
+    );
+    assert_golden_path(&log.event_names());
+    assert_eq!(error_flags(&log), []);
+}
+
+#[wasm_bindgen_test]
+async fn injected_faults_arrive_as_flags() {
+    let Some((client, log)) = connect("faults", "web-7", SessionConfig::default()) else { return };
+    client.start_agent("Break things", None).unwrap();
+    wait_for("both flags", 30.0, || {
+        let flags = log.flags();
+        flags.contains(&Rule::DuplicateEvent) && flags.contains(&Rule::MalformedFrame)
+    })
+    .await;
+    let stats = client.stats();
+    assert!(stats.flags_by_rule.get("duplicate-event").is_some_and(|n| *n >= 1), "{stats:?}");
+    assert_eq!(
+        stats.decode_errors,
+        stats.flags_by_rule.get("malformed-frame").copied().unwrap_or(0)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn dropping_the_client_frees_its_socket_and_timers() {
+    let before = live_resources();
+    let Some((client, _log)) = connect("clean", "web-8", SessionConfig::default()) else { return };
+    wait_for("open", 10.0, || client.state() == ConnectionState::Open).await;
+    let during = live_resources();
+    assert_eq!(during[0], before[0] + 1, "one socket");
+    assert!(during[1] > before[1], "a timer");
+    assert!(during[2] >= before[2] + 5, "socket and page listeners");
+    drop(client);
+    assert_eq!(live_resources(), before, "everything freed");
+}
+
+#[wasm_bindgen_test]
+async fn the_js_api_reports_typed_error_codes() {
+    let error =
+        agentwire::js::connect("http://example.invalid/ws", wasm_bindgen::JsValue::UNDEFINED)
+            .err()
+            .expect("an http URL is refused");
+    let code = js_sys::Reflect::get(&error, &"code".into()).unwrap();
+    assert_eq!(code.as_string().as_deref(), Some("invalid_url"));
+    assert!(error.is_instance_of::<js_sys::Error>());
+
+    let options = js_sys::JSON::parse(r#"{"tokne":"typo"}"#).unwrap();
+    let error =
+        agentwire::js::connect("ws://127.0.0.1:9/ws", options).err().expect("a typo is refused");
+    let code = js_sys::Reflect::get(&error, &"code".into()).unwrap();
+    assert_eq!(code.as_string().as_deref(), Some("invalid_options"));
+    let message = js_sys::Reflect::get(&error, &"message".into()).unwrap().as_string().unwrap();
+    assert!(message.contains("tokne"), "{message}");
+    let _ = error.dyn_into::<js_sys::Error>();
+}
