@@ -81,6 +81,11 @@ pub struct SessionConfig {
     /// without a thread reach the application; the others are counted in
     /// [`Stats::filtered`]. They are still checked (a foreign `user_id` is a flag either way).
     pub threads: Option<BTreeSet<String>>,
+    /// Whether events the checker flags as `duplicate-event` (the same agent event again, as
+    /// at-least-once delivery and manager retries produce) still reach the application (default
+    /// false: the flag is raised, the repeat is counted in [`Stats::duplicates`] and not
+    /// delivered, so an app never shows a tool call twice). A debugging view wants them.
+    pub deliver_duplicates: bool,
     /// The live checker's configuration (the user, the stall deadline, ...).
     pub checker: CheckerConfig,
 }
@@ -97,6 +102,7 @@ impl Default for SessionConfig {
             resume: true,
             refresh_token: false,
             threads: None,
+            deliver_duplicates: false,
             checker: CheckerConfig::live(),
         }
     }
@@ -248,8 +254,14 @@ pub enum ResumeOutcome {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SessionEvent {
-    /// A decoded frame (control frames included), unless the thread filter held it back.
-    Event(Box<Event>),
+    /// A decoded frame (control frames included), unless the thread filter held it back or it
+    /// repeats an earlier event (see [`SessionConfig::deliver_duplicates`]).
+    Event {
+        /// The event.
+        event: Box<Event>,
+        /// Its index among the frames the checker saw (0-based), as flags name frames.
+        frame: u64,
+    },
     /// The live checker flagged something.
     Flag(Flag),
     /// The connection state changed.
@@ -310,6 +322,8 @@ pub struct Stats {
     pub events: u64,
     /// Events held back by the thread filter.
     pub filtered: u64,
+    /// Repeated events held back (flagged `duplicate-event`, not delivered).
+    pub duplicates: u64,
     /// Frames that did not decode (each is also a `malformed-frame` flag).
     pub decode_errors: u64,
     /// Connection attempts after the first.
@@ -547,7 +561,7 @@ impl Session {
 
     /// A text frame arrived.
     pub fn handle_text(&mut self, now: Timestamp, text: &str) {
-        if !matches!(self.phase, Phase::Open { .. }) {
+        if !self.accepts_frames(now) {
             return;
         }
         let decoded = crate::decode::decode(text);
@@ -557,7 +571,7 @@ impl Session {
     /// A binary frame arrived (the manager sends text; UTF-8 JSON in a binary frame is accepted,
     /// anything else is a `malformed-frame` flag).
     pub fn handle_binary(&mut self, now: Timestamp, bytes: &[u8]) {
-        if !matches!(self.phase, Phase::Open { .. }) {
+        if !self.accepts_frames(now) {
             return;
         }
         let decoded = crate::decode::decode_bytes(bytes);
@@ -716,6 +730,16 @@ impl Session {
 
     // --- internals ---
 
+    /// Whether a frame can be handled now. A frame while connecting means the socket is open
+    /// even if its `open` has not been seen (a driver may see them out of order when the server
+    /// speaks and closes at once); frames in any other state belong to a forgotten socket.
+    fn accepts_frames(&mut self, now: Timestamp) -> bool {
+        if matches!(self.phase, Phase::Connecting { .. }) {
+            self.handle_open(now);
+        }
+        matches!(self.phase, Phase::Open { .. })
+    }
+
     /// How long a ping gets to be answered before a silent connection counts as dead.
     fn answer_window(&self) -> Duration {
         self.config.dead_after.saturating_sub(self.config.ping_every).max(Duration::from_secs(1))
@@ -738,7 +762,12 @@ impl Session {
                 return;
             }
         };
+        let frame = self.checker.next_frame_index();
         self.checker.handle_event(&event, Some(now));
+        let duplicate = self
+            .checker
+            .pending_flags()
+            .any(|flag| flag.rule == crate::Rule::DuplicateEvent && flag.frame == Some(frame));
 
         if let Some(seq) = event.context.seq {
             self.stats.last_seq = Some(self.stats.last_seq.map_or(seq, |last| last.max(seq)));
@@ -768,13 +797,15 @@ impl Session {
             self.become_ready(now);
         }
 
-        let delivered = match (&self.threads, event.context.thread_id.as_deref()) {
+        let wanted = match (&self.threads, event.context.thread_id.as_deref()) {
             (Some(threads), Some(thread)) => threads.contains(thread),
             _ => true,
         };
-        if delivered {
+        if duplicate && !self.config.deliver_duplicates {
+            self.stats.duplicates += 1;
+        } else if wanted {
             self.stats.events += 1;
-            self.events.push_back(SessionEvent::Event(Box::new(event)));
+            self.events.push_back(SessionEvent::Event { event: Box::new(event), frame });
         } else {
             self.stats.filtered += 1;
         }

@@ -719,7 +719,7 @@ fn the_thread_filter_holds_back_foreign_threads_but_still_checks_them() {
         .events
         .iter()
         .filter_map(|event| match event {
-            SessionEvent::Event(event) => event.context.thread_id.clone(),
+            SessionEvent::Event { event, .. } => event.context.thread_id.clone(),
             _ => None,
         })
         .collect();
@@ -731,6 +731,67 @@ fn the_thread_filter_holds_back_foreign_threads_but_still_checks_them() {
         .unwrap();
     h.frame(r#"{"type":"agent_started","user_id":"user-1","thread_id":"t3","run_id":"r3"}"#);
     assert_eq!(h.session.stats().events, 2, "a thread the client sent to is let through");
+}
+
+#[test]
+fn a_repeated_event_is_flagged_and_not_delivered_twice() {
+    let started = common::started("r1", "triage", 0.0);
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.take_events();
+    h.frame(&started);
+    h.frame(&started);
+    let delivered =
+        h.events.iter().filter(|event| matches!(event, SessionEvent::Event { .. })).count();
+    assert_eq!(delivered, 1, "the app sees the event once");
+    assert_eq!(h.flags(), [Rule::DuplicateEvent], "and the repeat is loud");
+    let stats = h.session.stats();
+    assert_eq!((stats.events, stats.duplicates), (1, 1));
+
+    let config = SessionConfig { deliver_duplicates: true, ..SessionConfig::default() };
+    let mut h = Harness::new(config);
+    h.open();
+    h.frame(&started);
+    h.frame(&started);
+    let delivered =
+        h.events.iter().filter(|event| matches!(event, SessionEvent::Event { .. })).count();
+    assert_eq!(delivered, 2, "a debugging view can ask to see repeats");
+}
+
+#[test]
+fn delivered_events_carry_the_frame_index_flags_refer_to() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.frame(&established(false));
+    h.frame("not json");
+    h.frame(&common::started("r1", "triage", 0.0));
+    h.frame(r#"{"type":"tool_completed","run_id":"r1","tool_name":"cost_analyzer"}"#);
+    let frames: Vec<(String, u64)> = h
+        .events
+        .iter()
+        .filter_map(|event| match event {
+            SessionEvent::Event { event, frame } => Some((event.name().to_owned(), *frame)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        frames,
+        [
+            ("connection_established".to_owned(), 0),
+            ("agent_started".to_owned(), 2),
+            ("tool_completed".to_owned(), 3)
+        ]
+    );
+    let flagged: Vec<(Rule, Option<u64>)> = h
+        .events
+        .iter()
+        .filter_map(|event| match event {
+            SessionEvent::Flag(flag) => Some((flag.rule, flag.frame)),
+            _ => None,
+        })
+        .collect();
+    assert!(flagged.contains(&(Rule::MalformedFrame, Some(1))), "{flagged:?}");
+    assert!(flagged.contains(&(Rule::ToolCompletedWithoutExecuting, Some(3))), "{flagged:?}");
 }
 
 #[test]
@@ -767,8 +828,29 @@ fn hostile_frames_become_flags_and_counts_never_panics() {
 }
 
 #[test]
+fn a_frame_before_the_open_signal_opens_the_connection() {
+    // A server that refuses and closes at once: some browsers report the frame before `open`.
+    let mut h = Harness::new(SessionConfig::default());
+    h.frame(r#"{"type":"error_message","error_code":"AUTH_FAILED","error_message":"bad token"}"#);
+    assert_eq!(h.state(), ConnectionState::Open);
+    assert_eq!(h.session.stats().frames, 1);
+    h.close(1008, "Authentication failed");
+    assert!(matches!(
+        h.state(),
+        ConnectionState::Closed { reason: ClosedReason::AuthFailed { .. }, .. }
+    ));
+}
+
+#[test]
 fn frames_arriving_outside_an_open_connection_are_ignored() {
     let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.close(1006, "");
+    h.frame(&numbered(1));
+    assert_eq!(h.session.stats().frames, 0);
+    let mut h = Harness::new(SessionConfig::default());
+    h.session.close();
+    h.drain();
     h.frame(&numbered(1));
     h.close(1006, "");
     h.frame(&numbered(2));

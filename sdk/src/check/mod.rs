@@ -214,6 +214,11 @@ impl Checker {
         summary
     }
 
+    /// The flags raised and not yet taken by [`Checker::poll_flag`], oldest first.
+    pub fn pending_flags(&self) -> impl Iterator<Item = &Flag> {
+        self.flags.iter()
+    }
+
     /// The index the next frame will get.
     #[must_use]
     pub fn next_frame_index(&self) -> u64 {
@@ -809,8 +814,12 @@ fn duration_micros(duration: Duration) -> i64 {
 
 /// `12.3 s`
 fn seconds(micros: i64) -> String {
-    let secs = micros as f64 / 1e6;
-    if secs.fract() == 0.0 { format!("{secs:.0} s") } else { format!("{secs:.1} s") }
+    // Integer arithmetic: float formatting would add about 15 KB to the wasm package.
+    if micros % 1_000_000 == 0 {
+        return format!("{} s", micros / 1_000_000);
+    }
+    let tenths = (micros.saturating_add(50_000)).div_euclid(100_000);
+    format!("{}.{} s", tenths.div_euclid(10), tenths.rem_euclid(10))
 }
 
 fn agent(name: Option<&str>) -> String {

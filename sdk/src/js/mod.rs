@@ -96,14 +96,24 @@ fn send_error(error_value: &SendError) -> JsValue {
     error(code, error_value)
 }
 
-/// Plain JS objects, not `Map`s, and `null` for absent values: the same shape as the JSON.
+/// A value as the plain JS object its JSON describes (`null` for absent values, objects for
+/// maps), through `JSON.parse`.
+///
+/// JSON rather than serde-wasm-bindgen, which the design names for the JS boundary: events
+/// already go this way (serde_json writes them, one `JSON.parse` builds the object, much faster
+/// than one wasm-to-JS call per field), and using the same path for flags and states keeps one
+/// serializer in the package instead of two (serde-wasm-bindgen would add about 15 KB).
 fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|json| js_sys::JSON::parse(&json).ok())
+        .unwrap_or(JsValue::NULL)
 }
 
-/// An event as JSON text: its typed fields, then `raw`, the frame exactly as received,
-/// spliced in as text (it is known-valid JSON), so it is neither re-parsed nor re-serialised.
-fn event_json(event: &Event) -> String {
+/// An event as JSON text: its typed fields, its `frame` index (as flags name frames), then
+/// `raw`, the frame exactly as received, spliced in as text (it is known-valid JSON), so it is
+/// neither re-parsed nor re-serialised.
+fn event_json(event: &Event, frame: u64) -> String {
     #[derive(Serialize)]
     struct Typed<'a> {
         #[serde(flatten)]
@@ -111,8 +121,10 @@ fn event_json(event: &Event) -> String {
         #[serde(flatten)]
         context: &'a crate::Context,
         wire_type: &'a str,
+        frame: u64,
     }
-    let typed = Typed { kind: &event.kind, context: &event.context, wire_type: &event.wire_type };
+    let typed =
+        Typed { kind: &event.kind, context: &event.context, wire_type: &event.wire_type, frame };
     let mut json = serde_json::to_string(&typed).unwrap_or_else(|_| "{}".to_owned());
     json.pop();
     if json.len() > 1 {
@@ -145,11 +157,15 @@ pub fn connect(url: &str, options: JsValue) -> Result<JsClient, JsValue> {
 fn dispatch(emitter: &Emitter, event: &SessionEvent) {
     // Exceptions are already reported by the emitter; nothing more to do with them here.
     let _ = match event {
-        SessionEvent::Event(event) => {
+        SessionEvent::Event { event, frame } => {
             // Listeners subscribe by the event's `type`: its canonical name, `unknown` for
             // types outside the vocabulary (their wire type is in `wire_type`).
             let name = event.kind.canonical_name().unwrap_or("unknown");
-            if emitter.wants(name) { emitter.emit_event(name, &event_json(event)) } else { Ok(()) }
+            if emitter.wants(name) {
+                emitter.emit_event(name, &event_json(event, *frame))
+            } else {
+                Ok(())
+            }
         }
         SessionEvent::Flag(flag) if emitter.has(FLAG) => emitter.emit(FLAG, &to_js(flag)),
         SessionEvent::State(state) => {
@@ -282,6 +298,32 @@ impl JsClient {
             options::thread_option(options).map_err(|m| error(ErrorCode::InvalidOptions, m))?;
         Ok(thread.or_else(|| self.thread_id.clone()))
     }
+}
+
+#[cfg(feature = "bench")]
+#[wasm_bindgen(js_class = Client)]
+impl JsClient {
+    /// Benchmarks only: hands each string of `frames` to the client as if its socket had
+    /// received it (the same path as a `message` event, from the string on).
+    #[wasm_bindgen(js_name = benchReceive)]
+    pub fn bench_receive(&self, frames: js_sys::Array) {
+        for frame in frames.iter() {
+            if let Some(text) = frame.as_string() {
+                self.client.bench_receive(text);
+            }
+        }
+    }
+}
+
+/// Whether `value` is an error agentwire threw (an `AgentwireError`, with a `code`).
+#[wasm_bindgen(js_name = isAgentwireError, skip_typescript)]
+#[must_use]
+pub fn is_agentwire_error(value: &JsValue) -> bool {
+    let name = js_sys::Reflect::get(value, &"name".into()).ok().and_then(|name| name.as_string());
+    let code = js_sys::Reflect::get(value, &"code".into()).ok().and_then(|code| code.as_string());
+    value.is_instance_of::<js_sys::Error>()
+        && name.as_deref() == Some("AgentwireError")
+        && code.is_some()
 }
 
 /// The SDK's version (the npm package's).

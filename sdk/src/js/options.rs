@@ -19,8 +19,9 @@ use crate::web::{ClientOptions, TokenSource};
 pub(super) struct ConnectOptions {
     #[serde(default)]
     token: Option<String>,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    get_token: JsValue,
+    /// Read separately: a function does not survive `JSON.stringify`.
+    #[serde(skip)]
+    get_token: Option<js_sys::Function>,
     #[serde(default)]
     pub(super) thread_id: Option<String>,
     #[serde(default)]
@@ -45,6 +46,8 @@ pub(super) struct ConnectOptions {
     stall_after_ms: Option<f64>,
     #[serde(default)]
     resume: Option<bool>,
+    #[serde(default)]
+    deliver_duplicates: Option<bool>,
 }
 
 /// `connect()`'s `reconnect` option.
@@ -86,6 +89,7 @@ const CONNECT_KEYS: &[&str] = &[
     "queueLimit",
     "stallAfterMs",
     "resume",
+    "deliverDuplicates",
 ];
 
 const RECONNECT_KEYS: &[&str] =
@@ -105,6 +109,19 @@ fn refuse_unknown_keys(object: &JsValue, known: &[&str], context: &str) -> Resul
     Ok(())
 }
 
+/// Reads a JS options object through its JSON text.
+///
+/// JSON rather than serde-wasm-bindgen, which the design names for the JS boundary: options
+/// are read once per connection, and going through `JSON.stringify` and serde_json (which the
+/// decoder needs anyway) keeps serde-wasm-bindgen's deserializer out of the wasm package.
+fn from_json<T: serde::de::DeserializeOwned>(value: &JsValue, context: &str) -> Result<T, String> {
+    let text = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|text| text.as_string())
+        .ok_or_else(|| format!("{context}: not a plain object"))?;
+    serde_json::from_str(&text).map_err(|error| format!("{context}: {error}"))
+}
+
 /// A millisecond option as a duration: finite and not negative.
 fn millis(name: &str, value: Option<f64>, default: Duration) -> Result<Duration, String> {
     match value {
@@ -120,21 +137,20 @@ impl ConnectOptions {
         if value.is_undefined() || value.is_null() {
             return Ok(ConnectOptions::default());
         }
-        // serde-wasm-bindgen reads a struct's fields by name and never sees other keys, so
-        // unknown names (typos) are looked for here.
+        // Unknown names (typos) are refused, with the list of known ones.
         refuse_unknown_keys(&value, CONNECT_KEYS, "connect() options")?;
         if let Ok(reconnect) = js_sys::Reflect::get(&value, &"reconnect".into()) {
             if reconnect.is_object() {
                 refuse_unknown_keys(&reconnect, RECONNECT_KEYS, "connect() options: `reconnect`")?;
             }
         }
-        let options: ConnectOptions = serde_wasm_bindgen::from_value(value)
-            .map_err(|error| format!("connect() options: {error}"))?;
-        if !(options.get_token.is_undefined()
-            || options.get_token.is_null()
-            || options.get_token.is_function())
-        {
-            return Err("connect() options: `getToken` must be a function".to_owned());
+        let mut options: ConnectOptions = from_json(&value, "connect() options")?;
+        let get_token = js_sys::Reflect::get(&value, &"getToken".into()).unwrap_or_default();
+        if !(get_token.is_undefined() || get_token.is_null()) {
+            let Some(function) = get_token.dyn_ref::<js_sys::Function>() else {
+                return Err("connect() options: `getToken` must be a function".to_owned());
+            };
+            options.get_token = Some(function.clone());
         }
         // Validate every number now, so `into_client_options` cannot fail.
         options.session_config()?;
@@ -192,6 +208,7 @@ impl ConnectOptions {
             resume: self.resume.unwrap_or(defaults.resume),
             refresh_token: false,
             threads,
+            deliver_duplicates: self.deliver_duplicates.unwrap_or(defaults.deliver_duplicates),
             checker,
         })
     }
@@ -199,7 +216,7 @@ impl ConnectOptions {
     /// The Rust client's options.
     pub(super) fn into_client_options(self) -> ClientOptions {
         let session = self.session_config().unwrap_or_default();
-        let get_token = self.get_token.dyn_into::<js_sys::Function>().ok().map(token_source);
+        let get_token = self.get_token.map(token_source);
         ClientOptions { token: self.token.filter(|token| !token.is_empty()), get_token, session }
     }
 }
@@ -237,7 +254,6 @@ pub(super) fn thread_option(options: JsValue) -> Result<Option<String>, String> 
         return Ok(None);
     }
     refuse_unknown_keys(&options, &["threadId"], "send options")?;
-    let options: SendOptions = serde_wasm_bindgen::from_value(options)
-        .map_err(|error| format!("send options: {error}"))?;
+    let options: SendOptions = from_json(&options, "send options")?;
     Ok(options.thread_id.filter(|thread| !thread.is_empty()))
 }

@@ -10,8 +10,11 @@ const API: &str = r#"
 /** Every canonical event type. */
 export type EventType = AgentEvent["type"];
 
+/** What a listener gets: the event, and its index among the frames received (0-based), as a flag's `frame` and `related_frames` name frames. */
+export type Delivered<E extends AgentEvent = AgentEvent> = E & { frame: number };
+
 /** The event whose `type` is `K`; every event for `"*"`. */
-export type EventOf<K extends EventType | "*"> = K extends "*" ? AgentEvent : Extract<AgentEvent, { type: K }>;
+export type EventOf<K extends EventType | "*"> = Delivered<K extends "*" ? AgentEvent : Extract<AgentEvent, { type: K }>>;
 
 /** Removes the listener it was returned for. */
 export type Unsubscribe = () => void;
@@ -24,6 +27,9 @@ export interface AgentwireError extends Error {
   name: "AgentwireError";
   code: ErrorCode;
 }
+
+/** Whether `value` is an error agentwire threw (use it in `catch` to read `code`). */
+export function isAgentwireError(value: unknown): value is AgentwireError;
 
 /** How to connect. Every field is optional; times are in milliseconds. */
 export interface ConnectOptions {
@@ -70,6 +76,8 @@ export interface ConnectOptions {
   stallAfterMs?: number;
   /** Resume from the last `seq` after a reconnect, when the server numbers frames (default true). */
   resume?: boolean;
+  /** Deliver events flagged `duplicate-event` too (default false: flagged, counted in `stats.duplicates`, not delivered). */
+  deliverDuplicates?: boolean;
 }
 
 /** Options of a send. */
@@ -117,6 +125,6 @@ export interface Client {
   /** The connection's user (the token's `sub`, or learned from the server). */
   readonly userId: string | undefined;
   /** Events from now on, for `for await`; ends when the connection closes for good. */
-  events(): AsyncIterableIterator<AgentEvent>;
+  events(): AsyncIterableIterator<Delivered>;
 }
 "#;

@@ -104,7 +104,9 @@ impl Client {
     pub fn connect(url: &str, options: ClientOptions) -> Result<Client, ConnectError> {
         let lower = url.trim().to_ascii_lowercase();
         if !(lower.starts_with("ws://") || lower.starts_with("wss://")) {
-            return Err(ConnectError::InvalidUrl { url: crate::recording::redact_url(url) });
+            // Without its query string, which could hold a credential.
+            let url = url.split(['?', '#']).next().unwrap_or_default().to_owned();
+            return Err(ConnectError::InvalidUrl { url });
         }
         let ClientOptions { token, get_token, mut session } = options;
         session.refresh_token = session.refresh_token || get_token.is_some();
@@ -211,7 +213,7 @@ impl Client {
     /// Calls `listener` with every delivered event.
     pub fn on_event(&self, listener: impl Fn(&Event) + 'static) -> Subscription {
         self.on_session_event(move |event| {
-            if let SessionEvent::Event(event) = event {
+            if let SessionEvent::Event { event, .. } = event {
                 listener(event);
             }
         })
@@ -245,6 +247,16 @@ impl Client {
             self.shared.streams.borrow_mut().push(sender);
         }
         EventStream(receiver)
+    }
+}
+
+#[cfg(feature = "bench")]
+impl Client {
+    /// Benchmarks only: handles `text` exactly as a frame received on the current socket.
+    #[doc(hidden)]
+    pub fn bench_receive(&self, text: String) {
+        let generation = self.shared.core.borrow().generation;
+        self.shared.on_socket(generation, SocketEvent::Text(text));
     }
 }
 
@@ -495,7 +507,7 @@ impl Shared {
                 subscriber(&event);
             }
             match &event {
-                SessionEvent::Event(event) => {
+                SessionEvent::Event { event, .. } => {
                     self.streams
                         .borrow_mut()
                         .retain(|stream| stream.unbounded_send((**event).clone()).is_ok());

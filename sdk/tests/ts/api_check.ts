@@ -2,7 +2,7 @@
 // session types): `on()` hands each listener the event type it subscribed to, options are
 // checked, and state, stats and errors have their serialised shapes.
 
-import init, { connect } from "agentwire";
+import init, { connect, isAgentwireError } from "agentwire";
 import type { AgentwireError, Client, ConnectionState, ErrorCode, ResumeOutcome, Stats } from "agentwire";
 
 export async function api(): Promise<void> {
@@ -64,9 +64,17 @@ export async function api(): Promise<void> {
     client.sendUserMessage("hello", { threadId: "t2" });
     client.startAgent("analyse costs");
   } catch (error) {
-    const code: ErrorCode = (error as AgentwireError).code;
-    void code;
+    if (isAgentwireError(error)) {
+      const code: ErrorCode = error.code;
+      void code;
+    }
+    const cast: ErrorCode = (error as AgentwireError).code;
+    void cast;
   }
+  client.on("agent_started", (event) => {
+    const frame: number = event.frame;
+    void frame;
+  });
   // @ts-expect-error: unknown send option
   client.sendUserMessage("hello", { thread: "t2" });
   // @ts-expect-error: unknown connect option
