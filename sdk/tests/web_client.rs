@@ -450,3 +450,34 @@ async fn the_js_api_reports_typed_error_codes() {
     assert!(message.contains("tokne"), "{message}");
     let _ = error.dyn_into::<js_sys::Error>();
 }
+
+#[wasm_bindgen_test]
+async fn coming_back_online_retries_at_once_instead_of_waiting_out_the_backoff() {
+    // Nothing listens on port 1: every attempt fails, and each wait is at least 5 s.
+    let session = SessionConfig {
+        backoff: agentwire::Backoff {
+            first: Duration::from_secs(60),
+            min_delay: Duration::from_secs(5),
+            ..agentwire::Backoff::default()
+        },
+        ..SessionConfig::default()
+    };
+    let client = Client::connect(
+        "ws://127.0.0.1:1/ws",
+        ClientOptions { session, ..ClientOptions::default() },
+    )
+    .unwrap();
+    wait_for("backing off", 10.0, || matches!(client.state(), ConnectionState::BackingOff { .. }))
+        .await;
+    assert_eq!(client.stats().reconnects, 0);
+    let window = web_sys::window().unwrap();
+    window.dispatch_event(&web_sys::Event::new("online").unwrap()).unwrap();
+    assert_eq!(client.stats().reconnects, 1, "the online event starts the next attempt at once");
+    // Hiding the page is not a reason to retry; only becoming visible again is.
+    wait_for("backing off again", 10.0, || {
+        matches!(client.state(), ConnectionState::BackingOff { .. })
+    })
+    .await;
+    window.dispatch_event(&web_sys::Event::new("pageshow").unwrap()).unwrap();
+    assert_eq!(client.stats().reconnects, 2, "pageshow (back/forward cache) too");
+}

@@ -482,10 +482,11 @@ impl Shared {
             let target: &web_sys::EventTarget = target;
             let weak = Rc::downgrade(self);
             let listener = Listener::new(target, kind, move |_: web_sys::Event| {
-                let visible =
-                    web_sys::window().and_then(|window| window.document()).is_none_or(|document| {
-                        document.visibility_state() == web_sys::VisibilityState::Visible
-                    });
+                // `visibilitychange` also fires when the page is hidden: only coming back counts.
+                let visible = kind != "visibilitychange"
+                    || web_sys::window().and_then(|window| window.document()).is_none_or(
+                        |document| document.visibility_state() == web_sys::VisibilityState::Visible,
+                    );
                 if let (true, Some(shared)) = (visible, weak.upgrade()) {
                     shared.on_wake();
                 }
