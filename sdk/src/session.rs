@@ -262,6 +262,16 @@ pub enum SessionEvent {
         /// Its index among the frames the checker saw (0-based), as flags name frames.
         frame: u64,
     },
+    /// A frame that did not decode (it is also a `malformed-frame` flag). Its text is kept so
+    /// nothing the server sent is lost: a debugging view shows it, a recording keeps it.
+    Malformed {
+        /// Its index among the frames the checker saw, as the flag names it.
+        frame: u64,
+        /// The frame's text (a binary frame that is not UTF-8 is decoded lossily).
+        text: String,
+        /// Why it did not decode.
+        error: DecodeError,
+    },
     /// The live checker flagged something.
     Flag(Flag),
     /// The connection state changed.
@@ -565,7 +575,7 @@ impl Session {
             return;
         }
         let decoded = crate::decode::decode(text);
-        self.handle_frame(now, text.len(), decoded);
+        self.handle_frame(now, text.len(), decoded, || text.to_owned());
     }
 
     /// A binary frame arrived (the manager sends text; UTF-8 JSON in a binary frame is accepted,
@@ -575,7 +585,9 @@ impl Session {
             return;
         }
         let decoded = crate::decode::decode_bytes(bytes);
-        self.handle_frame(now, bytes.len(), decoded);
+        self.handle_frame(now, bytes.len(), decoded, || {
+            String::from_utf8_lossy(bytes).into_owned()
+        });
     }
 
     /// The socket closed (or failed to open: pass 1006 and an empty reason).
@@ -745,7 +757,13 @@ impl Session {
         self.config.dead_after.saturating_sub(self.config.ping_every).max(Duration::from_secs(1))
     }
 
-    fn handle_frame(&mut self, now: Timestamp, len: usize, decoded: Result<Event, DecodeError>) {
+    fn handle_frame(
+        &mut self,
+        now: Timestamp,
+        len: usize,
+        decoded: Result<Event, DecodeError>,
+        text: impl FnOnce() -> String,
+    ) {
         self.stats.frames += 1;
         self.stats.bytes += len as u64;
         self.stats.last_frame_at = Some(now);
@@ -757,7 +775,9 @@ impl Session {
             Ok(event) => event,
             Err(error) => {
                 self.stats.decode_errors += 1;
+                let frame = self.checker.next_frame_index();
                 self.checker.handle_decode_error(&error);
+                self.events.push_back(SessionEvent::Malformed { frame, text: text(), error });
                 self.drain_flags();
                 return;
             }

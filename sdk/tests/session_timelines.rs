@@ -825,6 +825,25 @@ fn hostile_frames_become_flags_and_counts_never_panics() {
     assert_eq!(flags.iter().filter(|rule| **rule == Rule::MalformedFrame).count(), 3);
     assert!(flags.contains(&Rule::UnknownType));
     assert_eq!(stats.flags_by_rule.get("malformed-frame"), Some(&3));
+    let kept: Vec<(u64, String)> = h
+        .events
+        .iter()
+        .filter_map(|event| match event {
+            SessionEvent::Malformed { frame, text, .. } => {
+                Some((*frame, text.chars().take(8).collect()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            (0, "not json".to_owned()),
+            (1, "[[[[[[[[".to_owned()),
+            (4, "\u{fffd}\u{fffd}\0".to_owned())
+        ],
+        "the text of every malformed frame is kept, with the index its flag names"
+    );
 }
 
 #[test]

@@ -1,0 +1,158 @@
+//! Export: a live capture as an agentwire recording or HAR, one file per user, that
+//! `agentwire check` reads with the same flags as the live checker raised; tokens never leave.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
+mod common;
+
+use agentwire::recording::{Record, RecordingReader};
+use agentwire::{ConnectionState, Rule};
+use agentwire_inspector::state::{
+    Action, CaptureFormat, ExportError, ExportFormat, State, parse_capture,
+};
+use common::{Client, agent, agentwire_check, clean_run};
+use serde_json::{Value, json};
+
+const URL: &str = "wss://manager.example/ws?token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.c2ln";
+const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.c2ln";
+
+/// A live capture for u1 with a repeat, a leaked event, a tool call that never completes and
+/// a dropped connection; and a clean one for u2.
+fn live_capture() -> State {
+    let mut state = State::default();
+    let mut u1 = Client::connect(&mut state, "u1");
+    let mut u2 = Client::connect(&mut state, "u2");
+    u1.open(&mut state);
+    u2.open(&mut state);
+    let run = clean_run("u1", "r1");
+    for frame in &run[..3] {
+        u1.frame(&mut state, frame);
+    }
+    u1.frame(&mut state, &run[1]);
+    u1.frame(&mut state, &agent("agent_thinking", "u2", "r9", "other", json!({"reasoning": "x"})));
+    u1.close(&mut state, 1006, "");
+    let ConnectionState::BackingOff { delay_ms, .. } =
+        state.lane_by_user("u1").unwrap().connection().clone()
+    else {
+        panic!("not backing off")
+    };
+    u1.advance(&mut state, i64::try_from(delay_ms).unwrap());
+    u1.open(&mut state);
+    u1.frame(&mut state, &run[4]);
+    // A token pasted into a message must not be exported.
+    u1.frame(&mut state, &format!(r#"{{"type":"system_message","message":"token {JWT}"}}"#));
+    for frame in clean_run("u2", "r2") {
+        u2.frame(&mut state, &frame);
+    }
+    state
+}
+
+fn live_flags(state: &State, user: &str) -> Vec<(Rule, Option<u64>)> {
+    let lane = state.lane_by_user(user).unwrap();
+    lane.flags().map(|entry| (entry.flag().rule, entry.flag().frame)).collect()
+}
+
+#[test]
+fn an_exported_recording_gives_agentwire_check_the_flags_raised_live() {
+    let state = live_capture();
+    let live = live_flags(&state, "u1");
+    assert_eq!(
+        live,
+        [
+            (Rule::DuplicateEvent, Some(3)),
+            (Rule::CrossUserEvent, Some(4)),
+            (Rule::EventBeforeStart, Some(4)),
+            (Rule::ToolNeverCompleted, Some(5)),
+        ]
+    );
+    let file = state.export("u1", ExportFormat::Recording, URL).unwrap();
+    assert_eq!(file.name, "agentwire-u1.recording.jsonl");
+    let text = String::from_utf8(file.bytes).unwrap();
+
+    let checked = agentwire_check(&text, CaptureFormat::Recording);
+    let checked: Vec<(Rule, Option<u64>)> =
+        checked.iter().map(|flag| (flag.rule, flag.frame)).collect();
+    assert_eq!(checked, live);
+
+    let mut reader = RecordingReader::new(text.as_bytes()).unwrap();
+    assert_eq!(reader.header().user_id.as_deref(), Some("u1"));
+    let kinds: Vec<&str> = reader
+        .by_ref()
+        .map(|record| match record.unwrap() {
+            Record::Frame { .. } => "frame",
+            Record::Open { .. } => "open",
+            Record::Close { .. } => "close",
+            Record::Reconnect { .. } => "reconnect",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "open",
+            "frame",
+            "frame",
+            "frame",
+            "frame",
+            "frame",
+            "close",
+            "reconnect",
+            "open",
+            "frame",
+            "frame"
+        ]
+    );
+}
+
+#[test]
+fn tokens_are_never_exported() {
+    let state = live_capture();
+    for format in [ExportFormat::Recording, ExportFormat::Har] {
+        let file = state.export("u1", format, URL).unwrap();
+        let text = String::from_utf8(file.bytes).unwrap();
+        assert!(!text.contains(JWT), "{format:?}: {text}");
+        assert!(text.contains("token=REDACTED"), "{format:?}");
+        assert!(text.contains("[REDACTED-JWT]"), "{format:?}");
+    }
+}
+
+#[test]
+fn an_exported_har_has_websocket_messages_and_imports_with_the_same_flags() {
+    let state = live_capture();
+    let file = state.export("u1", ExportFormat::Har, URL).unwrap();
+    assert_eq!(file.name, "agentwire-u1.har");
+    let har: Value = serde_json::from_slice(&file.bytes).unwrap();
+    let entries = har["log"]["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "one entry per connection");
+    let messages: usize =
+        entries.iter().map(|entry| entry["_webSocketMessages"].as_array().unwrap().len()).sum();
+    assert_eq!(messages, 7);
+    assert_eq!(entries[0]["_webSocketMessages"][0]["type"], "receive");
+
+    let mut imported = State::default();
+    let text = String::from_utf8(file.bytes).unwrap();
+    imported.apply(Action::Import(parse_capture(&file.name, &text).unwrap()));
+    let flags = live_flags(&imported, "agentwire-u1.har");
+    // Without a header user, the HAR is checked without cross-user detection (as `check` does).
+    assert!(flags.contains(&(Rule::DuplicateEvent, Some(3))));
+    assert!(flags.contains(&(Rule::ToolNeverCompleted, Some(5))));
+    assert_eq!(imported.filtered_len(), 7);
+}
+
+#[test]
+fn export_all_writes_one_file_per_user() {
+    let state = live_capture();
+    let files = state.export_all(ExportFormat::Recording, URL).unwrap();
+    let users: Vec<&str> = files.iter().map(|file| file.user.as_str()).collect();
+    assert_eq!(users, ["u1", "u2"]);
+    let u2 = String::from_utf8(files[1].bytes.clone()).unwrap();
+    assert!(agentwire_check(&u2, CaptureFormat::Recording).is_empty(), "u2's run is clean");
+    assert!(matches!(
+        state.export("nobody", ExportFormat::Har, URL),
+        Err(ExportError::UnknownUser(user)) if user == "nobody"
+    ));
+}

@@ -1,0 +1,106 @@
+//! An imported recording or HAR file is replayed through the SDK's checker exactly as
+//! `agentwire check` replays it, so the inspector shows the same flags as the CLI.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail by panicking")]
+
+mod common;
+
+use std::path::PathBuf;
+
+use agentwire::{Flag, Rule};
+use agentwire_inspector::state::{Action, LaneSource, MALFORMED, State, parse_capture};
+use common::agentwire_check;
+
+fn fixture(name: &str) -> (String, String) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../cli/tests/fixtures").join(name);
+    (name.to_owned(), std::fs::read_to_string(path).expect("fixture"))
+}
+
+/// `(rule, frame)` of the flags `agentwire check --json` prints for the faulty fixtures (see
+/// cli/tests/check_command.rs and the README).
+const FAULTY_RUN_FLAGS: [(Rule, Option<u64>); 6] = [
+    (Rule::DuplicateEvent, Some(6)),
+    (Rule::MalformedFrame, Some(7)),
+    (Rule::CrossUserEvent, Some(8)),
+    (Rule::EventBeforeStart, Some(8)),
+    (Rule::ToolNeverCompleted, Some(9)),
+    (Rule::SlowGap, Some(13)),
+];
+
+fn imported(name: &str) -> (State, Vec<Flag>) {
+    let (name, text) = fixture(name);
+    let import = parse_capture(&name, &text).unwrap();
+    let expected = agentwire_check(&text, import.format);
+    let mut state = State::default();
+    state.apply(Action::Import(import));
+    (state, expected)
+}
+
+fn lane_flags(state: &State, user: &str) -> Vec<Flag> {
+    state.lane_by_user(user).unwrap().flags().map(|entry| entry.flag().clone()).collect()
+}
+
+#[test]
+fn import_of_a_recording_reproduces_the_flags_of_agentwire_check() {
+    let (state, expected) = imported("faulty_run.recording.jsonl");
+    let flags = lane_flags(&state, "faulty_run.recording.jsonl");
+    assert_eq!(flags, expected, "rule, severity, frame, related frames, run and sentence");
+    let keys: Vec<(Rule, Option<u64>)> = flags.iter().map(|flag| (flag.rule, flag.frame)).collect();
+    assert_eq!(keys, FAULTY_RUN_FLAGS);
+
+    // The same views as a live capture: the stream, the runs, the flags list.
+    let lane = state.lane_by_user("faulty_run.recording.jsonl").unwrap();
+    assert_eq!(
+        lane.source(),
+        &LaneSource::Imported { user_id: Some("7c9e6679-7425-40de-944b-e07fc1f90ae7".into()) }
+    );
+    assert_eq!(state.filtered_len(), 16);
+    assert_eq!(state.filtered_flags_len(), 6);
+    let malformed = state.visible_rows(7..8).next().unwrap();
+    assert_eq!((malformed.frame(), malformed.kind()), (7, MALFORMED));
+    assert!(malformed.raw().unwrap().starts_with(r#"{"timestamp""#), "imports keep the text");
+    assert_eq!(lane.runs().len(), 3, "as the checker counts runs");
+    assert!(lane.cross_user());
+    // The recording's connection lifecycle is on the lane's timeline.
+    assert!(!lane.lifecycle().is_empty());
+}
+
+#[test]
+fn import_of_a_har_file_reproduces_the_flags_of_agentwire_check() {
+    let (state, expected) = imported("faulty_run.har");
+    let flags = lane_flags(&state, "faulty_run.har");
+    assert_eq!(flags, expected);
+    // Without a header user (and no pong or ack naming one), no event is cross-user.
+    let keys: Vec<(Rule, Option<u64>)> = flags.iter().map(|flag| (flag.rule, flag.frame)).collect();
+    let without_cross_user: Vec<(Rule, Option<u64>)> =
+        FAULTY_RUN_FLAGS.into_iter().filter(|(rule, _)| *rule != Rule::CrossUserEvent).collect();
+    assert_eq!(keys, without_cross_user);
+    let lane = state.lane_by_user("faulty_run.har").unwrap();
+    assert_eq!(lane.source(), &LaneSource::Imported { user_id: None });
+    assert!(!lane.cross_user());
+}
+
+#[test]
+fn import_of_a_frames_file_reproduces_the_flags_of_agentwire_check() {
+    let (state, expected) = imported("faulty_run.frames");
+    assert_eq!(lane_flags(&state, "faulty_run.frames"), expected);
+    assert!(!expected.is_empty());
+}
+
+#[test]
+fn importing_again_replaces_the_lane() {
+    let (mut state, _) = imported("faulty_run.recording.jsonl");
+    let (name, text) = fixture("faulty_run.recording.jsonl");
+    state.apply(Action::Import(parse_capture(&name, &text).unwrap()));
+    assert_eq!(state.lanes().count(), 1);
+    assert_eq!(state.filtered_len(), 16);
+    assert_eq!(state.filtered_flags_len(), 6);
+}
+
+#[test]
+fn a_broken_recording_is_an_error_not_a_lane() {
+    let (name, text) = fixture("corrupt_line.recording.jsonl");
+    let error = parse_capture(&name, &text).unwrap_err();
+    assert!(error.to_string().contains("line 5"), "{error}");
+    let (name, text) = fixture("truncated.har");
+    assert!(parse_capture(&name, &text).is_err());
+}
