@@ -212,9 +212,10 @@ function parsePass(batch) {
 
 // Two data sets: the stream as generated, and the same without its heartbeat frames (one frame
 // in eight): the SDK answers each heartbeat with a `heartbeat_ack` on the real socket, as the
-// protocol asks, and on this machine one WebSocket send between other work costs about 50 µs
-// (a cross-thread wake-up), far more than decoding a frame. A busy live connection gets almost no
-// heartbeats (the manager sends one only after 10 s of client silence).
+// protocol asks, and on this 2-core machine one WebSocket send between other work costs 5 to
+// 50 µs (it wakes the network service and the server, which compete with the page for the
+// cores), more than decoding a frame. A busy live connection gets almost no heartbeats (the
+// manager sends one only after 10 s of client silence), so `no-heartbeat` is the SDK's own cost.
 const DATASETS = {
   full: () => frames,
   "no-heartbeat": () => framesWithoutHeartbeats,
@@ -231,12 +232,13 @@ const VARIANTS = {
  * Diagnostics: one fresh client fed the frames in slices of `chunk`, each slice timed. A cost per
  * frame that grows from slice to slice is work proportional to what the client has seen so far.
  */
-window.benchChunks = async ({ chunk = 1000, listen = true } = {}) => {
+window.benchChunks = async ({ chunk = 1000, listen = true, dataset = "no-heartbeat" } = {}) => {
+  const batch = DATASETS[dataset]();
   const { client, seen } = await openClient(listen);
   const slices = [];
   collectGarbage();
-  for (let start = 0; start < frames.length; start += chunk) {
-    const slice = frames.slice(start, start + chunk);
+  for (let start = 0; start < batch.length; start += chunk) {
+    const slice = batch.slice(start, start + chunk);
     const t0 = performance.now();
     client.benchReceive(slice);
     const t1 = performance.now();
@@ -246,6 +248,102 @@ window.benchChunks = async ({ chunk = 1000, listen = true } = {}) => {
   client.close();
   client.free();
   return { pkg: PKG, slices, frames: stats.frames, events: stats.events, flags: seen.flags };
+};
+
+/**
+ * Diagnostics: the JS-side pieces of the SDK path, each timed alone over the no-heartbeat data
+ * set (median of `reps`, ns per frame), to say where the time goes without a profiler (the npm
+ * build has no function names):
+ *   copyIn       wasm-bindgen's passStringToWasm0 for an ASCII string: a charCodeAt loop into
+ *                wasm memory (what `as_string()` costs per frame, copied from the generated glue)
+ *   encodeInto   TextEncoder.encodeInto of the same string (the alternative)
+ *   eventDecode  TextDecoder.decode of each event's JSON text (Rust -> JS; the text here is the
+ *                delivered event re-serialised with JSON.stringify, the same fields and size)
+ *   eventParse   JSON.parse of that text (what the emitter does per event)
+ *   nameDecode   two TextDecoder.decode calls of a 14-byte type name (wants() and emitEvent())
+ *   send         one WebSocket.send between seven JSON.parse calls, minus the seven parses alone
+ *                (per heartbeat: what each `heartbeat_ack` costs between other work)
+ */
+window.benchParts = async ({ reps = 5 } = {}) => {
+  const batch = framesWithoutHeartbeats;
+  const { client } = await openClient(false);
+  const events = [];
+  client.on("*", (event) => events.push(JSON.stringify(event)));
+  client.benchReceive(batch);
+  client.close();
+  client.free();
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  const memory = new Uint8Array(1 << 16);
+  const encodedEvents = events.map((event) => encoder.encode(event));
+  const name = encoder.encode("agent_thinking");
+  const perFrame = (body) => {
+    const samples = [];
+    for (let r = 0; r < reps; r++) {
+      collectGarbage();
+      const t0 = performance.now();
+      body();
+      samples.push(((performance.now() - t0) * 1e6) / batch.length);
+    }
+    return samples.sort((a, b) => a - b)[samples.length >> 1];
+  };
+  let check = 0;
+  const parts = {
+    frameMeanBytes: Math.round(batch.reduce((n, f) => n + f.length, 0) / batch.length),
+    eventJsonMeanBytes: Math.round(events.reduce((n, e) => n + e.length, 0) / events.length),
+    copyIn: perFrame(() => {
+      for (const frame of batch) {
+        const len = frame.length;
+        let offset = 0;
+        for (; offset < len; offset++) {
+          const code = frame.charCodeAt(offset);
+          if (code > 0x7f) break;
+          memory[offset] = code;
+        }
+        check += offset;
+      }
+    }),
+    encodeInto: perFrame(() => {
+      for (const frame of batch) check += encoder.encodeInto(frame, memory).written;
+    }),
+    eventDecode: perFrame(() => {
+      for (const bytes of encodedEvents) check += decoder.decode(bytes).length;
+    }),
+    eventParse: perFrame(() => {
+      for (const text of events) check += JSON.parse(text) === null ? 0 : 1;
+    }),
+    nameDecode: perFrame(() => {
+      for (let i = 0; i < batch.length; i++) check += decoder.decode(name).length + decoder.decode(name).length;
+    }),
+  };
+  // The cost of one send between other work, per send (not per frame).
+  const socket = new WebSocket(`ws://${location.host}/ws`, ["jwt-auth", `jwt.${btoa(token).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "")}`]);
+  await new Promise((resolve, reject) => {
+    socket.onopen = resolve;
+    socket.onerror = () => reject(new Error("the diagnostic socket did not open"));
+  });
+  const sends = 3000;
+  const work = (i) => {
+    for (let j = 0; j < 7; j++) check += JSON.parse(batch[(i * 7 + j) % batch.length]) === null ? 0 : 1;
+  };
+  const timeLoop = (withSend) => {
+    const samples = [];
+    for (let r = 0; r < reps; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < sends; i++) {
+        work(i);
+        if (withSend) socket.send('{"type":"heartbeat_ack"}');
+      }
+      samples.push(((performance.now() - t0) * 1e6) / sends);
+    }
+    return samples.sort((a, b) => a - b)[samples.length >> 1];
+  };
+  const withoutSend = timeLoop(false);
+  const withSend = timeLoop(true);
+  socket.close();
+  parts.sendBetweenWork = withSend - withoutSend;
+  parts.check = check;
+  return parts;
 };
 
 /**
