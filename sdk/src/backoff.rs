@@ -5,8 +5,9 @@
 //!
 //! For attempt `n` (0 for the first retry) the ceiling is `min(cap, first · 2ⁿ)` and the delay is
 //! drawn uniformly between `min_delay` and that ceiling ("full jitter"): clients that lost the
-//! same server spread out instead of reconnecting in waves. The attempt counter starts again
-//! once a connection has stayed up for `reset_after`.
+//! same server spread out instead of reconnecting in waves. The session counts failed attempts
+//! only: a connection the server accepts brings the counter back to one, and one that stays up
+//! for `reset_after` back to zero.
 
 use std::time::Duration;
 

@@ -19,8 +19,12 @@
 //! ```
 //!
 //! Decisions, each covered by a scripted test on a simulated clock (`tests/session_timelines.rs`):
-//! * **Reconnect** with full-jitter exponential [`Backoff`]; the attempt counter starts again once
-//!   a connection stays up for `backoff.reset_after`.
+//! * **Reconnect** with full-jitter exponential [`Backoff`]. Only failed attempts escalate the
+//!   wait: a connection the server accepted (it sent a frame that is not an auth failure) brings
+//!   the attempt counter back to one step, so a healthy server that drops connections now and then is rejoined within
+//!   the second ceiling (1 s by default) however often it happens, and a connection that stays up
+//!   for `backoff.reset_after` brings it back to zero. A server that is down, or refuses every
+//!   attempt, still sees the waits grow to the cap.
 //! * **Close codes** ([`crate::close::classify`]): the client's own close ends the session; 1008,
 //!   an auth-looking 1011, or an `AUTH_FAILED` frame stop the retries with an auth error, except
 //!   that a client that can refresh its token (`refresh_token`) gets one retry with a fresh one.
@@ -247,6 +251,16 @@ pub enum ResumeOutcome {
         last_seq: u64,
         /// The frames that are lost.
         missing: SeqRange,
+    },
+    /// The server's numbering is behind the client's: it restarted, or lost its history, and
+    /// numbers from scratch. Whatever it sent between the client's last frame and its restart
+    /// cannot be counted or replayed (an interrupted run shows up as `run-stalled`). Sequence
+    /// tracking starts again from the server's numbers, so later resumes are exact again.
+    Reset {
+        /// The last number received before the reconnect.
+        last_seq: u64,
+        /// The server's last number (`to_seq` of its `resume_result`).
+        server_last_seq: u64,
     },
 }
 
@@ -813,8 +827,14 @@ impl Session {
             if let Phase::Open { auth_failure: slot, .. } = &mut self.phase {
                 *slot = Some(auth_message(&event));
             }
-        } else if matches!(self.phase, Phase::Open { ready_at: Some(_), .. }) {
-            self.become_ready(now);
+        } else if matches!(self.phase, Phase::Open { .. }) {
+            // The server is up and speaking: the attempts that failed before this connection no
+            // longer escalate the next wait. One step is kept until the connection is stable, so
+            // a server that accepts and drops at once is not hammered at the first ceiling.
+            self.failures = self.failures.min(1);
+            if matches!(self.phase, Phase::Open { ready_at: Some(_), .. }) {
+                self.become_ready(now);
+            }
         }
 
         let wanted = match (&self.threads, event.context.thread_id.as_deref()) {
@@ -838,7 +858,13 @@ impl Session {
         let PendingResume { last_seq, replayed, first_replayed } = pending;
         let from = result.from_seq.unwrap_or(last_seq + 1);
         let to = result.to_seq.unwrap_or(last_seq);
-        let outcome = if result.complete || to < from {
+        let outcome = if to < last_seq {
+            // "Nothing missed" is `to_seq == last_seq`; below it, the server never got as far as
+            // the client: its numbering is a new one. Resume from the server's numbers next time
+            // (the checker restarts its numbering on the same frame).
+            self.stats.last_seq = Some(to);
+            ResumeOutcome::Reset { last_seq, server_last_seq: to }
+        } else if result.complete || to < from {
             ResumeOutcome::Recovered { last_seq, replayed }
         } else if let Some(first) = first_replayed.filter(|first| *first > from) {
             ResumeOutcome::Partial {

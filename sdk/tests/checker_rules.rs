@@ -621,6 +621,26 @@ fn a_replayed_duplicate_with_an_old_seq_is_only_a_duplicate() {
 }
 
 #[test]
+fn a_resume_result_behind_the_highest_seq_restarts_the_numbering() {
+    // A server that restarted answers a resume with its own last number: what follows counts
+    // from there, neither a regression nor a gap. Counting goes on exactly after that.
+    let ping = |seq| seq_frame(seq, r#"{"type":"heartbeat","data":{}}"#);
+    let restarted = r#"{"type":"resume_result","data":{"from_seq":19,"to_seq":0,"complete":true}}"#;
+    let frames = vec![ping(17), ping(18), restarted.to_owned(), ping(1), ping(2), ping(4), ping(3)];
+    let flags = check(&frames);
+    assert_eq!(rules(&flags), vec![Rule::SequenceGap, Rule::SequenceRegression]);
+    assert_eq!((flags[0].frame, flags[1].frame), (Some(5), Some(6)));
+}
+
+#[test]
+fn a_resume_result_that_missed_nothing_keeps_the_numbering() {
+    let ping = |seq| seq_frame(seq, r#"{"type":"heartbeat","data":{}}"#);
+    let resumed = r#"{"type":"resume_result","data":{"from_seq":3,"to_seq":2,"complete":true}}"#;
+    let frames = vec![ping(1), ping(2), resumed.to_owned(), ping(1)];
+    assert_eq!(rules(&check(&frames)), vec![Rule::SequenceRegression]);
+}
+
+#[test]
 fn consecutive_sequence_numbers_are_clean() {
     let frames: Vec<String> =
         clean_run("r1", 0.0).iter().enumerate().map(|(i, f)| seq_frame(i as u64 + 7, f)).collect();

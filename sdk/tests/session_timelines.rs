@@ -92,6 +92,16 @@ impl Harness {
         self.drain();
     }
 
+    /// The socket drops (1006); after the backoff wait a new one opens. Commands until then
+    /// are forgotten, so `take_sent` returns what the new socket sent first.
+    fn drop_and_reopen(&mut self) {
+        self.close(1006, "");
+        let delay = backoff_delay_or_panic(&self.state());
+        self.advance(i64::try_from(delay).unwrap());
+        self.take_commands();
+        self.open();
+    }
+
     fn send(&mut self, message: ClientMessage) -> Result<(), SendError> {
         let result = self.session.send(self.now, message);
         self.drain();
@@ -153,6 +163,19 @@ fn established(seq: bool) -> String {
 
 fn numbered(seq: u64) -> String {
     json!({"type":"agent_thinking","user_id":"user-1","thread_id":"t1","run_id":"r1","reasoning":format!("step {seq}"),"seq":seq}).to_string()
+}
+
+/// A numbered frame whose content differs from [`numbered`]'s (so it is not a duplicate).
+fn numbered_by(who: &str, seq: u64) -> String {
+    json!({"type":"agent_thinking","user_id":"user-1","thread_id":"t1","run_id":"r1","reasoning":format!("{who}: step {seq}"),"seq":seq}).to_string()
+}
+
+/// The sequence rules among the flags raised so far.
+fn sequence_flags(h: &Harness) -> Vec<Rule> {
+    h.flags()
+        .into_iter()
+        .filter(|rule| matches!(rule, Rule::SequenceGap | Rule::SequenceRegression))
+        .collect()
 }
 
 fn user_message(text: &str) -> ClientMessage {
@@ -234,7 +257,36 @@ fn the_attempt_counter_restarts_after_a_stable_connection() {
 }
 
 #[test]
-fn a_short_lived_connection_keeps_the_attempt_counter() {
+fn a_connection_the_server_spoke_on_brings_the_wait_back_to_the_second_step() {
+    // A healthy server that drops connections every few seconds: the waits must not grow.
+    let backoff = Backoff::default();
+    let mut h = Harness::new(SessionConfig::default());
+    for _ in 0..6 {
+        h.close(1006, "");
+        let delay = backoff_delay_or_panic(&h.state());
+        h.advance(i64::try_from(delay).unwrap());
+    }
+    for drop in 0..20 {
+        h.open();
+        h.frame(&established(false));
+        h.advance(2_000);
+        h.close(1006, "");
+        assert!(
+            matches!(h.state(), ConnectionState::BackingOff { attempt: 2, .. }),
+            "drop {drop}: {:?}",
+            h.state()
+        );
+        let delay = backoff_delay_or_panic(&h.state());
+        assert!(delay <= backoff.ceiling(1).as_millis() as u64, "drop {drop}: waits {delay} ms");
+        h.advance(i64::try_from(delay).unwrap());
+    }
+    // Attempts that fail after it escalate again.
+    h.close(1006, "");
+    assert!(matches!(h.state(), ConnectionState::BackingOff { attempt: 3, .. }), "{:?}", h.state());
+}
+
+#[test]
+fn a_connection_that_opens_but_never_speaks_keeps_the_attempt_counter() {
     let mut h = Harness::new(SessionConfig::default());
     for _ in 0..4 {
         h.close(1006, "");
@@ -687,17 +739,77 @@ fn expired_frames_make_a_partial_or_unrecoverable_resume_with_the_missing_range(
 }
 
 #[test]
+fn a_restarted_server_makes_a_reset_resume_and_numbering_starts_again_from_its_own() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.frame(&established(true));
+    for seq in 1..=18 {
+        h.frame(&numbered(seq));
+    }
+    h.drop_and_reopen();
+    h.frame(&established(true));
+    assert_eq!(h.take_sent()[0]["payload"]["last_seq"], 18);
+    // The new server has no history and numbers from 1: it never reached seq 18.
+    h.frame(r#"{"type":"resume_result","data":{"from_seq":19,"to_seq":0,"complete":true}}"#);
+    assert!(
+        h.events.contains(&SessionEvent::Resumed(ResumeOutcome::Reset {
+            last_seq: 18,
+            server_last_seq: 0
+        })),
+        "{:?}",
+        h.events
+    );
+    assert_eq!(h.session.stats().last_seq, Some(0));
+    for seq in 1..=4 {
+        h.frame(&numbered_by("the new server", seq));
+    }
+    assert_eq!(sequence_flags(&h), [], "the new numbering is neither a regression nor a gap");
+
+    // The next drop resumes from the new server's numbers, so nothing it sends is lost.
+    h.drop_and_reopen();
+    assert_eq!(h.take_sent()[0]["payload"]["last_seq"], 4);
+    h.frame(&numbered_by("the new server", 5));
+    h.frame(&numbered_by("the new server", 6));
+    h.frame(r#"{"type":"resume_result","data":{"from_seq":5,"to_seq":6,"complete":true}}"#);
+    assert!(
+        h.events.contains(&SessionEvent::Resumed(ResumeOutcome::Recovered {
+            last_seq: 4,
+            replayed: 2
+        }))
+    );
+    assert_eq!(sequence_flags(&h), []);
+}
+
+#[test]
+fn a_resume_that_missed_nothing_is_a_recovery_not_a_reset() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.frame(&established(true));
+    h.frame(&numbered(1));
+    h.frame(&numbered(2));
+    h.close(1006, "");
+    let delay = backoff_delay_or_panic(&h.state());
+    h.advance(i64::try_from(delay).unwrap());
+    h.open();
+    h.frame(r#"{"type":"resume_result","data":{"from_seq":3,"to_seq":2,"complete":true}}"#);
+    assert!(
+        h.events.contains(&SessionEvent::Resumed(ResumeOutcome::Recovered {
+            last_seq: 2,
+            replayed: 0
+        }))
+    );
+    h.frame(&numbered_by("a different step with an old number", 2));
+    assert_eq!(sequence_flags(&h), [Rule::SequenceRegression], "the old numbering still holds");
+}
+
+#[test]
 fn no_resume_on_the_first_connection_or_to_a_server_without_seq() {
     let mut h = Harness::new(SessionConfig::default());
     h.open();
     assert!(h.take_sent().is_empty());
     h.frame(&established(false));
     h.frame(&numbered(1));
-    h.close(1006, "");
-    let delay = backoff_delay_or_panic(&h.state());
-    h.advance(i64::try_from(delay).unwrap());
-    h.take_commands();
-    h.open();
+    h.drop_and_reopen();
     assert!(h.take_sent().is_empty(), "the server never said it numbers frames");
 }
 

@@ -296,6 +296,7 @@ impl Checker {
                 None,
                 format!("frame {frame} has type `{}`, outside the manager's vocabulary; kept as an opaque event", event.wire_type),
             ),
+            EventKind::ResumeResult(result) => self.restart_numbering_if_behind(result),
             EventKind::Pong | EventKind::Ack(_) if self.user_id.is_none() => {
                 self.user_id = event.context.user_id.clone().filter(|id| !id.ends_with("..."));
             }
@@ -454,6 +455,19 @@ impl Checker {
 
     fn peek_run_label(&self, event: &Event) -> Option<String> {
         self.run_key(event).label()
+    }
+
+    /// A `resume_result` whose `to_seq` (the server's last number) is below the highest `seq`
+    /// already seen means the server numbers from scratch: it restarted, or lost its history.
+    /// Numbering starts again from the server's, so its next frames are neither regressions nor
+    /// gaps (what was missed during the outage cannot be counted; the session reports it as a
+    /// `reset` resume).
+    fn restart_numbering_if_behind(&mut self, result: &crate::event::ResumeResult) {
+        if let (Some(to), Some(highest)) = (result.to_seq, self.highest_seq) {
+            if to < highest {
+                self.highest_seq = Some(to);
+            }
+        }
     }
 
     fn check_sequence(&mut self, event: &Event, frame: u64, duplicate: bool) {
