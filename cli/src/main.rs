@@ -92,7 +92,10 @@ enum Command {
                       `start_agent`, each delivered to every connection of its user and never to \
                       another, and the inspector page at /. In dev mode (the default on loopback) \
                       GET /dev/token?user=ID mints a token for any user.\n\n\
-                      Logs go to stderr; RUST_LOG=debug shows more. Stop with Ctrl-C."
+                      An option given twice takes its last value (scripts/serve passes defaults \
+                      that yours override).\n\n\
+                      Logs go to stderr; RUST_LOG=debug shows more. Stop with Ctrl-C.",
+        args_override_self = true
     )]
     Serve(Box<serve::ServeArgs>),
 }

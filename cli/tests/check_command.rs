@@ -302,6 +302,21 @@ fn recording_and_har_give_the_same_report_as_the_frames_file() {
 }
 
 #[test]
+fn the_inspectors_golden_report_is_what_check_says_about_its_fixture() {
+    // The inspector's browser test imports faulty_run.recording.jsonl and compares its flags with
+    // this file; it must stay exactly `agentwire check --json`'s report.
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../inspector/tests/fixtures/faulty_run.check.json");
+    let golden: Value = serde_json::from_str(&std::fs::read_to_string(&golden).unwrap()).unwrap();
+    let (code, report) = check_json(&fixture("faulty_run.recording.jsonl"), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report, golden,
+        "regenerate with: agentwire check --json cli/tests/fixtures/faulty_run.recording.jsonl > inspector/tests/fixtures/faulty_run.check.json"
+    );
+}
+
+#[test]
 fn recording_and_har_reports_name_their_format() {
     let text = stdout(&check(&fixture("faulty_run.recording.jsonl"), &[]));
     assert!(

@@ -451,6 +451,32 @@ async fn startup_errors_are_clear_and_exit_2() {
 // --- demo users ---
 
 #[tokio::test]
+async fn dev_info_names_the_fault_preset_and_its_rates_and_a_later_option_wins() {
+    let server = Server::start(&["--faults", "chaos", "--faults", "mild", "--seq", "--users", "1"]);
+    let (status, _, body) = server.get("/dev/info").await;
+    assert_eq!(status, 200, "{body}");
+    let info: Value =
+        serde_json::from_str(&body[body.find('{').unwrap()..=body.rfind('}').unwrap()]).unwrap();
+    assert_eq!(info["faults"], json!("mild"));
+    assert_eq!(info["seq"], json!(true));
+    assert_eq!(info["users"], json!(1));
+    let rates = info["fault_rates"].as_array().unwrap();
+    assert!(rates.contains(&json!(["drop", 0.03])), "{rates:?}");
+    assert!(rates.contains(&json!(["drop_connection", 0.01])), "{rates:?}");
+    assert!(
+        !rates.iter().any(|rate| rate[0] == "freeze_connection"),
+        "mild freezes nothing: {rates:?}"
+    );
+
+    let quiet = Server::start(&["--fault", "drop=0.5"]);
+    let (_, _, body) = quiet.get("/dev/info").await;
+    let info: Value =
+        serde_json::from_str(&body[body.find('{').unwrap()..=body.rfind('}').unwrap()]).unwrap();
+    assert_eq!(info["faults"], json!("custom"));
+    assert_eq!(info["fault_rates"], json!([["drop", 0.5]]));
+}
+
+#[tokio::test]
 async fn demo_users_are_listed_with_tokens_and_their_runs_arrive_without_any_request() {
     let server = Server::start(&["--users", "2", "--run-every", "0.3", "--seed", "9"]);
     let (status, _, body) = server.get("/dev/users").await;

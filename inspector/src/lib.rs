@@ -1,11 +1,10 @@
 //! # agentwire-inspector
 //!
-//! The state behind the agentwire inspector, the debugging page that shows each user's live
-//! agent event stream with every missing, out-of-order, duplicate or cross-user event flagged.
-//! It is built on the SDK's Rust API: each user is one SDK client (a `Session` inside an
-//! `agentwire::Client`), whose [`SessionEvent`](agentwire::SessionEvent)s become
-//! [`state::Action`]s; an imported recording is replayed through the SDK's own
-//! [`Checker`](agentwire::Checker), as `agentwire check` does.
+//! The agentwire inspector, the debugging page that shows each user's live agent event stream
+//! with every missing, out-of-order, duplicate or cross-user event flagged. It is built on the
+//! SDK's Rust API: each user is one SDK client (an `agentwire::Client`), whose
+//! [`SessionEvent`](agentwire::SessionEvent)s become [`state::Action`]s; an imported recording
+//! is replayed through the SDK's own [`Checker`](agentwire::Checker), as `agentwire check` does.
 //!
 //! ```text
 //!  agentwire::Client (one per user) ──SessionEvent──┐
@@ -15,10 +14,34 @@
 //! ```
 //!
 //! [`state`] is plain data, an `Action` enum and `State::apply`: no IO, no clock, no DOM, so
-//! it compiles and is tested natively. The Yew views render what its queries return, always as
+//! it compiles and is tested natively, as are [`format`](mod@format) and [`settings`]. The Yew page (`App`,
+//! its components and hooks, wasm32 only) renders what the state's queries return, always as
 //! text: frame contents are data, never markup.
 #![deny(missing_docs)]
 
+pub mod format;
+pub mod settings;
 pub mod state;
 
+#[cfg(target_arch = "wasm32")]
+pub mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
+#[cfg(target_arch = "wasm32")]
+pub mod components;
+#[cfg(target_arch = "wasm32")]
+pub mod hooks;
+#[cfg(target_arch = "wasm32")]
+pub mod store;
+
+#[cfg(target_arch = "wasm32")]
+pub use app::{App, AppProps};
 pub use state::{Action, State};
+
+/// Renders the inspector into the page's `<body>` (the host page, www/index.html, calls it
+/// after loading the module).
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn mount() {
+    yew::Renderer::<App>::new().render();
+}

@@ -335,6 +335,23 @@ impl FaultRates {
         }
     }
 
+    /// The name of the preset these rates are, or `custom`.
+    pub(crate) fn preset_name(&self) -> &'static str {
+        ["none", "mild", "chaos"]
+            .into_iter()
+            .find(|name| FaultRates::preset(name).as_ref() == Some(self))
+            .unwrap_or("custom")
+    }
+
+    /// Every fault kind with a non-zero rate, with its rate (what `GET /dev/info` lists).
+    pub(crate) fn active(&self) -> Vec<(String, f64)> {
+        FaultKind::ALL
+            .iter()
+            .filter(|kind| probability(self.rate(**kind)) > 0.0)
+            .map(|kind| (kind.to_string(), self.rate(*kind)))
+            .collect()
+    }
+
     /// [`FaultRates::preset`] with a typed error, for clap's `value_parser`.
     ///
     /// # Errors

@@ -362,6 +362,7 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
         .route("/ws", get(upgrade))
         .route("/dev/token", get(dev_token))
         .route("/dev/users", get(dev_users))
+        .route("/dev/info", get(dev_info))
         .fallback_service(ServeDir::new(&args.www))
         .with_state(shared);
     let address = SocketAddr::new(args.host, args.port);
@@ -445,6 +446,22 @@ async fn dev_users(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Res
         .map(|user| json!({"user_id": user, "token": day_token(&shared, user)}))
         .collect();
     Json(Value::Array(users)).into_response()
+}
+
+/// `GET /dev/info`: what this simulated manager does, so a page can say so: the fault preset
+/// (`none`, `mild`, `chaos` or `custom`) with every active fault kind and its rate, whether
+/// frames are numbered (`--seq`), and how many demo users run (dev mode only).
+async fn dev_info(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if !dev_allowed(&shared, &headers) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    Json(json!({
+        "faults": shared.faults.preset_name(),
+        "fault_rates": shared.faults.active(),
+        "seq": shared.hub.numbers_frames(),
+        "users": shared.demo_users.len(),
+    }))
+    .into_response()
 }
 
 /// Query of `GET /dev/token`.

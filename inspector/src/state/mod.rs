@@ -448,6 +448,9 @@ impl State {
                 (Some(Lifecycle::Resumed { last_seq, replayed }), Some(missing))
             }
             ResumeOutcome::Unrecoverable { missing, .. } => (None, Some(missing)),
+            ResumeOutcome::Reset { last_seq, server_last_seq } => {
+                (Some(Lifecycle::ServerRestarted { last_seq, server_last_seq }), None)
+            }
             _ => (None, None),
         };
         if let Some(resumed) = resumed {

@@ -274,7 +274,10 @@ fn lifecycle_record(t: Timestamp, lifecycle: &Lifecycle) -> Option<Record> {
         Lifecycle::RetryScheduled { attempt, delay_ms, .. } => {
             Some(Record::Reconnect { t, attempt: *attempt, delay_ms: *delay_ms })
         }
-        Lifecycle::Resumed { .. } | Lifecycle::Gap { .. } | Lifecycle::Closed(_) => None,
+        Lifecycle::Resumed { .. }
+        | Lifecycle::Gap { .. }
+        | Lifecycle::ServerRestarted { .. }
+        | Lifecycle::Closed(_) => None,
     }
 }
 

@@ -566,6 +566,14 @@ pub enum Lifecycle {
         /// The last lost sequence number.
         last: u64,
     },
+    /// The server numbers from scratch (it restarted): what it sent during the outage cannot
+    /// be counted or replayed.
+    ServerRestarted {
+        /// The last sequence number received before the reconnect.
+        last_seq: u64,
+        /// The restarted server's last sequence number.
+        server_last_seq: u64,
+    },
     /// The session ended for good (the client closed it, auth failed, or it gave up).
     Closed(ClosedReason),
 }

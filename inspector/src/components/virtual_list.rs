@@ -1,0 +1,126 @@
+//! A virtualised list: only the rows in view (plus a few) are in the DOM, whatever the length.
+//! Rows have one fixed height, so the scroll height is exact and nothing jumps while rows
+//! stream in. When scrolled to the end it follows new rows; scrolled up, it stays put.
+
+use std::ops::Range;
+
+use web_sys::HtmlElement;
+use yew::prelude::*;
+
+/// Rows rendered beyond each edge of the view, so fast scrolling shows no blank.
+const OVERSCAN: usize = 8;
+
+/// Properties of [`VirtualList`].
+#[derive(Properties, PartialEq)]
+pub struct VirtualListProps {
+    /// How many rows there are.
+    pub len: usize,
+    /// Each row's height in CSS pixels (the CSS must agree).
+    pub row_height: u32,
+    /// Renders the rows at these positions, in order (each `row_height` tall).
+    pub render: Callback<Range<usize>, Html>,
+    /// Changes whenever the rows' content may have changed (the store's generation).
+    pub generation: u64,
+    /// Scroll so that this row is in view (changes of it are acted on).
+    #[prop_or_default]
+    pub scroll_to: Option<usize>,
+    /// The list's CSS class.
+    #[prop_or_default]
+    pub class: Classes,
+    /// What to show when there are no rows.
+    #[prop_or_default]
+    pub empty: Html,
+}
+
+/// See the [module documentation](self).
+#[function_component(VirtualList)]
+pub fn virtual_list(props: &VirtualListProps) -> Html {
+    let container = use_node_ref();
+    let scroll_top = use_state(|| 0u32);
+    let viewport = use_state(|| 600u32);
+    let following = use_mut_ref(|| true);
+    let row = props.row_height.max(1);
+    let total = u32::try_from(props.len).unwrap_or(u32::MAX).saturating_mul(row);
+
+    {
+        // Measure the viewport once mounted (the CSS sizes the container).
+        let container = container.clone();
+        let viewport = viewport.clone();
+        use_effect_with((), move |()| {
+            if let Some(element) = container.cast::<HtmlElement>() {
+                viewport.set(u32::try_from(element.client_height()).unwrap_or(600).max(row));
+            }
+        });
+    }
+    {
+        // Follow the tail: new rows scroll into view while the list is at its end.
+        let container = container.clone();
+        let following = following.clone();
+        let scroll_top = scroll_top.clone();
+        use_effect_with((props.len, props.generation), move |_| {
+            if *following.borrow() {
+                if let Some(element) = container.cast::<HtmlElement>() {
+                    element.set_scroll_top(i32::try_from(total).unwrap_or(i32::MAX));
+                    scroll_top.set(u32::try_from(element.scroll_top()).unwrap_or(0));
+                }
+            }
+        });
+    }
+    {
+        let container = container.clone();
+        let following = following.clone();
+        let scroll_top = scroll_top.clone();
+        let viewport = *viewport;
+        use_effect_with(props.scroll_to, move |target| {
+            if let (Some(target), Some(element)) = (target, container.cast::<HtmlElement>()) {
+                let top = u32::try_from(*target).unwrap_or(u32::MAX).saturating_mul(row);
+                let current = u32::try_from(element.scroll_top()).unwrap_or(0);
+                if top < current || top + row > current + viewport {
+                    let centred = top.saturating_sub(viewport / 2);
+                    element.set_scroll_top(i32::try_from(centred).unwrap_or(i32::MAX));
+                    *following.borrow_mut() = false;
+                    scroll_top.set(centred);
+                }
+            }
+        });
+    }
+
+    let onscroll = {
+        let container = container.clone();
+        let scroll_top = scroll_top.clone();
+        let viewport = viewport.clone();
+        let following = following.clone();
+        Callback::from(move |_: Event| {
+            if let Some(element) = container.cast::<HtmlElement>() {
+                let top = u32::try_from(element.scroll_top()).unwrap_or(0);
+                let height = u32::try_from(element.client_height()).unwrap_or(0);
+                let scroll_height = u32::try_from(element.scroll_height()).unwrap_or(0);
+                *following.borrow_mut() = top + height + row >= scroll_height;
+                if height > 0 && height != *viewport {
+                    viewport.set(height);
+                }
+                scroll_top.set(top);
+            }
+        })
+    };
+
+    let first = (*scroll_top / row) as usize;
+    let visible = (*viewport / row) as usize + 1;
+    let start = first.saturating_sub(OVERSCAN).min(props.len);
+    let end = (first + visible + OVERSCAN).min(props.len);
+    let offset = u32::try_from(start).unwrap_or(u32::MAX).saturating_mul(row);
+
+    html! {
+        <div class={classes!("vlist", props.class.clone())} ref={container} {onscroll}>
+            if props.len == 0 {
+                { props.empty.clone() }
+            } else {
+                <div class="vlist-spacer" style={format!("height:{total}px")}>
+                    <div class="vlist-rows" style={format!("transform:translateY({offset}px)")}>
+                        { props.render.emit(start..end) }
+                    </div>
+                </div>
+            }
+        </div>
+    }
+}

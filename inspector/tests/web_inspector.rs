@@ -1,0 +1,320 @@
+//! The inspector page in a real browser: the App mounted into the document, fed scripted
+//! session events (from the SDK's own sans-IO `Session`, as a live client would feed it) and
+//! files, and judged by what the DOM shows.
+#![cfg(target_arch = "wasm32")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
+use std::time::Duration;
+
+use agentwire::{Session, SessionConfig, Timestamp};
+use agentwire_inspector::settings::Settings;
+use agentwire_inspector::store::{Sink, Store};
+use agentwire_inspector::{Action, App, AppProps};
+use serde_json::{Value, json};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::{Element, HtmlElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const START: i64 = 1_758_207_374_000_000;
+
+/// Long enough for the 100 ms refresh and a Yew render.
+async fn settle() {
+    gloo_timers::future::sleep(Duration::from_millis(260)).await;
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Mounts the page with no connections (no demo users, an unreachable URL) and a store the
+/// test feeds.
+fn mount() -> (Element, Sink) {
+    let root = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&root).unwrap();
+    let store = Store::default();
+    let sink = store.sink();
+    let settings = Settings {
+        url: "ws://127.0.0.1:9/ws".to_owned(),
+        demo_users: false,
+        ..Settings::default()
+    };
+    yew::Renderer::<App>::with_root_and_props(
+        root.clone(),
+        AppProps { settings: Some(settings), store: Some(store) },
+    )
+    .render();
+    (root, sink)
+}
+
+fn all(root: &Element, selector: &str) -> Vec<Element> {
+    let list = root.query_selector_all(selector).unwrap();
+    (0..list.length())
+        .filter_map(|i| list.get(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+        .collect()
+}
+
+fn texts(root: &Element, selector: &str) -> Vec<String> {
+    all(root, selector).iter().map(|e| e.text_content().unwrap_or_default()).collect()
+}
+
+/// A sans-IO session for `user`, as the SDK client runs it, on a scripted clock: every frame
+/// goes through decode, the live checker and the session, and what comes out is fed to the
+/// page exactly as the client's subscription does.
+struct Scripted {
+    session: Session,
+    user: String,
+    now: Timestamp,
+    sink: Sink,
+}
+
+impl Scripted {
+    fn open(sink: &Sink, user: &str) -> Self {
+        let mut config = SessionConfig { deliver_duplicates: true, ..SessionConfig::default() };
+        config.checker.user_id = Some(user.to_owned());
+        let mut scripted = Scripted {
+            session: Session::new(config, 1),
+            user: user.to_owned(),
+            now: Timestamp::from_unix_micros(START),
+            sink: sink.clone(),
+        };
+        scripted.session.connect(scripted.now);
+        scripted.session.handle_open(scripted.now);
+        scripted.drain();
+        scripted
+    }
+
+    fn frame(&mut self, frame: Value) {
+        self.now = self.now.add_micros(150_000);
+        self.session.handle_text(self.now, &frame.to_string());
+        self.drain();
+    }
+
+    fn drain(&mut self) {
+        while self.session.poll_command().is_some() {}
+        while let Some(event) = self.session.poll_event() {
+            self.sink.apply(Action::Session { user: self.user.clone(), at: self.now, event });
+        }
+    }
+}
+
+fn event(kind: &str, user: &str, run: &str, extra: Value) -> Value {
+    let mut frame = json!({"type": kind, "user_id": user, "thread_id": "t1", "run_id": run, "agent_name": "supervisor"});
+    for (key, value) in extra.as_object().unwrap() {
+        frame[key] = value.clone();
+    }
+    frame
+}
+
+fn golden_run(client: &mut Scripted, user: &str, run: &str) {
+    client.frame(event("agent_started", user, run, json!({})));
+    client.frame(event("agent_thinking", user, run, json!({"reasoning": "Reading the invoices"})));
+    client.frame(event("tool_executing", user, run, json!({"tool_name": "cost_analyzer"})));
+    client.frame(event(
+        "tool_completed",
+        user,
+        run,
+        json!({"tool_name": "cost_analyzer", "result": {"ok": true}}),
+    ));
+    client.frame(event("agent_completed", user, run, json!({"result": {"answer": "42"}})));
+}
+
+#[wasm_bindgen_test]
+async fn scripted_sessions_show_lanes_runs_and_flags_with_the_cross_user_lane_first() {
+    let (root, sink) = mount();
+    let mut alice = Scripted::open(&sink, "alice");
+    golden_run(&mut alice, "alice", "run-a1");
+    let mut bob = Scripted::open(&sink, "bob");
+    golden_run(&mut bob, "bob", "run-b1");
+    // Bob receives one of alice's events.
+    bob.frame(event("agent_thinking", "alice", "run-a1", json!({"reasoning": "leaked"})));
+    settle().await;
+
+    let lanes = all(&root, ".lane");
+    assert_eq!(lanes.len(), 2);
+    assert_eq!(
+        lanes[0].get_attribute("data-user").as_deref(),
+        Some("bob"),
+        "the cross-user lane comes first"
+    );
+    assert!(lanes[0].get_attribute("class").unwrap().split(' ').any(|c| c == "cross"));
+    assert!(lanes[0].text_content().unwrap().contains("received another user's events"));
+    assert!(!lanes[1].get_attribute("class").unwrap().split(' ').any(|c| c == "cross"));
+    assert!(lanes[1].text_content().unwrap().contains("open"), "{:?}", lanes[1].text_content());
+
+    // The first lane is selected: its run timeline shows the execution and the tool call.
+    let runs = texts(&root, ".run .run-id");
+    assert!(runs.contains(&"run-b1".to_owned()), "{runs:?}");
+    assert!(texts(&root, ".bar.exec").iter().any(|t| t.starts_with("supervisor")));
+    assert!(texts(&root, ".bar.tool").iter().any(|t| t.starts_with("cost_analyzer")));
+
+    let rules = texts(&root, ".frow .rule");
+    assert!(rules.contains(&"cross-user-event".to_owned()), "{rules:?}");
+    assert_eq!(all(&root, ".stream .srow:not(.shead)").len(), 11, "every frame has a row");
+}
+
+#[wasm_bindgen_test]
+async fn search_and_type_filters_narrow_the_stream_and_reset_restores_it() {
+    let (root, sink) = mount();
+    let mut alice = Scripted::open(&sink, "alice");
+    golden_run(&mut alice, "alice", "run-a1");
+    golden_run(&mut alice, "alice", "run-a2");
+    settle().await;
+    let rows = |root: &Element| all(root, ".stream .srow:not(.shead)").len();
+    assert_eq!(rows(&root), 10);
+
+    let search: HtmlInputElement =
+        root.query_selector("#search").unwrap().unwrap().dyn_into().unwrap();
+    search.set_value("run-a2");
+    let init = web_sys::InputEventInit::new();
+    init.set_bubbles(true);
+    search
+        .dispatch_event(&web_sys::InputEvent::new_with_event_init_dict("input", &init).unwrap())
+        .unwrap();
+    settle().await;
+    assert_eq!(rows(&root), 5, "only run-a2's frames");
+
+    let select: web_sys::HtmlSelectElement = root
+        .query_selector("select[aria-label='Event type']")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    select.set_value("tool_executing");
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    select
+        .dispatch_event(&web_sys::Event::new_with_event_init_dict("change", &init).unwrap())
+        .unwrap();
+    settle().await;
+    assert_eq!(texts(&root, ".stream .srow:not(.shead) .c-type"), ["tool_executing"]);
+
+    let reset = all(&root, ".filters button")
+        .into_iter()
+        .find(|b| b.text_content().unwrap() == "clear filters")
+        .unwrap();
+    reset.dyn_into::<HtmlElement>().unwrap().click();
+    settle().await;
+    assert_eq!(rows(&root), 10);
+}
+
+fn press(key: &str) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    document()
+        .body()
+        .unwrap()
+        .dispatch_event(
+            &web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap(),
+        )
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn space_pauses_capture_keeping_and_counting_frames_until_resumed() {
+    let (root, sink) = mount();
+    let mut alice = Scripted::open(&sink, "alice");
+    golden_run(&mut alice, "alice", "run-a1");
+    settle().await;
+    press(" ");
+    settle().await;
+    golden_run(&mut alice, "alice", "run-a2");
+    settle().await;
+    let rows = |root: &Element| all(root, ".stream .srow:not(.shead)").len();
+    assert_eq!(rows(&root), 5, "frames after the pause are not shown");
+    let button = texts(&root, "button.primary");
+    assert_eq!(button, ["Resume (5 held)"]);
+    assert!(
+        root.text_content()
+            .unwrap()
+            .contains("Paused: 5 frames received since, kept and not shown")
+    );
+    assert!(texts(&root, ".lane").iter().any(|t| t.contains("10 frames")), "lanes stay live");
+
+    press(" ");
+    settle().await;
+    assert_eq!(rows(&root), 10, "resuming shows what was held");
+    assert_eq!(texts(&root, "button.primary"), ["Pause"]);
+}
+
+#[wasm_bindgen_test]
+async fn an_imported_recording_shows_the_flags_agentwire_check_reports() {
+    let (root, _sink) = mount();
+    settle().await;
+    let recording = include_str!("../../cli/tests/fixtures/faulty_run.recording.jsonl");
+    let golden: Value =
+        serde_json::from_str(include_str!("fixtures/faulty_run.check.json")).unwrap();
+
+    // Through the page's own file input, as a user picking the file would.
+    let parts = js_sys::Array::of1(&recording.into());
+    let file = web_sys::File::new_with_str_sequence(&parts, "faulty_run.recording.jsonl").unwrap();
+    let transfer = web_sys::DataTransfer::new().unwrap();
+    transfer.items().add_with_file(&file).unwrap();
+    let input: HtmlInputElement =
+        root.query_selector("input[type=file]").unwrap().unwrap().dyn_into().unwrap();
+    input.set_files(transfer.files().as_ref());
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    input
+        .dispatch_event(&web_sys::Event::new_with_event_init_dict("change", &init).unwrap())
+        .unwrap();
+    settle().await;
+    settle().await;
+
+    let shown: Vec<(String, String)> = all(&root, ".frow")
+        .iter()
+        .map(|row| {
+            let rule = row.query_selector(".rule").unwrap().unwrap().text_content().unwrap();
+            let message = row.query_selector(".frow-msg").unwrap().unwrap().text_content().unwrap();
+            (rule, message)
+        })
+        .collect();
+    let expected: Vec<(String, String)> = golden["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|flag| {
+            (
+                flag["rule"].as_str().unwrap().to_owned(),
+                flag["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(shown, expected);
+    let lanes = all(&root, ".lane");
+    assert_eq!(lanes.len(), 1);
+    assert!(lanes[0].text_content().unwrap().contains("imported"));
+}
+
+#[wasm_bindgen_test]
+async fn hostile_strings_in_frames_render_as_text_and_run_nothing() {
+    let (root, sink) = mount();
+    let mut mallory = Scripted::open(&sink, "<img src=x onerror=\"window.__pwned=1\">");
+    let script = "<script>window.__pwned=2</script>";
+    let image = "<img src=x onerror=\"window.__pwned=3\">";
+    mallory.frame(json!({"type": "agent_started", "user_id": "<img src=x onerror=\"window.__pwned=1\">", "run_id": image, "agent_name": script}));
+    mallory.frame(json!({"type": script, "run_id": image, "reasoning": image}));
+    mallory.frame(json!({"type": "agent_thinking", "run_id": image, "agent_name": script, "reasoning": script}));
+    settle().await;
+    // Open the first frame's detail (raw JSON and decoded fields) too.
+    all(&root, ".stream .srow:not(.shead)")[0].clone().dyn_into::<HtmlElement>().unwrap().click();
+    settle().await;
+
+    assert!(all(&root, "img").is_empty(), "no element was created from a frame");
+    assert!(all(&root, "script").is_empty());
+    let pwned = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__pwned".into()).unwrap();
+    assert!(pwned.is_undefined(), "a handler ran: {pwned:?}");
+    let text = root.text_content().unwrap();
+    assert!(text.contains("<script>window.__pwned=2</script>"), "shown as text");
+    assert!(text.contains("<img src=x onerror="), "shown as text");
+}
