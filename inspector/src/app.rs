@@ -23,6 +23,9 @@ use crate::settings::{self, Settings};
 use crate::state::{Action, ExportFormat, Filter, FlagId, parse_capture};
 use crate::store::{Store, StoreAction};
 
+/// Records checked between two renders while importing a file.
+const IMPORT_CHUNK: usize = 2_000;
+
 /// Properties of [`App`].
 #[derive(Properties, PartialEq, Default)]
 pub struct AppProps {
@@ -185,8 +188,16 @@ pub fn app(props: &AppProps) -> Html {
                         Ok(import) => {
                             let user = import.user.clone();
                             let frames = import.records.len();
-                            store.dispatch(StoreAction::Apply(Action::Import(import)));
+                            store.dispatch(StoreAction::Apply(Action::BeginImport(import)));
                             selected_user.set(Some(user.clone()));
+                            // Checked a chunk at a time, rendering in between: the page stays
+                            // responsive and shows the first frames of a large file at once.
+                            while store.state().import_progress().is_some_and(|p| p.user == user) {
+                                store.dispatch(StoreAction::Apply(Action::ContinueImport(
+                                    IMPORT_CHUNK,
+                                )));
+                                gloo_timers::future::TimeoutFuture::new(0).await;
+                            }
                             notice.set(Some(format!(
                                 "Imported {name}: {frames} records, checked into the lane “{user}”."
                             )));
@@ -315,6 +326,7 @@ pub fn app(props: &AppProps) -> Html {
     let state = store.state();
     let (paused, held, kept, evicted) =
         (state.is_paused(), state.held_frames(), state.kept_frames(), state.evicted_frames());
+    let importing = state.import_progress();
     let no_lanes = state.lanes().len() == 0;
     drop(state);
     let dismiss = {
@@ -334,6 +346,12 @@ pub fn app(props: &AppProps) -> Html {
                 on_theme={{ let settings = settings.clone(); Callback::from(move |()| { let mut next = (*settings).clone(); next.theme = next.theme.next(); settings.set(next); }) }} />
             if let Some(text) = &*notice {
                 <div class="notice" role="status">{ text.clone() }<button class="icon" onclick={dismiss}>{ "×" }</button></div>
+            }
+            if let Some(progress) = importing {
+                <div class="notice importing" role="status">
+                    { format!("Importing into “{}”: {} of {} records checked", progress.user, crate::format::count(progress.done as u64), crate::format::count(progress.total as u64)) }
+                    <progress max={progress.total.to_string()} value={progress.done.to_string()} />
+                </div>
             }
             if evicted > 0 {
                 <div class="notice evicted" role="status">{ format!("{} older frames were evicted to stay within {} frames per user (Connection → Frames kept per user).", crate::format::count(evicted), crate::format::count(settings.cap as u64)) }</div>

@@ -104,3 +104,43 @@ fn a_broken_recording_is_an_error_not_a_lane() {
     let (name, text) = fixture("truncated.har");
     assert!(parse_capture(&name, &text).is_err());
 }
+
+#[test]
+fn an_import_checked_in_chunks_ends_exactly_like_one_checked_at_once() {
+    let (name, text) = fixture("faulty_run.recording.jsonl");
+    let (whole, _) = imported("faulty_run.recording.jsonl");
+
+    let mut state = State::default();
+    state.apply(Action::BeginImport(parse_capture(&name, &text).unwrap()));
+    let progress = state.import_progress().unwrap();
+    assert_eq!((progress.user.as_str(), progress.done, progress.total), (name.as_str(), 0, 25));
+    assert_eq!(state.filtered_len(), 0, "nothing is checked before the first chunk");
+
+    state.apply(Action::ContinueImport(10));
+    assert_eq!(state.import_progress().unwrap().done, 10);
+    assert!(state.filtered_len() > 0, "the first chunk is shown at once");
+    assert!(
+        !lane_flags(&state, &name).iter().any(|flag| flag.rule == Rule::ToolNeverCompleted),
+        "end-of-stream rules wait for the last chunk"
+    );
+    while state.import_progress().is_some() {
+        state.apply(Action::ContinueImport(4));
+    }
+    assert_eq!(lane_flags(&state, &name), lane_flags(&whole, &name));
+    assert_eq!(state.filtered_len(), whole.filtered_len());
+}
+
+#[test]
+fn a_new_import_finishes_the_one_in_progress_first() {
+    let (name, text) = fixture("faulty_run.recording.jsonl");
+    let (har_name, har) = fixture("faulty_run.har");
+    let (whole, _) = imported("faulty_run.recording.jsonl");
+    let mut state = State::default();
+    state.apply(Action::BeginImport(parse_capture(&name, &text).unwrap()));
+    state.apply(Action::ContinueImport(3));
+    state.apply(Action::Import(parse_capture(&har_name, &har).unwrap()));
+    assert_eq!(state.import_progress(), None);
+    assert_eq!(lane_flags(&state, &name), lane_flags(&whole, &name));
+    let (har_whole, _) = imported("faulty_run.har");
+    assert_eq!(lane_flags(&state, &har_name), lane_flags(&har_whole, &har_name));
+}

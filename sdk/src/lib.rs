@@ -44,7 +44,7 @@ pub mod decode;
 pub mod encode;
 pub mod event;
 mod fingerprint;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
 pub mod js;
 pub mod recording;
 pub mod session;

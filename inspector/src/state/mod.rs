@@ -114,8 +114,16 @@ pub enum Action {
     /// The time is now this (for last-event ages and frames per second).
     Tick(Timestamp),
     /// Replay a capture file offline through the checker into its own lane (replacing a lane
-    /// of the same name).
+    /// of the same name), all at once.
     Import(Import),
+    /// Start replaying a capture file like [`Action::Import`], without checking anything yet:
+    /// [`Action::ContinueImport`] checks it a chunk at a time, so a page stays responsive and
+    /// shows the first frames while a large file is checked. An import still in progress is
+    /// finished first.
+    BeginImport(Import),
+    /// Check up to this many more records of the import in progress (see
+    /// [`State::import_progress`]); the last chunk also runs the end-of-stream rules.
+    ContinueImport(usize),
     /// Remove a user's lane, with its frames, flags and runs.
     RemoveUser(String),
 }
@@ -137,6 +145,27 @@ struct Views {
     held_frames: u64,
 }
 
+/// An import being checked a chunk at a time ([`Action::BeginImport`]).
+#[derive(Clone, Debug)]
+struct ImportJob {
+    lane: LaneId,
+    checker: Checker,
+    records: std::vec::IntoIter<Record>,
+    total: usize,
+    last: Timestamp,
+}
+
+/// How far the import in progress is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportProgress {
+    /// The lane it goes to.
+    pub user: String,
+    /// Records checked so far.
+    pub done: usize,
+    /// Records in the file.
+    pub total: usize,
+}
+
 /// Everything the inspector shows. See the [module documentation](self).
 #[derive(Clone, Debug)]
 pub struct State {
@@ -149,6 +178,7 @@ pub struct State {
     cap: usize,
     views: Views,
     now: Option<Timestamp>,
+    importing: Option<ImportJob>,
 }
 
 impl Default for State {
@@ -170,6 +200,7 @@ impl State {
             cap: cap.max(1),
             views: Views::default(),
             now: None,
+            importing: None,
         }
     }
 
@@ -203,7 +234,12 @@ impl State {
                 }
             }
             Action::Tick(now) => self.now = Some(now),
-            Action::Import(import) => self.import(import),
+            Action::Import(import) => {
+                self.begin_import(import);
+                self.continue_import(usize::MAX);
+            }
+            Action::BeginImport(import) => self.begin_import(import),
+            Action::ContinueImport(records) => self.continue_import(records),
             Action::RemoveUser(user) => self.remove_lane(&user),
         }
     }
@@ -251,6 +287,14 @@ impl State {
     #[must_use]
     pub fn now(&self) -> Option<Timestamp> {
         self.now
+    }
+
+    /// The import being checked a chunk at a time, if any.
+    #[must_use]
+    pub fn import_progress(&self) -> Option<ImportProgress> {
+        let job = self.importing.as_ref()?;
+        let user = self.lanes.get(&job.lane)?.user().to_owned();
+        Some(ImportProgress { user, done: job.total - job.records.len(), total: job.total })
     }
 
     /// Whether capture is paused.
@@ -645,7 +689,8 @@ impl State {
 
     /// Replays a capture through an offline checker, as `agentwire check` does: received text
     /// frames in order, arrival times from the records, then the end-of-stream flags.
-    fn import(&mut self, import: Import) {
+    fn begin_import(&mut self, import: Import) {
+        self.continue_import(usize::MAX);
         let Import { user, user_id, records, .. } = import;
         self.remove_lane(&user);
         let lane = self.lane_for(&user, LaneSource::Imported { user_id: user_id.clone() });
@@ -653,10 +698,24 @@ impl State {
         if let Some(user_id) = user_id {
             config = config.with_user(user_id);
         }
-        let mut checker = Checker::new(config);
-        let mut last = Timestamp::EPOCH;
-        for record in records {
-            last = record.time();
+        self.importing = Some(ImportJob {
+            lane,
+            checker: Checker::new(config),
+            total: records.len(),
+            records: records.into_iter(),
+            last: Timestamp::EPOCH,
+        });
+    }
+
+    fn continue_import(&mut self, count: usize) {
+        let Some(mut job) = self.importing.take() else { return };
+        let lane = job.lane;
+        if !self.lanes.contains_key(&lane) {
+            return; // removed meanwhile: nothing left to import into
+        }
+        for record in job.records.by_ref().take(count) {
+            let checker = &mut job.checker;
+            job.last = record.time();
             match record {
                 Record::Frame { dir: Direction::In, t, text } => {
                     let frame = checker.next_frame_index();
@@ -685,6 +744,11 @@ impl State {
                 _ => {}
             }
         }
+        if job.records.len() > 0 {
+            self.importing = Some(job);
+            return;
+        }
+        let ImportJob { mut checker, last, .. } = job;
         checker.finish();
         while let Some(flag) = checker.poll_flag() {
             self.push_flag(lane, last, flag);

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use crate::fingerprint::Fingerprint;
 
 /// The last `capacity` fingerprints, each with the frame it came from.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Window {
     capacity: usize,
     entries: VecDeque<(Fingerprint, u64)>,

@@ -150,7 +150,7 @@ impl Summary {
 }
 
 /// The run checker of one connection. See the [module documentation](self).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Checker {
     config: CheckerConfig,
     /// The connection's user: configured, or learned from `pong`/`ack`.

@@ -53,6 +53,9 @@ export async function api(): Promise<void> {
     if (outcome.outcome === "partial") {
       const first: number = outcome.missing.first;
       void first;
+    } else if (outcome.outcome === "reset") {
+      const restartedAt: number = outcome.server_last_seq;
+      void restartedAt;
     }
   });
   client.onDisconnect((disconnect) => {

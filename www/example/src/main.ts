@@ -181,7 +181,12 @@ function render(client: Client): void {
     addItem("notice", "Connection lost", `${cause}, code ${d.code}${d.reason ? ` (${d.reason})` : ""}`);
   });
   client.onResume((r) => {
-    const detail = r.outcome === "recovered" ? `${r.replayed} missed frames replayed` : `frames ${r.missing.first}–${r.missing.last} are lost`;
+    const detail =
+      r.outcome === "recovered"
+        ? `${r.replayed} missed frames replayed`
+        : r.outcome === "reset"
+          ? "the server restarted: what it sent while we were away is unknown"
+          : `frames ${r.missing.first}–${r.missing.last} are lost`;
     addItem("notice", `Resumed: ${r.outcome}`, detail);
   });
 
