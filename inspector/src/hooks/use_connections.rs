@@ -8,7 +8,10 @@ use std::rc::Rc;
 
 use std::time::Duration;
 
-use agentwire::{Client, ClientOptions, SessionConfig, Subscription};
+use agentwire::session::ClosedReason;
+use agentwire::{
+    Client, ClientOptions, ConnectionState, SessionConfig, SessionEvent, Subscription,
+};
 use yew::prelude::*;
 
 use crate::browser;
@@ -95,9 +98,23 @@ pub fn use_connections(
             let stall_after = Duration::from_millis(*stall_after_ms);
             let mut live = live.borrow_mut();
             live.retain(|user, connection| {
-                connection.url == *url
+                let keep = connection.url == *url
                     && connection.stall_after == stall_after
-                    && users.iter().any(|w| w.user == *user && w.token == connection.token)
+                    && users.iter().any(|w| w.user == *user && w.token == connection.token);
+                if !keep {
+                    // Its subscription goes with it, so the lane would go on saying "open":
+                    // say that the page closed it.
+                    let closed = ConnectionState::Closed {
+                        reason: ClosedReason::Client,
+                        unsent: Vec::new(),
+                    };
+                    sink.apply(Action::Session {
+                        user: user.clone(),
+                        at: browser::now(),
+                        event: SessionEvent::State(closed),
+                    });
+                }
+                keep
             });
             for wanted in users {
                 if live.contains_key(&wanted.user) {
