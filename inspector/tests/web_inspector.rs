@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use agentwire::{Session, SessionConfig, Timestamp};
-use agentwire_inspector::settings::Settings;
+use agentwire_inspector::settings::{ManualUser, Settings};
 use agentwire_inspector::store::{Sink, Store};
 use agentwire_inspector::{Action, App, AppProps};
 use serde_json::{Value, json};
@@ -37,6 +37,11 @@ fn document() -> web_sys::Document {
 /// Mounts the page with no connections (no demo users, an unreachable URL) and a store the
 /// test feeds.
 fn mount() -> (Element, Sink) {
+    mount_with(Vec::new())
+}
+
+/// Mounts the page with these users added by hand (their clients try an unreachable URL).
+fn mount_with(users: Vec<ManualUser>) -> (Element, Sink) {
     let root = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&root).unwrap();
     let store = Store::default();
@@ -44,6 +49,7 @@ fn mount() -> (Element, Sink) {
     let settings = Settings {
         url: "ws://127.0.0.1:9/ws".to_owned(),
         demo_users: false,
+        users,
         ..Settings::default()
     };
     yew::Renderer::<App>::with_root_and_props(
@@ -317,4 +323,28 @@ async fn hostile_strings_in_frames_render_as_text_and_run_nothing() {
     let text = root.text_content().unwrap();
     assert!(text.contains("<script>window.__pwned=2</script>"), "shown as text");
     assert!(text.contains("<img src=x onerror="), "shown as text");
+}
+
+#[wasm_bindgen_test]
+async fn a_user_removed_from_the_connection_panel_shows_as_closed_not_open() {
+    // header {"alg":"HS256","typ":"JWT"}, payload {"sub":"user-7"}: the client only reads it.
+    let token = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTcifQ.c2ln";
+    let (root, _sink) = mount_with(vec![ManualUser {
+        user_id: "user-7".to_owned(),
+        token: Some(token.to_owned()),
+    }]);
+    settle().await;
+    settle().await;
+    let lane = |root: &Element| texts(root, ".lane[data-user='user-7'] .conn");
+    let before = lane(&root);
+    assert_eq!(before.len(), 1, "one lane for the user's client");
+    assert!(
+        before[0].starts_with("connecting") || before[0].starts_with("backing off"),
+        "{before:?}"
+    );
+
+    let remove = all(&root, ".manual-users button").pop().expect("a remove button");
+    remove.dyn_into::<HtmlElement>().unwrap().click();
+    settle().await;
+    assert_eq!(lane(&root), ["closed"]);
 }
