@@ -18,7 +18,7 @@ mod duplicates;
 mod rule;
 mod run;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -156,6 +156,10 @@ pub struct Checker {
     /// The connection's user: configured, or learned from `pong`/`ack`.
     user_id: Option<String>,
     runs: HashMap<RunKey, Run>,
+    /// The runs with an open execution: the only ones with a stall deadline. Kept apart so the
+    /// next deadline, asked for after every frame in live mode, costs the few active runs and
+    /// not every tracked one (up to `max_runs`).
+    active: HashSet<RunKey>,
     /// The run of the previous agent event, for agent events without ids.
     last_run: Option<RunKey>,
     duplicates: Window,
@@ -176,6 +180,7 @@ impl Checker {
             duplicates: Window::new(config.duplicate_window),
             config,
             runs: HashMap::new(),
+            active: HashSet::new(),
             last_run: None,
             highest_seq: None,
             next_frame: 0,
@@ -318,8 +323,9 @@ impl Checker {
             return None;
         }
         let stall = duration_micros(self.config.stall_after);
-        self.runs
-            .values()
+        self.active
+            .iter()
+            .filter_map(|key| self.runs.get(key))
             .filter(|run| run.is_active() && !run.stalled)
             .filter_map(|run| run.last_event_at.map(|at| at.add_micros(stall)))
             .min()
@@ -332,7 +338,8 @@ impl Checker {
         }
         let stall = duration_micros(self.config.stall_after);
         let mut stalled: Vec<(RunKey, u64, i64)> = Vec::new();
-        for (key, run) in &mut self.runs {
+        for key in &self.active {
+            let Some(run) = self.runs.get_mut(key) else { continue };
             let Some(last) = run.last_event_at else { continue };
             if run.is_active() && !run.stalled && now.micros_since(last) >= stall {
                 run.stalled = true;
@@ -706,6 +713,13 @@ impl Checker {
             }
             _ => {}
         }
+        if run.is_active() != was_active {
+            if run.is_active() {
+                self.active.insert(key.clone());
+            } else {
+                self.active.remove(&key);
+            }
+        }
 
         self.summary.dropped_open_executions += dropped_executions;
         if !pending.is_empty() {
@@ -815,6 +829,7 @@ impl Checker {
                 self.summary.evicted_active_runs += 1;
             }
             self.runs.remove(&key);
+            self.active.remove(&key);
             if self.last_run.as_ref() == Some(&key) {
                 self.last_run = None;
             }
@@ -871,4 +886,54 @@ fn describe_event(event: &Event, frame: u64) -> String {
 
 fn plural(count: usize, one: &str, many: &str, list: &str) -> String {
     if count == 1 { format!("1 {one}: {list}") } else { format!("{count} {many}: {list}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The deadline `poll_timeout` would give if it scanned every run, as it once did.
+    fn scanned_deadline(checker: &Checker) -> Option<Timestamp> {
+        let stall = duration_micros(checker.config.stall_after);
+        checker
+            .runs
+            .values()
+            .filter(|run| run.is_active() && !run.stalled)
+            .filter_map(|run| run.last_event_at.map(|at| at.add_micros(stall)))
+            .min()
+    }
+
+    #[test]
+    fn the_active_set_follows_every_run_through_starts_ends_stalls_and_evictions() {
+        let config = CheckerConfig { max_runs: 4, ..CheckerConfig::live() }
+            .with_stall_after(Duration::from_secs(2));
+        let mut checker = Checker::new(config);
+        let mut now = Timestamp::from_unix_micros(1_758_207_374_000_000);
+        let kinds = ["agent_started", "agent_thinking", "tool_executing", "agent_completed"];
+        for step in 0..400u64 {
+            // Seven runs in turn, each at its own point of a start-think-tool-end cycle, some
+            // started twice (nested executions), so runs open, close, reopen and get evicted.
+            let run = step % 7;
+            let kind = kinds[usize::try_from((step / 7 + run) % 4).unwrap_or(0)];
+            let frame = format!(
+                r#"{{"type":"{kind}","run_id":"r{run}","agent_name":"a","reasoning":"s{step}","tool_name":"t"}}"#
+            );
+            now = now.add_micros(if step % 50 == 49 { 3_000_000 } else { 100_000 });
+            let _ = checker.handle_text(&frame, Some(now));
+            if step % 13 == 0 {
+                checker.handle_timeout(now);
+            }
+            let expected: HashSet<RunKey> = checker
+                .runs
+                .iter()
+                .filter(|(_, run)| run.is_active())
+                .map(|(key, _)| key.clone())
+                .collect();
+            assert_eq!(checker.active, expected, "step {step}");
+            assert_eq!(checker.poll_timeout(), scanned_deadline(&checker), "step {step}");
+        }
+        let summary = checker.summary();
+        assert!(summary.runs > 4, "runs were evicted: {} seen, at most 4 kept", summary.runs);
+        assert!(summary.flags() > 0, "stalls and other flags were raised");
+    }
 }
