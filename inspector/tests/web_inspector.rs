@@ -348,3 +348,29 @@ async fn a_user_removed_from_the_connection_panel_shows_as_closed_not_open() {
     settle().await;
     assert_eq!(lane(&root), ["closed"]);
 }
+
+#[wasm_bindgen_test]
+async fn a_huge_frame_opens_with_a_bounded_tree_and_counts_what_it_leaves_out() {
+    let (root, sink) = mount();
+    let mut alice = Scripted::open(&sink, "alice");
+    let items: Vec<u32> = (0..50_000).collect();
+    let long = "x".repeat(1_000_000);
+    alice.frame(event("agent_started", "alice", "run-big", json!({})));
+    alice.frame(event(
+        "tool_completed",
+        "alice",
+        "run-big",
+        json!({"tool_name": "dump", "results": items, "note": long}),
+    ));
+    settle().await;
+    let rows = all(&root, ".stream .srow:not(.shead)");
+    rows[1].clone().dyn_into::<HtmlElement>().unwrap().click();
+    settle().await;
+
+    let detail = root.query_selector(".detail").unwrap().expect("the detail opened");
+    let nodes = detail.query_selector_all("*").unwrap().length();
+    assert!(nodes < 3_000, "{nodes} elements for a 50,000-item frame");
+    let text = detail.text_content().unwrap();
+    assert!(text.contains("… 49800 more"), "the rest of the array is counted");
+    assert!(text.contains("(996000 more characters)"), "the rest of the string is counted");
+}

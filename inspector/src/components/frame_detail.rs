@@ -1,9 +1,12 @@
 //! One frame in full: where it came from, the flags it raised, its raw JSON and what the SDK
 //! decoded from it.
 
+use std::rc::Rc;
+
+use serde_json::Value;
 use yew::prelude::*;
 
-use super::json_tree::JsonTree;
+use super::json_tree::{JsonTree, MAX_STRING_CHARS};
 use crate::format;
 use crate::store::Store;
 
@@ -21,6 +24,12 @@ pub struct FrameDetailProps {
 /// See the [module documentation](self).
 #[function_component(FrameDetail)]
 pub fn frame_detail(props: &FrameDetailProps) -> Html {
+    // A kept frame never changes, so its parsed forms are computed once per frame, not on every
+    // render of the live page (a large frame would cost a parse ten times a second).
+    let parsed = {
+        let store = props.store.clone();
+        use_memo(props.seq, move |seq| parse(&store, *seq))
+    };
     let state = props.store.state();
     let close = props.on_close.reform(|_: MouseEvent| ());
     let Some(row) = state.row(props.seq) else {
@@ -39,14 +48,9 @@ pub fn frame_detail(props: &FrameDetailProps) -> Html {
             </li>
         }
     });
-    let raw = row.raw().map(serde_json::from_str::<serde_json::Value>);
-    let decoded = match row.decode() {
-        Some(Ok(event)) => serde_json::to_value(&event).ok().map(|mut value| {
-            if let Some(object) = value.as_object_mut() {
-                object.remove("raw");
-            }
-            html! { <JsonTree {value} /> }
-        }),
+    let Parsed { raw, decoded } = parsed.as_ref();
+    let decoded = match decoded {
+        Some(Ok(value)) => Some(html! { <JsonTree value={Rc::clone(value)} /> }),
         Some(Err(error)) => {
             Some(html! { <p class="sev error">{ format!("Does not decode: {error}") }</p> })
         }
@@ -76,8 +80,8 @@ pub fn frame_detail(props: &FrameDetailProps) -> Html {
             <h4>{ "Raw" }</h4>
             {
                 match raw {
-                    Some(Ok(value)) => html! { <JsonTree {value} /> },
-                    Some(Err(_)) => html! { <pre class="raw">{ row.raw().unwrap_or_default().to_owned() }</pre> },
+                    Some(Ok(value)) => html! { <JsonTree value={Rc::clone(value)} /> },
+                    Some(Err(text)) => html! { <pre class="raw">{ text.clone() }</pre> },
                     None => html! { <p class="muted">{ "The SDK did not hand this frame's text over (a repeat it held back)." }</p> },
                 }
             }
@@ -87,4 +91,36 @@ pub fn frame_detail(props: &FrameDetailProps) -> Html {
             }
         </section>
     }
+}
+
+/// A frame's raw JSON (or its text, cut short, when it is not JSON) and its decoded fields.
+struct Parsed {
+    raw: Option<Result<Rc<Value>, String>>,
+    decoded: Option<Result<Rc<Value>, String>>,
+}
+
+fn parse(store: &Store, seq: u64) -> Parsed {
+    let state = store.state();
+    let Some(row) = state.row(seq) else { return Parsed { raw: None, decoded: None } };
+    let raw = row.raw().map(|text| {
+        serde_json::from_str::<Value>(text).map(Rc::new).map_err(|_| {
+            match text.char_indices().nth(MAX_STRING_CHARS) {
+                None => text.to_owned(),
+                Some((cut, _)) => {
+                    format!("{}… ({} more characters)", &text[..cut], text[cut..].chars().count())
+                }
+            }
+        })
+    });
+    let decoded = row.decode().map(|decoded| match decoded {
+        Ok(event) => {
+            let mut value = serde_json::to_value(&event).unwrap_or(Value::Null);
+            if let Some(object) = value.as_object_mut() {
+                object.remove("raw");
+            }
+            Ok(Rc::new(value))
+        }
+        Err(error) => Err(error.to_string()),
+    });
+    Parsed { raw, decoded }
 }
