@@ -2,10 +2,10 @@
 //! by hand with a token (the user id is read from its `sub`), whether tokens are remembered,
 //! and the frames kept per user.
 
-use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use super::input::{input_checked, input_value};
 use crate::settings::{ManualUser, Settings, user_of_token};
 
 /// What the page knows about the demo users.
@@ -34,18 +34,6 @@ pub struct ConnectPanelProps {
     pub on_change: Callback<Settings>,
 }
 
-fn value_of(event: &Event) -> String {
-    event
-        .target()
-        .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-        .map(|i| i.value())
-        .unwrap_or_default()
-}
-
-fn checked(event: &Event) -> bool {
-    event.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()).is_some_and(|i| i.checked())
-}
-
 /// See the [module documentation](self).
 #[function_component(ConnectPanel)]
 pub fn connect_panel(props: &ConnectPanelProps) -> Html {
@@ -62,16 +50,16 @@ pub fn connect_panel(props: &ConnectPanelProps) -> Html {
             on_change.emit(next);
         })
     };
-    let on_url = update(|s, e| s.url = value_of(e).trim().to_owned());
-    let on_demo = update(|s, e| s.demo_users = checked(e));
-    let on_remember = update(|s, e| s.remember_tokens = checked(e));
+    let on_url = update(|s, e| s.url = input_value(e.target()).trim().to_owned());
+    let on_demo = update(|s, e| s.demo_users = input_checked(e.target()));
+    let on_remember = update(|s, e| s.remember_tokens = input_checked(e.target()));
     let on_cap = update(|s, e| {
-        if let Ok(cap) = value_of(e).trim().parse::<usize>() {
+        if let Ok(cap) = input_value(e.target()).trim().parse::<usize>() {
             s.cap = cap.clamp(100, crate::state::DEFAULT_CAP * 20);
         }
     });
     let on_stall = update(|s, e| {
-        if let Ok(secs) = value_of(e).trim().parse::<f64>() {
+        if let Ok(secs) = input_value(e.target()).trim().parse::<f64>() {
             if secs.is_finite() && secs > 0.0 {
                 s.stall_after_secs = secs.min(86_400.0);
             }

@@ -2,10 +2,9 @@
 //! free-text search (`/` focuses it).
 
 use agentwire::{Rule, Severity};
-use wasm_bindgen::JsCast;
-use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use super::input::{input_value, select_value};
 use crate::state::Filter;
 use crate::store::Store;
 
@@ -50,19 +49,6 @@ pub struct FilterBarProps {
     pub on_change: Callback<Filter>,
 }
 
-fn select_value(event: &Event) -> Option<String> {
-    let value = event.target()?.dyn_into::<HtmlSelectElement>().ok()?.value();
-    (!value.is_empty()).then_some(value)
-}
-
-fn input_value(event: &InputEvent) -> String {
-    event
-        .target()
-        .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-        .map(|i| i.value())
-        .unwrap_or_default()
-}
-
 /// See the [module documentation](self).
 #[function_component(FilterBar)]
 pub fn filter_bar(props: &FilterBarProps) -> Html {
@@ -76,7 +62,7 @@ pub fn filter_bar(props: &FilterBarProps) -> Html {
         let on_change = props.on_change.clone();
         Callback::from(move |event: Event| {
             let mut next = filter.clone();
-            update(&mut next, select_value(&event));
+            update(&mut next, select_value(event.target()));
             on_change.emit(next);
         })
     };
@@ -95,7 +81,7 @@ pub fn filter_bar(props: &FilterBarProps) -> Html {
         let filter = filter.clone();
         let on_change = props.on_change.clone();
         Callback::from(move |event: InputEvent| {
-            let value = input_value(&event);
+            let value = input_value(event.target());
             let mut next = filter.clone();
             next.run = (!value.trim().is_empty()).then(|| value.trim().to_owned());
             on_change.emit(next);
@@ -106,7 +92,7 @@ pub fn filter_bar(props: &FilterBarProps) -> Html {
         let on_change = props.on_change.clone();
         Callback::from(move |event: InputEvent| {
             let mut next = filter.clone();
-            next.text = input_value(&event);
+            next.text = input_value(event.target());
             on_change.emit(next);
         })
     };

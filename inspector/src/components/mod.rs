@@ -5,6 +5,7 @@ pub mod filter_bar;
 pub mod flags;
 pub mod frame_detail;
 pub mod header;
+mod input;
 pub mod json_tree;
 pub mod lanes;
 pub mod rules;
