@@ -374,3 +374,27 @@ async fn a_huge_frame_opens_with_a_bounded_tree_and_counts_what_it_leaves_out() 
     assert!(text.contains("… 49800 more"), "the rest of the array is counted");
     assert!(text.contains("(996000 more characters)"), "the rest of the string is counted");
 }
+
+#[wasm_bindgen_test]
+async fn a_taller_list_after_a_resize_fills_with_rows_without_a_scroll() {
+    let (root, sink) = mount();
+    let mut alice = Scripted::open(&sink, "alice");
+    for run in 0..30 {
+        golden_run(&mut alice, "alice", &format!("run-{run}"));
+    }
+    settle().await;
+    // The list follows the tail; make it short, then tall, as a window resize would.
+    let list: HtmlElement =
+        root.query_selector(".stream-list").unwrap().unwrap().dyn_into().unwrap();
+    list.style().set_property("flex", "none").unwrap();
+    list.style().set_property("height", "120px").unwrap();
+    web_sys::window().unwrap().dispatch_event(&web_sys::Event::new("resize").unwrap()).unwrap();
+    settle().await;
+    let short = all(&root, ".stream .srow:not(.shead)").len();
+    list.style().set_property("height", "2000px").unwrap();
+    web_sys::window().unwrap().dispatch_event(&web_sys::Event::new("resize").unwrap()).unwrap();
+    settle().await;
+    let tall = all(&root, ".stream .srow:not(.shead)").len();
+    assert!(short < 30, "a 120 px list renders few rows: {short}");
+    assert!(tall >= 2000 / 24 - 1, "a 2,000 px list renders enough rows to fill it: {tall}");
+}

@@ -75,9 +75,15 @@ pub fn header(props: &HeaderProps) -> Html {
             }
         })
     };
+    let menu = use_node_ref();
     let export = |format: ExportFormat, user: Option<String>| {
         let on_export = props.on_export.clone();
+        let menu = menu.clone();
         Callback::from(move |_: MouseEvent| {
+            // Close the menu: the choice is made.
+            if let Some(menu) = menu.cast::<web_sys::Element>() {
+                let _ = menu.remove_attribute("open");
+            }
             on_export.emit(ExportChoice { format, user: user.clone() })
         })
     };
@@ -109,7 +115,7 @@ pub fn header(props: &HeaderProps) -> Html {
                     <span class="sep" />
                     <button onclick={open_picker} title="Import a recording, HAR or frames file (or drop it on the page)">{ "Import…" }</button>
                     <input ref={file_input} type="file" multiple=true class="hidden" accept=".jsonl,.json,.har,.txt,.log" onchange={on_pick} aria-label="Import files" />
-                    <details class="menu">
+                    <details class="menu" ref={menu.clone()}>
                         <summary>{ "Export" }</summary>
                         <div class="menu-items">
                             <button onclick={export(ExportFormat::Recording, None)}>{ "All users: agentwire recordings (.jsonl)" }</button>

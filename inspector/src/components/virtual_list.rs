@@ -4,6 +4,8 @@
 
 use std::ops::Range;
 
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
@@ -43,12 +45,30 @@ pub fn virtual_list(props: &VirtualListProps) -> Html {
     let total = u32::try_from(props.len).unwrap_or(u32::MAX).saturating_mul(row);
 
     {
-        // Measure the viewport once mounted (the CSS sizes the container).
+        // Measure the viewport once mounted (the CSS sizes the container), and again whenever
+        // the window is resized, so a taller list fills with rows at once.
         let container = container.clone();
         let viewport = viewport.clone();
         use_effect_with((), move |()| {
-            if let Some(element) = container.cast::<HtmlElement>() {
-                viewport.set(u32::try_from(element.client_height()).unwrap_or(600).max(row));
+            let measure = move || {
+                if let Some(element) = container.cast::<HtmlElement>() {
+                    viewport.set(u32::try_from(element.client_height()).unwrap_or(600).max(row));
+                }
+            };
+            measure();
+            let on_resize = Closure::<dyn Fn()>::new(measure);
+            let window = web_sys::window();
+            if let Some(window) = &window {
+                let _ = window
+                    .add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(window) = window {
+                    let _ = window.remove_event_listener_with_callback(
+                        "resize",
+                        on_resize.as_ref().unchecked_ref(),
+                    );
+                }
             }
         });
     }
