@@ -7,10 +7,10 @@
 // (per-run kinds) has its matching flag on the page, that the exported recordings contain no
 // token and that `agentwire check` accepts them and finds the same faults, and it saves a
 // screenshot (target/e2e/inspector.png). Bounded: the whole test stops itself after 4 minutes.
-import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
-import { createInterface } from "node:readline";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { startServe } from "./support/serve.mjs";
 
 const root = resolve(new URL("..", import.meta.url).pathname);
 const { chromium } = await import(resolve(root, ".tools/node_modules/playwright-core/index.mjs"));
@@ -25,19 +25,11 @@ const failures = [];
 const expect = (ok, message) => { if (!ok) failures.push(message); };
 const log = (...args) => console.log("[inspector e2e]", ...args);
 
-const server = spawn(bin, [
-  "serve", "--host", "127.0.0.1", "--port", "0", "--www", resolve(root, "www"),
+const { server, base } = await startServe(bin, [
   "--users", "3", "--faults", "chaos", "--fault", "freeze_connection=0", "--fault", "refuse_connections=0",
   "--seed", "11", "--truth", truthPath, "--speed", "4", "--run-every", "1", "--stall-after", String(STALL_SECS), "--seq",
-], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || "warn" } });
+]);
 const guard = setTimeout(() => { log("timed out after 4 minutes"); server.kill("SIGKILL"); process.exit(1); }, 240000);
-const base = await new Promise((done, fail) => {
-  createInterface({ input: server.stdout }).on("line", (line) => {
-    const match = line.match(/listening on (http:\/\/\S+?)\/? /);
-    if (match) done(match[1]);
-  });
-  server.on("exit", (code) => fail(new Error(`agentwire serve exited (${code})`)));
-});
 log("server at", base);
 
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });

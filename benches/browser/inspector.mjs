@@ -9,12 +9,13 @@
 //
 //   node benches/browser/inspector.mjs [ingest] [import] [weight]   (scripts/bench-inspector
 //   builds what it needs first). Prints numbers; judges nothing on timing.
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync, mkdirSync, readdirSync, statSync, createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { gzipSync } from "node:zlib";
 import { resolve } from "node:path";
 import { loadavg } from "node:os";
+import { startServe } from "../../tests/support/serve.mjs";
 
 const root = resolve(new URL("../..", import.meta.url).pathname);
 const { chromium } = await import(resolve(root, ".tools/node_modules/playwright-core/index.mjs"));
@@ -25,18 +26,7 @@ const which = process.argv.slice(2).length ? process.argv.slice(2) : ["weight", 
 const INGEST_SECS = Number(process.env.INGEST_SECS || 60);
 const log = (...args) => console.log("[bench-inspector]", ...args);
 
-async function serve(args) {
-  const server = spawn(bin, ["serve", "--host", "127.0.0.1", "--port", "0", "--www", resolve(root, "www"), ...args],
-    { stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, RUST_LOG: "warn" } });
-  const base = await new Promise((done, fail) => {
-    createInterface({ input: server.stdout }).on("line", (line) => {
-      const match = line.match(/listening on (http:\/\/\S+?)\/? /);
-      if (match) done(match[1]);
-    });
-    server.on("exit", (code) => fail(new Error(`agentwire serve exited (${code})`)));
-  });
-  return { server, base };
-}
+const serve = (args) => startServe(bin, args, { stderr: "ignore" });
 
 async function openPage(browser, url, settings) {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });

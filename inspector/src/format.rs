@@ -164,6 +164,16 @@ pub fn lifecycle(lifecycle: &Lifecycle) -> (String, &'static str) {
     }
 }
 
+/// `text` cut to at most `max` characters, and how many characters were cut off (0 when it
+/// fits): what a view shows of a value that may be huge.
+#[must_use]
+pub fn truncate(text: &str, max: usize) -> (&str, usize) {
+    match text.char_indices().nth(max) {
+        None => (text, 0),
+        Some((cut, _)) => (&text[..cut], text[cut..].chars().count()),
+    }
+}
+
 /// Pretty JSON for a frame's text, or the text itself when it is not JSON.
 #[must_use]
 pub fn pretty_json(text: &str) -> String {
@@ -252,6 +262,13 @@ mod tests {
             lifecycle(&Lifecycle::Gap { first: 42, last: 42 }).0,
             "seq 42 lost (unrecoverable)"
         );
+    }
+
+    #[test]
+    fn truncation_counts_characters_not_bytes() {
+        assert_eq!(truncate("short", 10), ("short", 0));
+        assert_eq!(truncate("éééé", 2), ("éé", 2));
+        assert_eq!(truncate("", 0), ("", 0));
     }
 
     #[test]

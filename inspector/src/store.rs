@@ -3,7 +3,7 @@
 //!
 //! Live frames arrive far more often than a page should re-render (20 users at 100 frames/s is
 //! 2,000 per second), so SDK callbacks apply their actions straight to the shared state and mark
-//! it dirty ([`Store::apply_quietly`]); a 100 ms timer ([`crate::hooks::use_refresh`]) turns a
+//! it dirty ([`Sink::apply`]); a 100 ms timer ([`crate::hooks::use_refresh`]) turns a
 //! dirty state into one [`StoreAction::Refresh`]. The user's own actions (pause, filter, import)
 //! go through the reducer and render at once.
 
@@ -19,6 +19,8 @@ use crate::state::{Action, State};
 pub struct Store {
     state: Rc<RefCell<State>>,
     dirty: Rc<Cell<bool>>,
+    /// Actions a sink got while the state was borrowed, applied before the next one.
+    deferred: Rc<RefCell<Vec<Action>>>,
     generation: u64,
 }
 
@@ -27,6 +29,7 @@ impl Default for Store {
         Store {
             state: Rc::new(RefCell::new(State::default())),
             dirty: Rc::new(Cell::new(false)),
+            deferred: Rc::default(),
             generation: 0,
         }
     }
@@ -49,7 +52,7 @@ impl std::fmt::Debug for Store {
 pub enum StoreAction {
     /// Apply a state action and render.
     Apply(Action),
-    /// Render what [`Store::apply_quietly`] changed.
+    /// Render what a [`Sink`] changed.
     Refresh,
 }
 
@@ -58,12 +61,13 @@ impl Reducible for Store {
 
     fn reduce(self: Rc<Self>, action: StoreAction) -> Rc<Self> {
         if let StoreAction::Apply(action) = action {
-            self.state.borrow_mut().apply(action);
+            self.sink().apply(action);
         }
         self.dirty.set(false);
         Rc::new(Store {
             state: Rc::clone(&self.state),
             dirty: Rc::clone(&self.dirty),
+            deferred: Rc::clone(&self.deferred),
             generation: self.generation.wrapping_add(1),
         })
     }
@@ -73,12 +77,6 @@ impl Store {
     /// The state, to read while rendering.
     pub fn state(&self) -> Ref<'_, State> {
         self.state.borrow()
-    }
-
-    /// Applies an action without rendering; the next refresh shows it.
-    pub fn apply_quietly(&self, action: Action) {
-        self.state.borrow_mut().apply(action);
-        self.dirty.set(true);
     }
 
     /// A number that changes whenever the state does (for components that render from it).
@@ -96,12 +94,13 @@ impl Store {
         Sink {
             state: Rc::clone(&self.state),
             dirty: Rc::clone(&self.dirty),
-            deferred: Rc::default(),
+            deferred: Rc::clone(&self.deferred),
         }
     }
 }
 
-/// Applies actions to the shared state and marks it dirty (see [`Store::apply_quietly`]).
+/// Applies actions to the shared state and marks it dirty, without rendering: the next
+/// refresh shows them.
 #[derive(Clone)]
 pub struct Sink {
     state: Rc<RefCell<State>>,

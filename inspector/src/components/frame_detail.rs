@@ -104,11 +104,9 @@ fn parse(store: &Store, seq: u64) -> Parsed {
     let Some(row) = state.row(seq) else { return Parsed { raw: None, decoded: None } };
     let raw = row.raw().map(|text| {
         serde_json::from_str::<Value>(text).map(Rc::new).map_err(|_| {
-            match text.char_indices().nth(MAX_STRING_CHARS) {
-                None => text.to_owned(),
-                Some((cut, _)) => {
-                    format!("{}… ({} more characters)", &text[..cut], text[cut..].chars().count())
-                }
+            match format::truncate(text, MAX_STRING_CHARS) {
+                (whole, 0) => whole.to_owned(),
+                (shown, rest) => format!("{shown}… ({rest} more characters)"),
             }
         })
     });

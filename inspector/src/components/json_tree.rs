@@ -56,12 +56,9 @@ fn quoted(text: &str) -> String {
 
 /// A string's JSON form, cut to [`MAX_STRING_CHARS`] characters with a count of the rest.
 fn bounded_string(text: &str) -> String {
-    match text.char_indices().nth(MAX_STRING_CHARS) {
-        None => quoted(text),
-        Some((cut, _)) => {
-            let rest = text[cut..].chars().count();
-            format!("{}… ({rest} more characters)", quoted(&text[..cut]))
-        }
+    match crate::format::truncate(text, MAX_STRING_CHARS) {
+        (whole, 0) => quoted(whole),
+        (shown, rest) => format!("{}… ({rest} more characters)", quoted(shown)),
     }
 }
 

@@ -159,14 +159,17 @@ fn timeline(run: &Run, now: Option<Timestamp>, props: &RunTimelinesProps) -> Htm
                 {onclick} title={mark.rule.id()} />
         }
     });
-    let connection = run.connection().iter().map(|marker| {
-        let (text, class) = format::lifecycle(&marker.lifecycle);
-        html! { <i class={classes!("conn-line", class)} style={format!("left:{:.3}%", axis.at(marker.at))} title={text} /> }
-    });
-    let connection_notes = run.connection().iter().map(|marker| {
-        let (text, class) = format::lifecycle(&marker.lifecycle);
-        html! { <li class={classes!("conn-note", class)}>{ format!("{} {text}", format::time_of_day(marker.at)) }</li> }
-    });
+    // Each connection marker is a line on the track and a note under it.
+    let (connection, connection_notes): (Vec<Html>, Vec<Html>) = run
+        .connection()
+        .iter()
+        .map(|marker| {
+            let (text, class) = format::lifecycle(&marker.lifecycle);
+            let line = html! { <i class={classes!("conn-line", class)} style={format!("left:{:.3}%", axis.at(marker.at))} title={text.clone()} /> };
+            let note = html! { <li class={classes!("conn-note", class)}>{ format!("{} {text}", format::time_of_day(marker.at)) }</li> };
+            (line, note)
+        })
+        .unzip();
     html! {
         <article class={classes!("run", run.is_open().then_some("live"), (errors > 0).then_some("has-errors"))}>
             <header>

@@ -4,8 +4,7 @@
 
 use std::ops::Range;
 
-use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
+use agentwire::web::Listener;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
@@ -56,20 +55,10 @@ pub fn virtual_list(props: &VirtualListProps) -> Html {
                 }
             };
             measure();
-            let on_resize = Closure::<dyn Fn()>::new(measure);
-            let window = web_sys::window();
-            if let Some(window) = &window {
-                let _ = window
-                    .add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
-            }
-            move || {
-                if let Some(window) = window {
-                    let _ = window.remove_event_listener_with_callback(
-                        "resize",
-                        on_resize.as_ref().unchecked_ref(),
-                    );
-                }
-            }
+            let on_resize = web_sys::window().and_then(|window| {
+                Listener::new(&window, "resize", move |_: web_sys::Event| measure())
+            });
+            move || drop(on_resize)
         });
     }
     {

@@ -1,9 +1,9 @@
 //! The page's keyboard shortcuts: space pauses and resumes capture, `/` focuses the search,
 //! Escape closes what is open. Keys typed into a field are the field's.
 
+use agentwire::web::Listener;
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
@@ -29,36 +29,27 @@ fn typing_into_a_field(event: &KeyboardEvent) -> bool {
 #[hook]
 pub fn use_keyboard(on_shortcut: Callback<Shortcut>) {
     use_effect_with((), move |()| {
-        let handler = Closure::<dyn Fn(KeyboardEvent)>::new(move |event: KeyboardEvent| {
-            if event.ctrl_key() || event.meta_key() || event.alt_key() {
-                return;
-            }
-            let shortcut = match event.key().as_str() {
-                "Escape" => Some(Shortcut::Close),
-                _ if typing_into_a_field(&event) => None,
-                " " => Some(Shortcut::TogglePause),
-                "/" => Some(Shortcut::Search),
-                _ => None,
-            };
-            if let Some(shortcut) = shortcut {
-                event.prevent_default();
-                on_shortcut.emit(shortcut);
-            }
-        });
         let document = web_sys::window().and_then(|w| w.document());
-        if let Some(document) = &document {
-            let _ = document
-                .add_event_listener_with_callback("keydown", handler.as_ref().unchecked_ref());
-        }
-        move || {
-            if let Some(document) = document {
-                let _ = document.remove_event_listener_with_callback(
-                    "keydown",
-                    handler.as_ref().unchecked_ref(),
-                );
-            }
-            drop(handler);
-        }
+        // Removed when the component goes (the listener is dropped with the effect).
+        let listener = document.and_then(|document| {
+            Listener::new(&document, "keydown", move |event: KeyboardEvent| {
+                if event.ctrl_key() || event.meta_key() || event.alt_key() {
+                    return;
+                }
+                let shortcut = match event.key().as_str() {
+                    "Escape" => Some(Shortcut::Close),
+                    _ if typing_into_a_field(&event) => None,
+                    " " => Some(Shortcut::TogglePause),
+                    "/" => Some(Shortcut::Search),
+                    _ => None,
+                };
+                if let Some(shortcut) = shortcut {
+                    event.prevent_default();
+                    on_shortcut.emit(shortcut);
+                }
+            })
+        });
+        move || drop(listener)
     });
 }
 

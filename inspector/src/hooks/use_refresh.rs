@@ -16,11 +16,12 @@ pub const REFRESH_MS: u32 = 100;
 pub fn use_refresh(store: UseReducerHandle<Store>) {
     use_effect_with((), move |()| {
         let ticks = std::cell::Cell::new(0u32);
+        let sink = store.sink();
         let interval = Interval::new(REFRESH_MS, move || {
             let count = ticks.get().wrapping_add(1);
             ticks.set(count);
             if count % (1_000 / REFRESH_MS) == 0 {
-                store.apply_quietly(Action::Tick(browser::now()));
+                sink.apply(Action::Tick(browser::now()));
             }
             if store.is_dirty() {
                 store.dispatch(StoreAction::Refresh);

@@ -326,7 +326,7 @@ impl Checker {
         self.active
             .iter()
             .filter_map(|key| self.runs.get(key))
-            .filter(|run| run.is_active() && !run.stalled)
+            .filter(|run| !run.stalled)
             .filter_map(|run| run.last_event_at.map(|at| at.add_micros(stall)))
             .min()
     }
@@ -341,7 +341,7 @@ impl Checker {
         for key in &self.active {
             let Some(run) = self.runs.get_mut(key) else { continue };
             let Some(last) = run.last_event_at else { continue };
-            if run.is_active() && !run.stalled && now.micros_since(last) >= stall {
+            if !run.stalled && now.micros_since(last) >= stall {
                 run.stalled = true;
                 stalled.push((key.clone(), run.last_event_frame, now.micros_since(last)));
             }

@@ -51,7 +51,9 @@ fn counter(resource: Resource, delta: i64) {
 }
 
 /// An event listener on `target`, removed on drop. The closure is owned here, never leaked.
-pub(crate) struct Listener<E: 'static> {
+/// Rust front ends built on the SDK use it too (the inspector's keyboard shortcuts); every live
+/// one is counted in [`live_resources`].
+pub struct Listener<E: 'static> {
     target: EventTarget,
     kind: &'static str,
     closure: Closure<dyn FnMut(E)>,
@@ -60,7 +62,7 @@ pub(crate) struct Listener<E: 'static> {
 impl<E: wasm_bindgen::convert::FromWasmAbi + 'static> Listener<E> {
     /// Listens for `kind` on `target`. Returns `None` if the browser refused (it never does
     /// for valid targets; the SDK then simply goes without that signal).
-    pub(crate) fn new(
+    pub fn new(
         target: &EventTarget,
         kind: &'static str,
         handler: impl FnMut(E) + 'static,

@@ -18,5 +18,6 @@ mod listener;
 mod transport;
 
 pub use client::{Client, ClientOptions, ConnectError, EventStream, Subscription, TokenSource};
+pub use listener::Listener;
 #[doc(hidden)]
 pub use listener::live_resources;
