@@ -1,9 +1,13 @@
 //! Bearer tokens: the WebSocket subprotocols that carry one, and the claims the SDK reads.
 //!
 //! Browsers cannot set an `Authorization` header on a WebSocket, so the token travels as a
-//! subprotocol: `["jwt-auth", "jwt.<base64url(token)>"]` (manager-protocol.md §2.3, §9.1). The
-//! server echoes either entry. The connection's user is the token's `sub` claim, read here
-//! without verifying the signature: the SDK only uses it to judge `cross-user-event`, the
+//! subprotocol, in one of two styles ([`AuthStyle`]), never both in one list:
+//! * `["jwt-auth", "jwt.<base64url(token)>"]`, the browser frontend's (manager-protocol.md
+//!   §2.3, §9.1); the server echoes either entry;
+//! * `["jwt.<env>.<token>"]`, the October 2025 manager's env-tagged form with the raw JWT
+//!   (§10), which its own client offers first.
+//!
+//! The connection's user is the token's `sub` claim, read here without verifying the signature: the SDK only uses it to judge `cross-user-event`, the
 //! server is the one that verifies.
 //!
 //! A token never appears in a URL, a log line or an error message of this crate.
@@ -23,6 +27,52 @@ pub fn subprotocols(token: &str) -> [String; 2] {
     bearer.push_str(TOKEN_PROTOCOL_PREFIX);
     encode_base64url(token.as_bytes(), &mut bearer);
     [AUTH_PROTOCOL.to_owned(), bearer]
+}
+
+/// The manager environments an env-tagged subprotocol may name (manager-protocol.md §10).
+pub const ENVIRONMENTS: [&str; 4] = ["development", "local", "staging", "production"];
+
+/// How the token travels in the subprotocol list: one style per connection.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthStyle {
+    /// `["jwt-auth", "jwt.<base64url(token)>"]` (the September manager and its frontend).
+    #[default]
+    JwtAuth,
+    /// `["jwt.<env>.<token>"]` with the raw JWT (the October 2025 manager). Build it with
+    /// [`AuthStyle::env`], which checks the name.
+    Env(String),
+}
+
+/// Why an environment name was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{name}` is not a manager environment (one of development, local, staging, production)")]
+pub struct UnknownEnvironment {
+    /// The name as given.
+    pub name: String,
+}
+
+impl AuthStyle {
+    /// The env-tagged style for `env`, one of [`ENVIRONMENTS`].
+    ///
+    /// # Errors
+    /// [`UnknownEnvironment`] for any other name.
+    pub fn env(env: &str) -> Result<Self, UnknownEnvironment> {
+        if ENVIRONMENTS.contains(&env) {
+            Ok(AuthStyle::Env(env.to_owned()))
+        } else {
+            Err(UnknownEnvironment { name: env.to_owned() })
+        }
+    }
+
+    /// The subprotocols to offer for `token` in this style.
+    #[must_use]
+    pub fn subprotocols(&self, token: &str) -> Vec<String> {
+        match self {
+            AuthStyle::JwtAuth => subprotocols(token).to_vec(),
+            AuthStyle::Env(env) => vec![format!("{TOKEN_PROTOCOL_PREFIX}{env}.{}", token.trim())],
+        }
+    }
 }
 
 /// The claims of a JWT that the SDK reads.
@@ -117,6 +167,28 @@ fn decode_base64url(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_env_style_offers_one_entry_with_the_raw_jwt() {
+        let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln";
+        let style = AuthStyle::env("staging").expect("a known environment");
+        assert_eq!(style.subprotocols(token), [format!("jwt.staging.{token}")]);
+        assert_eq!(AuthStyle::JwtAuth.subprotocols(token), subprotocols(token).to_vec());
+    }
+
+    #[test]
+    fn an_unknown_environment_is_refused() {
+        for name in ["", "prod", "Staging", "staging.x", "dev elopment"] {
+            assert_eq!(
+                AuthStyle::env(name),
+                Err(UnknownEnvironment { name: name.to_owned() }),
+                "{name}"
+            );
+        }
+        for name in ENVIRONMENTS {
+            assert!(AuthStyle::env(name).is_ok(), "{name}");
+        }
+    }
 
     fn jwt(payload: &str) -> String {
         let mut body = String::new();

@@ -7,6 +7,8 @@
 //! * `AGENTWIRE_TEST_WS_FREEZE`: `--seq --fault freeze_connection=1` (every run's connection
 //!   goes silent without closing);
 //! * `AGENTWIRE_TEST_WS_FAULTS`: `--fault duplicate=1 --fault malformed=1`;
+//! * `AGENTWIRE_TEST_WS_OCT`: `--protocol oct --shapes oct` (the October 2025 manager: its
+//!   handshake, thread, field spellings and cleanup frames);
 //! * `AGENTWIRE_TEST_TOKENS`: `user=token;user=token;...` for users `web-1` .. `web-9`.
 //!
 //! Without them (a plain `cargo test --target wasm32-unknown-unknown`) these tests do nothing.
@@ -23,7 +25,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use agentwire::session::{ClosedReason, DisconnectCause, SessionEvent};
+use agentwire::session::{ClosedReason, DisconnectCause, HandshakeOutcome, SessionEvent};
+use agentwire::token::AuthStyle;
 use agentwire::web::live_resources;
 use agentwire::{
     Client, ClientOptions, ConnectionState, EventKind, ResumeOutcome, Rule, SessionConfig,
@@ -50,6 +53,7 @@ fn server_address(name: &str) -> Option<&'static str> {
         "drop" => option_env!("AGENTWIRE_TEST_WS_DROP"),
         "freeze" => option_env!("AGENTWIRE_TEST_WS_FREEZE"),
         "faults" => option_env!("AGENTWIRE_TEST_WS_FAULTS"),
+        "october" => option_env!("AGENTWIRE_TEST_WS_OCT"),
         _ => None,
     }
 }
@@ -480,4 +484,149 @@ async fn coming_back_online_retries_at_once_instead_of_waiting_out_the_backoff()
     .await;
     window.dispatch_event(&web_sys::Event::new("pageshow").unwrap()).unwrap();
     assert_eq!(client.stats().reconnects, 2, "pageshow (back/forward cache) too");
+}
+
+// --- the October 2025 manager (manager-protocol.md §10) ---
+
+fn connect_october(user: &str) -> Option<(Client, Rc<Log>)> {
+    let url = server("october")?;
+    let options = ClientOptions {
+        token: Some(token(user)?),
+        auth: AuthStyle::env("development").unwrap(),
+        ..ClientOptions::default()
+    };
+    let client = Client::connect(url, options).expect("a ws:// URL");
+    let log = Log::attach(&client);
+    Some((client, log))
+}
+
+impl Log {
+    fn states(&self) -> Vec<&'static str> {
+        self.0
+            .borrow()
+            .iter()
+            .filter_map(|event| match event {
+                SessionEvent::State(state) => Some(state.name()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn handshakes(&self) -> Vec<HandshakeOutcome> {
+        self.0
+            .borrow()
+            .iter()
+            .filter_map(|event| match event {
+                SessionEvent::Handshake(outcome) => Some(outcome.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The thread of every delivered agent event.
+    fn agent_threads(&self) -> Vec<Option<String>> {
+        self.0
+            .borrow()
+            .iter()
+            .filter_map(|event| match event {
+                SessionEvent::Event { event, .. } if event.kind.is_agent_event() => {
+                    Some(event.context.thread_id.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_october_manager_hands_over_its_thread_and_a_golden_path_arrives_without_a_flag() {
+    let Some((client, log)) = connect_october("web-7") else { return };
+    wait_for_logged("open", 10.0, Some(&log), || client.state() == ConnectionState::Open).await;
+    assert_eq!(log.states(), ["connecting", "handshaking", "open"], "{}", log.summary());
+    let thread = client.thread_id().expect("the server assigned a thread");
+    assert_eq!(log.handshakes(), [HandshakeOutcome::Complete { thread_id: Some(thread.clone()) }]);
+    let names = log.event_names();
+    assert_eq!(
+        names.iter().take(3).collect::<Vec<_>>(),
+        ["connection_established", "handshake_response", "handshake_complete"],
+        "{}",
+        log.summary()
+    );
+
+    run_golden_path(&client, &log, "Cut my GPU spend", 30.0).await;
+    wait_for_logged("the run's cleanup", 10.0, Some(&log), || {
+        log.event_names().iter().any(|name| name == "cleanup_complete")
+    })
+    .await;
+    let names = log.event_names();
+    for name in ["cleanup_started", "cleanup_duration_estimate", "cleanup_complete"] {
+        assert!(names.iter().any(|n| n == name), "{name} missing: {}", log.summary());
+    }
+    assert!(
+        log.agent_threads().iter().all(|t| t.as_deref() == Some(thread.as_str())),
+        "every agent event is on the handshake thread: {:?}",
+        log.agent_threads()
+    );
+    assert_eq!(log.flags(), [], "no flag without faults: {}", log.summary());
+}
+
+#[wasm_bindgen_test]
+async fn a_message_sent_before_the_october_handshake_goes_out_after_the_acknowledgement() {
+    let Some((client, log)) = connect_october("web-8") else { return };
+    // Queued at once: the socket is not even open yet.
+    client.send_user_message("Forecast next quarter's storage costs", None).unwrap();
+    wait_for_logged("a finished run", 30.0, Some(&log), || log.completed_runs() == 1).await;
+    let names = log.event_names();
+    assert!(
+        !names.iter().any(|name| name == "error"),
+        "the server refused nothing (no HANDSHAKE_INCOMPLETE): {}",
+        log.summary()
+    );
+    let thread = client.thread_id().expect("a thread");
+    assert!(log.agent_threads().iter().all(|t| t.as_deref() == Some(thread.as_str())));
+    assert_eq!(error_flags(&log), []);
+}
+
+#[wasm_bindgen_test]
+async fn the_js_api_connects_in_the_env_style_and_exposes_the_thread() {
+    let (Some(url), Some(token)) = (server("october"), token("web-9")) else { return };
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"token".into(), &token.into()).unwrap();
+    js_sys::Reflect::set(&options, &"subprotocol".into(), &"env".into()).unwrap();
+    js_sys::Reflect::set(&options, &"env".into(), &"development".into()).unwrap();
+    let client = agentwire::js::connect(url, options.into()).expect("valid options");
+    let outcomes = Rc::new(RefCell::new(Vec::<String>::new()));
+    let sink = Rc::clone(&outcomes);
+    let listener = wasm_bindgen::closure::Closure::<dyn Fn(wasm_bindgen::JsValue)>::new(
+        move |outcome: wasm_bindgen::JsValue| {
+            let name = js_sys::Reflect::get(&outcome, &"outcome".into()).unwrap();
+            sink.borrow_mut().push(name.as_string().unwrap_or_default());
+        },
+    );
+    let _unsubscribe = client.on_handshake(listener.as_ref().clone()).unwrap();
+    wait_for("the handshake thread", 10.0, || client.thread_id().is_some()).await;
+    wait_for("the handshake outcome", 5.0, || !outcomes.borrow().is_empty()).await;
+    assert_eq!(*outcomes.borrow(), ["complete"]);
+    client.close();
+    drop(listener);
+}
+
+#[wasm_bindgen_test]
+async fn the_js_api_refuses_a_mixed_or_unknown_auth_style() {
+    for (options, needle) in [
+        (r#"{"subprotocol":"env"}"#, "needs `env`"),
+        (r#"{"env":"staging"}"#, "one auth style"),
+        (r#"{"subprotocol":"env","env":"prod"}"#, "prod"),
+        (r#"{"subprotocol":"bearer"}"#, "bearer"),
+        (r#"{"handshake":"always"}"#, "always"),
+    ] {
+        let value = js_sys::JSON::parse(options).unwrap();
+        let error = agentwire::js::connect("ws://127.0.0.1:9/ws", value)
+            .err()
+            .unwrap_or_else(|| panic!("{options} is refused"));
+        let code = js_sys::Reflect::get(&error, &"code".into()).unwrap();
+        assert_eq!(code.as_string().as_deref(), Some("invalid_options"), "{options}");
+        let message = js_sys::Reflect::get(&error, &"message".into()).unwrap().as_string().unwrap();
+        assert!(message.contains(needle), "{options}: {message}");
+    }
 }

@@ -59,8 +59,8 @@ fn connect(
 ) -> Result<Connection, String> {
     let options = ClientOptions {
         token: Some(wanted.token.clone()),
-        get_token: None,
         session: session_config(stall_after),
+        ..ClientOptions::default()
     };
     let client = Client::connect(url, options).map_err(|error| error.to_string())?;
     let sink = sink.clone();

@@ -83,6 +83,7 @@ const FLAG: &str = "@flag";
 const STATE: &str = "@state";
 const DISCONNECT: &str = "@disconnect";
 const RESUME: &str = "@resume";
+const HANDSHAKE: &str = "@handshake";
 
 fn error(code: ErrorCode, message: impl std::fmt::Display) -> JsValue {
     agentwire_error(code, &message.to_string())
@@ -182,6 +183,9 @@ fn dispatch(emitter: &Emitter, event: &SessionEvent) {
         SessionEvent::Resumed(outcome) if emitter.has(RESUME) => {
             emitter.emit(RESUME, &to_js(outcome))
         }
+        SessionEvent::Handshake(outcome) if emitter.has(HANDSHAKE) => {
+            emitter.emit(HANDSHAKE, &to_js(outcome))
+        }
         _ => Ok(()),
     };
 }
@@ -243,6 +247,16 @@ impl JsClient {
         self.emitter.on(RESUME, &listener)
     }
 
+    /// Listens for the end of each connection's October 2025 handshake (the server-assigned
+    /// thread, or that none came); returns an unsubscribe function.
+    ///
+    /// # Errors
+    /// A `TypeError` when `listener` is not a function.
+    #[wasm_bindgen(js_name = onHandshake, skip_typescript)]
+    pub fn on_handshake(&self, listener: JsValue) -> Result<js_sys::Function, JsValue> {
+        self.emitter.on(HANDSHAKE, &listener)
+    }
+
     /// Sends a chat message, now or once the connection is ready.
     ///
     /// # Errors
@@ -285,6 +299,13 @@ impl JsClient {
     #[wasm_bindgen(getter, js_name = userId, skip_typescript)]
     pub fn user_id(&self) -> Option<String> {
         self.client.user_id()
+    }
+
+    /// The thread the server assigned in its last handshake (October 2025 manager), which
+    /// sends without a thread go to, if any.
+    #[wasm_bindgen(getter, js_name = threadId, skip_typescript)]
+    pub fn thread_id(&self) -> Option<String> {
+        self.client.thread_id()
     }
 
     /// An async iterator over events from now on; it ends when the connection closes.

@@ -10,7 +10,8 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::CheckerConfig;
 use crate::backoff::Backoff;
-use crate::session::SessionConfig;
+use crate::session::{HandshakeMode, SessionConfig};
+use crate::token::AuthStyle;
 use crate::web::{ClientOptions, TokenSource};
 
 /// The options of `connect()`; see `ConnectOptions` in the TypeScript declarations.
@@ -48,6 +49,14 @@ pub(super) struct ConnectOptions {
     resume: Option<bool>,
     #[serde(default)]
     deliver_duplicates: Option<bool>,
+    #[serde(default)]
+    subprotocol: Option<String>,
+    #[serde(default)]
+    env: Option<String>,
+    #[serde(default)]
+    handshake: Option<String>,
+    #[serde(default)]
+    handshake_timeout_ms: Option<f64>,
 }
 
 /// `connect()`'s `reconnect` option.
@@ -90,6 +99,10 @@ const CONNECT_KEYS: &[&str] = &[
     "stallAfterMs",
     "resume",
     "deliverDuplicates",
+    "subprotocol",
+    "env",
+    "handshake",
+    "handshakeTimeoutMs",
 ];
 
 const RECONNECT_KEYS: &[&str] =
@@ -152,9 +165,30 @@ impl ConnectOptions {
             };
             options.get_token = Some(function.clone());
         }
-        // Validate every number now, so `into_client_options` cannot fail.
+        // Validate every number and name now, so `into_client_options` cannot fail.
         options.session_config()?;
+        options.auth_style()?;
         Ok(options)
+    }
+
+    /// The subprotocol style: `jwt-auth` (the default) or `env` with an environment name; one
+    /// style per connection, never both in one list.
+    fn auth_style(&self) -> Result<AuthStyle, String> {
+        match (self.subprotocol.as_deref(), self.env.as_deref()) {
+            (None | Some("jwt-auth"), None) => Ok(AuthStyle::JwtAuth),
+            (None | Some("jwt-auth"), Some(_)) => {
+                Err("`env` applies only to `subprotocol: \"env\"` (one auth style per connection)"
+                    .to_owned())
+            }
+            (Some("env"), Some(env)) => AuthStyle::env(env).map_err(|error| error.to_string()),
+            (Some("env"), None) => {
+                Err("`subprotocol: \"env\"` needs `env`: development, local, staging or production"
+                    .to_owned())
+            }
+            (Some(other), _) => {
+                Err(format!("`subprotocol` is \"jwt-auth\" or \"env\", not `{other}`"))
+            }
+        }
     }
 
     fn session_config(&self) -> Result<SessionConfig, String> {
@@ -209,6 +243,21 @@ impl ConnectOptions {
             refresh_token: false,
             threads,
             deliver_duplicates: self.deliver_duplicates.unwrap_or(defaults.deliver_duplicates),
+            handshake: match self.handshake.as_deref() {
+                Some("expect") => HandshakeMode::Expect,
+                // The env style speaks to an October manager, which always handshakes.
+                None if self.subprotocol.as_deref() == Some("env") => HandshakeMode::Expect,
+                None | Some("auto") => HandshakeMode::Auto,
+                Some(other) => {
+                    return Err(format!("`handshake` is \"auto\" or \"expect\", not `{other}`"));
+                }
+            },
+            handshake_timeout: millis(
+                "handshakeTimeoutMs",
+                self.handshake_timeout_ms,
+                defaults.handshake_timeout,
+            )?,
+            handshake_grace: defaults.handshake_grace,
             checker,
         })
     }
@@ -216,8 +265,14 @@ impl ConnectOptions {
     /// The Rust client's options.
     pub(super) fn into_client_options(self) -> ClientOptions {
         let session = self.session_config().unwrap_or_default();
+        let auth = self.auth_style().unwrap_or_default();
         let get_token = self.get_token.map(token_source);
-        ClientOptions { token: self.token.filter(|token| !token.is_empty()), get_token, session }
+        ClientOptions {
+            token: self.token.filter(|token| !token.is_empty()),
+            get_token,
+            auth,
+            session,
+        }
     }
 }
 

@@ -33,15 +33,31 @@ export function isAgentwireError(value: unknown): value is AgentwireError;
 
 /** How to connect. Every field is optional; times are in milliseconds. */
 export interface ConnectOptions {
-  /** The bearer token (a JWT). Sent as the subprotocol `jwt.<base64url(token)>`, never in the URL. */
+  /** The bearer token (a JWT). Sent as a subprotocol (see `subprotocol`), never in the URL. */
   token?: string;
+  /**
+   * How the token travels, one style per connection: `"jwt-auth"` (default) offers
+   * `["jwt-auth", "jwt.<base64url(token)>"]`; `"env"` offers the October 2025 manager's
+   * `["jwt.<env>.<token>"]` (raw JWT) and implies `handshake: "expect"`.
+   */
+  subprotocol?: "jwt-auth" | "env";
+  /** The manager environment named by `subprotocol: "env"` (required with it). */
+  env?: "development" | "local" | "staging" | "production";
+  /**
+   * The October 2025 handshake: `"auto"` (default) acknowledges a `handshake_response`
+   * whenever it comes; `"expect"` also holds every send until the handshake is over (at most
+   * `handshakeTimeoutMs`), as an October manager needs. Default `"expect"` with `subprotocol: "env"`.
+   */
+  handshake?: "auto" | "expect";
+  /** With `handshake: "expect"`: how long to wait for `handshake_response` before using the connection without one (default 5000). */
+  handshakeTimeoutMs?: number;
   /**
    * Gives a token: called before the first attempt when `token` is absent, and for a fresh
    * token when the server refuses the current one (one retry; then the state is `closed` with
    * `reason.kind === "auth_failed"`).
    */
   getToken?: () => string | Promise<string>;
-  /** The thread to send to by default. With it (or `threads`) the thread filter is on. */
+  /** The thread to send to by default (over the server's handshake thread). With it (or `threads`) the thread filter is on. */
   threadId?: string;
   /** More threads whose events this client wants. */
   threads?: string[];
@@ -104,6 +120,8 @@ export interface Client {
   onDisconnect(listener: (disconnect: Disconnect) => void): Unsubscribe;
   /** Listens for the outcome of each resume after a reconnect. */
   onResume(listener: (outcome: ResumeOutcome) => void): Unsubscribe;
+  /** Listens for the end of each connection's October 2025 handshake: `complete` or `acknowledged` with the server's `thread_id`, or `missing`. */
+  onHandshake(listener: (outcome: HandshakeOutcome) => void): Unsubscribe;
   /**
    * Sends a chat message now, or once the connection is ready.
    * @throws AgentwireError with code `queue_full` or `closed`.
@@ -124,6 +142,8 @@ export interface Client {
   readonly stats: Stats;
   /** The connection's user (the token's `sub`, or learned from the server). */
   readonly userId: string | undefined;
+  /** The thread the server assigned in its last handshake (October 2025 manager); sends without a `threadId` of their own go there. */
+  readonly threadId: string | undefined;
   /** Events from now on, for `for await`; ends when the connection closes for good. */
   events(): AsyncIterableIterator<Delivered>;
 }

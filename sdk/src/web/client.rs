@@ -14,7 +14,10 @@ use gloo_timers::callback::Timeout;
 use super::clock;
 use super::listener::{Counted, Listener, Resource};
 use super::transport::{Socket, SocketEvent};
-use crate::session::{Command, ConnectionState, SendError, Session, SessionConfig, SessionEvent};
+use crate::session::{
+    Command, ConnectionState, HandshakeMode, SendError, Session, SessionConfig, SessionEvent,
+};
+use crate::token::AuthStyle;
 use crate::{ClientMessage, Event, Flag, Stats, Timestamp, token};
 
 /// Fetches a token for a connection attempt: called before the first attempt when no token
@@ -25,8 +28,12 @@ pub type TokenSource = Rc<dyn Fn() -> LocalBoxFuture<'static, Result<String, Str
 /// How to connect.
 #[derive(Clone, Default)]
 pub struct ClientOptions {
-    /// The bearer token (a JWT), sent as the subprotocol `jwt.<base64url(token)>`.
+    /// The bearer token (a JWT), sent as a subprotocol in the `auth` style.
     pub token: Option<String>,
+    /// How the token travels: `["jwt-auth", "jwt.<base64url(token)>"]` (the default), or the
+    /// October 2025 manager's `["jwt.<env>.<token>"]`. With [`AuthStyle::Env`] every connection
+    /// also expects the October handshake ([`crate::HandshakeMode::Expect`]).
+    pub auth: AuthStyle,
     /// Where fresh tokens come from (see [`TokenSource`]).
     pub get_token: Option<TokenSource>,
     /// Reconnect, heartbeat, queue, thread filter and checker settings. When its checker has
@@ -40,6 +47,7 @@ impl std::fmt::Debug for ClientOptions {
         f.debug_struct("ClientOptions")
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("get_token", &self.get_token.as_ref().map(|_| "<fn>"))
+            .field("auth", &self.auth)
             .field("session", &self.session)
             .finish()
     }
@@ -87,6 +95,7 @@ struct Core {
     url: String,
     token: Option<String>,
     get_token: Option<TokenSource>,
+    auth: AuthStyle,
     socket: Option<Socket>,
     /// Bumped for every attempt and every abandoned socket: late callbacks of an older
     /// attempt (a socket being closed, a token that arrives late) are ignored.
@@ -108,8 +117,11 @@ impl Client {
             let url = url.split(['?', '#']).next().unwrap_or_default().to_owned();
             return Err(ConnectError::InvalidUrl { url });
         }
-        let ClientOptions { token, get_token, mut session } = options;
+        let ClientOptions { token, get_token, auth, mut session } = options;
         session.refresh_token = session.refresh_token || get_token.is_some();
+        if matches!(auth, AuthStyle::Env(_)) {
+            session.handshake = HandshakeMode::Expect;
+        }
         let mut session = Session::new(session, clock::seed());
         if let Some(sub) = token.as_deref().and_then(|token| token::claims(token).ok()?.sub) {
             session.learn_user(&sub);
@@ -120,6 +132,7 @@ impl Client {
                 url: url.trim().to_owned(),
                 token,
                 get_token,
+                auth,
                 socket: None,
                 generation: 0,
                 timer: None,
@@ -198,8 +211,15 @@ impl Client {
         self.shared.core.borrow().session.checker().user_id().map(str::to_owned)
     }
 
+    /// The thread the server assigned in its last handshake (October 2025 manager), which
+    /// sends without a thread go to; `None` before any handshake.
+    #[must_use]
+    pub fn thread_id(&self) -> Option<String> {
+        self.shared.core.borrow().session.thread_id().map(str::to_owned)
+    }
+
     /// Calls `listener` with everything that happens, in order: events, flags, state changes,
-    /// disconnects and resume outcomes.
+    /// disconnects, resume and handshake outcomes.
     pub fn on_session_event(&self, listener: impl Fn(&SessionEvent) + 'static) -> Subscription {
         let id = self.shared.next_subscriber.get();
         self.shared.next_subscriber.set(id + 1);
@@ -375,11 +395,8 @@ impl Shared {
     }
 
     fn open_socket(self: &Rc<Self>, core: &mut Core, generation: u64) {
-        let protocols: Vec<String> = core
-            .token
-            .as_deref()
-            .map(|token| token::subprotocols(token).to_vec())
-            .unwrap_or_default();
+        let protocols: Vec<String> =
+            core.token.as_deref().map(|token| core.auth.subprotocols(token)).unwrap_or_default();
         let weak = Rc::downgrade(self);
         let on_event = move |event: SocketEvent| {
             if let Some(shared) = weak.upgrade() {

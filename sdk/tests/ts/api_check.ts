@@ -3,7 +3,15 @@
 // checked, and state, stats and errors have their serialised shapes.
 
 import init, { connect, isAgentwireError } from "agentwire";
-import type { AgentwireError, Client, ConnectionState, ErrorCode, ResumeOutcome, Stats } from "agentwire";
+import type {
+  AgentwireError,
+  Client,
+  ConnectionState,
+  ErrorCode,
+  HandshakeOutcome,
+  ResumeOutcome,
+  Stats,
+} from "agentwire";
 
 export async function api(): Promise<void> {
   await init();
@@ -82,6 +90,51 @@ export async function api(): Promise<void> {
   client.sendUserMessage("hello", { thread: "t2" });
   // @ts-expect-error: unknown connect option
   connect("ws://x/ws", { tokne: "typo" });
+
+  // The October 2025 manager: env-tagged subprotocol, its handshake, its thread.
+  const october: Client = connect("ws://127.0.0.1:8080/ws", {
+    token: "a.b.c",
+    subprotocol: "env",
+    env: "staging",
+    handshake: "expect",
+    handshakeTimeoutMs: 5_000,
+  });
+  october.onHandshake((outcome: HandshakeOutcome) => {
+    if (outcome.outcome === "complete" || outcome.outcome === "acknowledged") {
+      const thread: string | null = outcome.thread_id;
+      void thread;
+    }
+    // @ts-expect-error: a missing handshake has no thread
+    if (outcome.outcome === "missing") void outcome.thread_id;
+  });
+  const thread: string | undefined = october.threadId;
+  void thread;
+  october.onStateChange((state) => {
+    const handshaking: boolean = state.state === "handshaking";
+    void handshaking;
+  });
+  october.on("handshake_response", (event) => {
+    const assigned: string | undefined = event.thread_id;
+    const token: string | null = event.session_token;
+    void assigned;
+    void token;
+  });
+  october.on("agent_completed", (event) => {
+    const agents: string[] | undefined = event.agents_involved;
+    const valid: boolean | null | undefined = event.llm_validation?.is_valid;
+    const retry: number | null | undefined = event.retry_info?.attempt_number;
+    void agents;
+    void valid;
+    void retry;
+  });
+  october.on("cleanup_complete", (event) => {
+    const total: number | null = event.total_cleanups;
+    void total;
+  });
+  // @ts-expect-error: not a manager environment
+  connect("ws://x/ws", { subprotocol: "env", env: "prod" });
+  // @ts-expect-error: not a subprotocol style
+  connect("ws://x/ws", { subprotocol: "bearer" });
 
   const stats: Stats = client.stats;
   const frames: number = stats.frames;

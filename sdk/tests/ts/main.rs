@@ -42,7 +42,7 @@ const FRAMES: &[&str] = &[
     r#"{"type":"reasoning","reasoning":"Comparing instance prices","step_number":2,"progress_percentage":40.5,"run_id":"r1","user_id":"u1","timestamp":"2025-09-18T14:56:14.123456+00:00"}"#,
     r#"{"timestamp":"2025-09-18T14:56:14.123456+00:00","critical":true,"type":"tool_executing","tool_name":"cost_analyzer","tool_args":{},"parameters":{},"execution_id":null,"user_id":"u1","thread_id":"t1","run_id":"r1","status":"executing"}"#,
     r#"{"timestamp":"2025-09-18T14:56:14.123456+00:00","critical":true,"type":"tool_completed","tool_name":"cost_analyzer","results":{"savings_pct":31},"execution_time":0,"duration":0,"success":true,"user_id":"u1","thread_id":"t1","run_id":"r1"}"#,
-    r#"{"timestamp":"2025-09-18T14:56:14.123456+00:00","critical":true,"type":"agent_completed","status":"completed","final_response":"Task completed","agent_name":"supervisor","metadata":{"result":{"savings_usd":1200},"execution_time_ms":5120},"user_id":"u1","thread_id":"t1","run_id":"r1"}"#,
+    r#"{"timestamp":"2025-09-18T14:56:14.123456+00:00","critical":true,"type":"agent_completed","status":"completed","final_response":"Task completed","agent_name":"supervisor","metadata":{"result":{"savings_usd":1200},"execution_time_ms":5120},"user_id":"u1","thread_id":"t1","run_id":"r1","llm_validation":{"is_valid":true,"validation_result":"passed","violations_count":0},"data":{"agents_involved":["supervisor","triage"]}}"#,
     r#"{"type":"tool_error","tool_name":"cost_analyzer","error":"division by zero","execution_id":"exec_7","run_id":"r1"}"#,
     r#"{"type":"agent_error","run_id":"r1","user_id":"u1","agent_name":"triage","timestamp":"2025-09-18T14:56:14.123456+00:00","data":{"status":"error","error_message":"Rate limit exceeded","error_context":{"error_type":"RateLimitError","agent_step":"tool_execution","user_facing":true},"message":"triage encountered an error"}}"#,
     r#"{"type":"agent_death","run_id":"r1","user_id":"u1","death_cause":"no_heartbeat","message":"The agent stopped sending heartbeats","timestamp":"2025-09-18T14:56:14Z","attempt":2}"#,
@@ -71,6 +71,14 @@ const FRAMES: &[&str] = &[
     r#"{"type":"error_message","error_code":"JSON_PARSE_ERROR","error_message":"Invalid JSON format","details":{"position":12},"timestamp":1758207374.25,"recovery_suggestions":["Send valid JSON"]}"#,
     r#"{"type":"connection_error","data":{"message":"Failed to deliver agent_completed","event_type":"agent_completed","user_friendly_message":"We lost the connection to your agent","severity":"error","action_required":"refresh","support_code":"WS-CE-1"},"timestamp":"2025-09-18T14:56:14.123456+00:00","critical":true}"#,
     r#"{"type":"system_error","data":{"message":"Event queue overloaded","event_type":"system","user_friendly_message":"Things are slow right now","severity":"warning","action_required":false,"support_code":"WS-SE-2"},"timestamp":"2025-09-18T14:56:14Z","critical":true}"#,
+    r#"{"type":"handshake_response","thread_id":"thread_5f2a","run_id":"run_9","request_id":"req_3","session_token":"st_1","timestamp":"2025-10-31T09:15:02Z","message":"ready"}"#,
+    r#"{"type":"handshake_complete"}"#,
+    r#"{"type":"cleanup_started","run_id":"r1","data":{"connection_id":"main_1"}}"#,
+    r#"{"type":"cleanup_duration_estimate","run_id":"r1","data":{"estimated_seconds":1.5}}"#,
+    r#"{"type":"cleanup_complete","run_id":"r1","data":{"cleanup_status":"success","successful_cleanups":2,"total_cleanups":2}}"#,
+    r#"{"type":"backend_log","messages":[{"level":"INFO","message":"ready"}],"total_count":1,"sink_stats":{"dropped":0}}"#,
+    r#"{"type":"agent_timeout_warning","agent_name":"optimizer","run_id":"r1","elapsed_seconds":240,"total_timeout_seconds":300,"remaining_seconds":60,"warning_threshold_percent":80}"#,
+    r#"{"type":"agent_timeout_failure","agent_name":"optimizer","run_id":"r1","elapsed_seconds":300.5,"timeout_seconds":300,"final_status":"timeout","error":"timed out","retry_info":{"is_retry":true,"attempt_number":2,"max_attempts":3,"reason":"timeout"}}"#,
     r#"{"type":"mcp_tool_list","run_id":"r9","tools":[]}"#,
 ];
 
@@ -88,7 +96,10 @@ const PAYLOAD_KEYS: &[(&str, &[&str])] = &[
     ("agent_thinking", &["reasoning", "step_number", "progress_percentage"]),
     ("tool_executing", &["tool_name", "parameters", "execution_id"]),
     ("tool_completed", &["tool_name", "results", "duration", "success", "execution_id"]),
-    ("agent_completed", &["status", "final_response", "result", "duration"]),
+    (
+        "agent_completed",
+        &["status", "final_response", "result", "duration", "llm_validation", "agents_involved"],
+    ),
     ("tool_error", &["tool_name", "error", "execution_id"]),
     ("agent_error", &["error", "error_type", "status"]),
     ("agent_death", &["death_cause", "message"]),
@@ -117,6 +128,22 @@ const PAYLOAD_KEYS: &[(&str, &[&str])] = &[
     ("error", ERROR_INFO),
     ("connection_error", ERROR_INFO),
     ("system_error", ERROR_INFO),
+    ("handshake_response", &["session_token", "message"]),
+    ("handshake_complete", &[]),
+    ("cleanup_started", &["connection_id"]),
+    ("cleanup_duration_estimate", &["estimated_seconds"]),
+    ("cleanup_complete", &["cleanup_status", "successful_cleanups", "total_cleanups"]),
+    ("backend_log", &["messages", "total_count", "sink_stats"]),
+    (
+        "agent_timeout_warning",
+        &[
+            "elapsed_seconds",
+            "total_timeout_seconds",
+            "remaining_seconds",
+            "warning_threshold_percent",
+        ],
+    ),
+    ("agent_timeout_failure", &["elapsed_seconds", "timeout_seconds", "final_status", "error"]),
     ("unknown", &[]),
 ];
 
@@ -124,8 +151,17 @@ const PAYLOAD_KEYS: &[(&str, &[&str])] = &[
 const NEVER_NULL: &[&str] = &["seq_supported", "messages", "complete"];
 
 /// `Context`'s keys: optional (`?:`) in TypeScript, left out rather than `null`.
-const CONTEXT_KEYS: &[&str] =
-    &["user_id", "thread_id", "run_id", "request_id", "agent_name", "timestamp", "seq", "attempt"];
+const CONTEXT_KEYS: &[&str] = &[
+    "user_id",
+    "thread_id",
+    "run_id",
+    "request_id",
+    "agent_name",
+    "timestamp",
+    "seq",
+    "attempt",
+    "retry_info",
+];
 
 const FLAG_KEYS: &[&str] = &["rule", "severity", "frame", "related_frames", "run_id", "message"];
 

@@ -175,15 +175,35 @@ export const events: AgentEvent[] = [
   },
   {
     "agent_name": "supervisor",
+    "agents_involved": [
+      "supervisor",
+      "triage"
+    ],
     "duration": {
       "unit": "milliseconds",
       "value": 5120.0
     },
     "final_response": "Task completed",
+    "llm_validation": {
+      "is_valid": true,
+      "validation_result": "passed",
+      "violations_count": 0
+    },
     "raw": {
       "agent_name": "supervisor",
       "critical": true,
+      "data": {
+        "agents_involved": [
+          "supervisor",
+          "triage"
+        ]
+      },
       "final_response": "Task completed",
+      "llm_validation": {
+        "is_valid": true,
+        "validation_result": "passed",
+        "violations_count": 0
+      },
       "metadata": {
         "execution_time_ms": 5120,
         "result": {
@@ -751,6 +771,152 @@ export const events: AgentEvent[] = [
     "wire_type": "system_error"
   },
   {
+    "message": "ready",
+    "raw": {
+      "message": "ready",
+      "request_id": "req_3",
+      "run_id": "run_9",
+      "session_token": "st_1",
+      "thread_id": "thread_5f2a",
+      "timestamp": "2025-10-31T09:15:02Z",
+      "type": "handshake_response"
+    },
+    "request_id": "req_3",
+    "run_id": "run_9",
+    "session_token": "st_1",
+    "thread_id": "thread_5f2a",
+    "timestamp": "2025-10-31T09:15:02Z",
+    "type": "handshake_response",
+    "wire_type": "handshake_response"
+  },
+  {
+    "raw": {
+      "type": "handshake_complete"
+    },
+    "type": "handshake_complete",
+    "wire_type": "handshake_complete"
+  },
+  {
+    "connection_id": "main_1",
+    "raw": {
+      "data": {
+        "connection_id": "main_1"
+      },
+      "run_id": "r1",
+      "type": "cleanup_started"
+    },
+    "run_id": "r1",
+    "type": "cleanup_started",
+    "wire_type": "cleanup_started"
+  },
+  {
+    "estimated_seconds": 1.5,
+    "raw": {
+      "data": {
+        "estimated_seconds": 1.5
+      },
+      "run_id": "r1",
+      "type": "cleanup_duration_estimate"
+    },
+    "run_id": "r1",
+    "type": "cleanup_duration_estimate",
+    "wire_type": "cleanup_duration_estimate"
+  },
+  {
+    "cleanup_status": "success",
+    "raw": {
+      "data": {
+        "cleanup_status": "success",
+        "successful_cleanups": 2,
+        "total_cleanups": 2
+      },
+      "run_id": "r1",
+      "type": "cleanup_complete"
+    },
+    "run_id": "r1",
+    "successful_cleanups": 2,
+    "total_cleanups": 2,
+    "type": "cleanup_complete",
+    "wire_type": "cleanup_complete"
+  },
+  {
+    "messages": [
+      {
+        "level": "INFO",
+        "message": "ready"
+      }
+    ],
+    "raw": {
+      "messages": [
+        {
+          "level": "INFO",
+          "message": "ready"
+        }
+      ],
+      "sink_stats": {
+        "dropped": 0
+      },
+      "total_count": 1,
+      "type": "backend_log"
+    },
+    "sink_stats": {
+      "dropped": 0
+    },
+    "total_count": 1,
+    "type": "backend_log",
+    "wire_type": "backend_log"
+  },
+  {
+    "agent_name": "optimizer",
+    "elapsed_seconds": 240.0,
+    "raw": {
+      "agent_name": "optimizer",
+      "elapsed_seconds": 240,
+      "remaining_seconds": 60,
+      "run_id": "r1",
+      "total_timeout_seconds": 300,
+      "type": "agent_timeout_warning",
+      "warning_threshold_percent": 80
+    },
+    "remaining_seconds": 60.0,
+    "run_id": "r1",
+    "total_timeout_seconds": 300.0,
+    "type": "agent_timeout_warning",
+    "warning_threshold_percent": 80.0,
+    "wire_type": "agent_timeout_warning"
+  },
+  {
+    "agent_name": "optimizer",
+    "elapsed_seconds": 300.5,
+    "error": "timed out",
+    "final_status": "timeout",
+    "raw": {
+      "agent_name": "optimizer",
+      "elapsed_seconds": 300.5,
+      "error": "timed out",
+      "final_status": "timeout",
+      "retry_info": {
+        "attempt_number": 2,
+        "is_retry": true,
+        "max_attempts": 3,
+        "reason": "timeout"
+      },
+      "run_id": "r1",
+      "timeout_seconds": 300,
+      "type": "agent_timeout_failure"
+    },
+    "retry_info": {
+      "attempt_number": 2,
+      "is_retry": true,
+      "max_attempts": 3,
+      "reason": "timeout"
+    },
+    "run_id": "r1",
+    "timeout_seconds": 300.0,
+    "type": "agent_timeout_failure",
+    "wire_type": "agent_timeout_failure"
+  },
+  {
     "raw": {
       "run_id": "r9",
       "tools": [],
@@ -800,6 +966,14 @@ export const types = [
   "error",
   "connection_error",
   "system_error",
+  "handshake_response",
+  "handshake_complete",
+  "cleanup_started",
+  "cleanup_duration_estimate",
+  "cleanup_complete",
+  "backend_log",
+  "agent_timeout_warning",
+  "agent_timeout_failure",
   "unknown"
 ] as const;
 
