@@ -1,7 +1,7 @@
 //! How the page writes numbers, times and states: plain functions, tested natively, so every
 //! view says the same thing the same way.
 
-use agentwire::session::{ClosedReason, DisconnectCause};
+use agentwire::session::{ClosedReason, DisconnectCause, HandshakeOutcome};
 use agentwire::{ConnectionState, Severity, Timestamp};
 
 use crate::state::Lifecycle;
@@ -92,6 +92,7 @@ pub fn connection(state: &ConnectionState, now: Option<Timestamp>) -> (String, &
         ConnectionState::Connecting { attempt } => {
             (format!("connecting (retry {attempt})"), "connecting")
         }
+        ConnectionState::Handshaking => ("handshaking".to_owned(), "connecting"),
         ConnectionState::Open => ("open".to_owned(), "open"),
         ConnectionState::BackingOff { retry_at, delay_ms, .. } => {
             let text = match now {
@@ -152,6 +153,22 @@ pub fn lifecycle(lifecycle: &Lifecycle) -> (String, &'static str) {
             format!("server restarted: numbering {last_seq} → {server_last_seq}, outage unknown"),
             "gap",
         ),
+        Lifecycle::Handshake(outcome) => match outcome {
+            HandshakeOutcome::Complete { thread_id: Some(thread) } => {
+                (format!("handshake: thread {thread}"), "opened")
+            }
+            HandshakeOutcome::Complete { thread_id: None } => {
+                ("handshake without a thread".to_owned(), "opened")
+            }
+            HandshakeOutcome::Acknowledged { thread_id } => (
+                format!(
+                    "handshake: thread {}, no handshake_complete",
+                    thread_id.as_deref().unwrap_or("none")
+                ),
+                "disconnected",
+            ),
+            _ => ("no handshake from the server".to_owned(), "disconnected"),
+        },
         Lifecycle::Closed(reason) => match reason {
             ClosedReason::AuthFailed { message, .. } => {
                 (format!("auth failed: {message}"), "closed")
@@ -262,6 +279,25 @@ mod tests {
             lifecycle(&Lifecycle::Gap { first: 42, last: 42 }).0,
             "seq 42 lost (unrecoverable)"
         );
+    }
+
+    #[test]
+    fn handshake_markers_name_the_thread_or_say_what_was_missing() {
+        let complete = HandshakeOutcome::Complete { thread_id: Some("thread_a".into()) };
+        assert_eq!(
+            lifecycle(&Lifecycle::Handshake(complete)),
+            ("handshake: thread thread_a".to_owned(), "opened")
+        );
+        let acknowledged = HandshakeOutcome::Acknowledged { thread_id: Some("thread_b".into()) };
+        assert_eq!(
+            lifecycle(&Lifecycle::Handshake(acknowledged)).0,
+            "handshake: thread thread_b, no handshake_complete"
+        );
+        assert_eq!(
+            lifecycle(&Lifecycle::Handshake(HandshakeOutcome::Missing)),
+            ("no handshake from the server".to_owned(), "disconnected")
+        );
+        assert_eq!(connection(&ConnectionState::Handshaking, None).0, "handshaking");
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 mod common;
 
-use agentwire::session::DisconnectCause;
+use agentwire::session::{DisconnectCause, HandshakeOutcome};
 use agentwire::{ConnectionState, Rule};
 use agentwire_inspector::state::{ExecutionStatus, Lifecycle, MALFORMED, Run, State, ToolStatus};
 use common::{Client, agent, clean_run};
@@ -183,4 +183,28 @@ fn a_malformed_frame_gets_a_row_for_its_flag_to_point_at() {
     assert_eq!(state.flag_rows(entry.id()).into_iter().collect::<Vec<_>>(), [malformed.seq()]);
     // Connection-level flags sit on no run.
     assert!(state.lane_by_user("u1").unwrap().runs().is_empty());
+}
+
+#[test]
+fn an_october_handshake_appears_on_the_connection_axis_with_its_thread() {
+    let mut state = State::default();
+    let mut client = Client::connect(&mut state, "u1");
+    client.open(&mut state);
+    client.frame(&mut state, r#"{"type":"connection_established","data":{"user_id":"u1"}}"#);
+    client.frame(&mut state, r#"{"type":"handshake_response","thread_id":"thread_h1"}"#);
+    client.frame(&mut state, r#"{"type":"handshake_complete"}"#);
+    let lane = state.lane_by_user("u1").unwrap();
+    let markers: Vec<Lifecycle> =
+        lane.lifecycle().iter().map(|marker| marker.lifecycle.clone()).collect();
+    assert_eq!(
+        markers,
+        [
+            Lifecycle::Opened,
+            Lifecycle::Handshake(HandshakeOutcome::Complete {
+                thread_id: Some("thread_h1".into())
+            }),
+        ],
+        "connected, then the handshake on the same axis"
+    );
+    assert_eq!(lane.connection(), &ConnectionState::Open);
 }

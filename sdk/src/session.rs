@@ -451,21 +451,26 @@ enum HandshakeStep {
     Idle,
     /// Expected: waiting for `handshake_response` until `deadline`.
     Awaiting { deadline: Timestamp },
-    /// Acknowledged: waiting for `handshake_complete` until `deadline`.
+    /// Acknowledged: waiting for `handshake_complete` until `deadline`, sends held.
     Acknowledged { thread_id: Option<String>, deadline: Timestamp },
+    /// Acknowledged on a connection that was already ready (a late handshake in
+    /// [`HandshakeMode::Auto`]): sends flow; `handshake_complete` is awaited only to report
+    /// the outcome.
+    Trailing { thread_id: Option<String>, deadline: Timestamp },
 }
 
 impl HandshakeStep {
+    /// Whether the handshake holds sends back (the state is `handshaking`).
     fn is_pending(&self) -> bool {
-        !matches!(self, HandshakeStep::Idle)
+        matches!(self, HandshakeStep::Awaiting { .. } | HandshakeStep::Acknowledged { .. })
     }
 
     fn deadline(&self) -> Option<Timestamp> {
         match self {
             HandshakeStep::Idle => None,
-            HandshakeStep::Awaiting { deadline } | HandshakeStep::Acknowledged { deadline, .. } => {
-                Some(*deadline)
-            }
+            HandshakeStep::Awaiting { deadline }
+            | HandshakeStep::Acknowledged { deadline, .. }
+            | HandshakeStep::Trailing { deadline, .. } => Some(*deadline),
         }
     }
 }
@@ -810,13 +815,14 @@ impl Session {
             } => {
                 if handshake.deadline().is_some_and(|at| now >= at) {
                     let outcome = match handshake {
-                        HandshakeStep::Acknowledged { thread_id, .. } => {
+                        HandshakeStep::Acknowledged { thread_id, .. }
+                        | HandshakeStep::Trailing { thread_id, .. } => {
                             HandshakeOutcome::Acknowledged { thread_id }
                         }
                         _ => HandshakeOutcome::Missing,
                     };
                     self.end_handshake(now, outcome);
-                } else if ready_at.is_some_and(|at| now >= at) {
+                } else if ready_at.is_some_and(|at| now >= at) && !handshake.is_pending() {
                     self.become_ready(now);
                 }
                 if self.config.backoff.is_stable(duration_between(since, now)) {
@@ -863,9 +869,10 @@ impl Session {
                     None => dead,
                 };
                 let next = (*next_ping).min(dead);
-                // While a handshake is pending, its deadline decides readiness, not `ready_at`.
-                let ready = handshake.deadline().or(*ready_at);
-                Some(ready.map_or(next, |ready| ready.min(next)))
+                let next = handshake.deadline().map_or(next, |deadline| deadline.min(next));
+                // While a handshake holds sends back, its deadline decides readiness.
+                let ready_at = ready_at.filter(|_| !handshake.is_pending());
+                Some(ready_at.map_or(next, |ready| ready.min(next)))
             }
             Phase::BackingOff { until, .. } => Some(*until),
             Phase::Idle | Phase::Closed { .. } => None,
@@ -1028,7 +1035,7 @@ impl Session {
 
     /// Whether sends go out at once: open, past the handshake, and ready.
     fn is_ready(&self) -> bool {
-        matches!(self.phase, Phase::Open { ready_at: None, handshake: HandshakeStep::Idle, .. })
+        matches!(&self.phase, Phase::Open { ready_at: None, handshake, .. } if !handshake.is_pending())
     }
 
     /// A `handshake_response`: acknowledged at once (before anything queued, which waits for
@@ -1039,20 +1046,26 @@ impl Session {
             self.thread_id = Some(thread.to_owned());
             self.add_thread(thread);
         }
-        let grace = after(now, self.config.handshake_grace);
+        let deadline = after(now, self.config.handshake_grace);
         let Phase::Open { handshake, ready_at, .. } = &mut self.phase else { return };
         let was_pending = handshake.is_pending();
         if was_pending || ready_at.is_some() {
-            *handshake = HandshakeStep::Acknowledged { thread_id, deadline: grace };
+            *handshake = HandshakeStep::Acknowledged { thread_id, deadline };
             if !was_pending {
                 self.push_state();
             }
+        } else {
+            *handshake = HandshakeStep::Trailing { thread_id, deadline };
         }
     }
 
     fn complete_handshake(&mut self, now: Timestamp) {
-        if let Phase::Open { handshake: HandshakeStep::Acknowledged { thread_id, .. }, .. } =
-            &self.phase
+        if let Phase::Open {
+            handshake:
+                HandshakeStep::Acknowledged { thread_id, .. }
+                | HandshakeStep::Trailing { thread_id, .. },
+            ..
+        } = &self.phase
         {
             let thread_id = thread_id.clone();
             self.end_handshake(now, HandshakeOutcome::Complete { thread_id });
@@ -1060,13 +1073,19 @@ impl Session {
     }
 
     fn end_handshake(&mut self, now: Timestamp, outcome: HandshakeOutcome) {
-        if let Phase::Open { handshake, .. } = &mut self.phase {
-            *handshake = HandshakeStep::Idle;
-        }
+        let Phase::Open { handshake, ready_at, .. } = &mut self.phase else { return };
+        let held = handshake.is_pending();
+        *handshake = HandshakeStep::Idle;
         self.events.push_back(SessionEvent::Handshake(outcome));
-        self.push_state();
-        self.send_resume(now);
-        self.become_ready(now);
+        if held {
+            self.push_state();
+            self.send_resume(now);
+            self.become_ready(now);
+        } else if ready_at.is_some() {
+            // Not possible for a trailing handshake (the connection was ready), kept for
+            // safety: a connection is never left unready once its handshake is over.
+            self.become_ready(now);
+        }
     }
 
     /// Sends the pending `resume`, once.

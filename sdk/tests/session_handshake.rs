@@ -210,7 +210,27 @@ fn in_auto_mode_a_late_handshake_on_a_ready_connection_is_still_acknowledged_and
     assert_eq!(types(&h.take_sent()), ["handshake_acknowledged"]);
     assert_eq!(h.session.thread_id(), Some("thread_c"));
     h.send(ask("next")).unwrap();
-    assert_eq!(h.take_sent()[0]["payload"]["thread_id"], "thread_c");
+    assert_eq!(h.take_sent()[0]["payload"]["thread_id"], "thread_c", "sends flow meanwhile");
+    h.take_events();
+    h.frame(HANDSHAKE_COMPLETE);
+    assert_eq!(
+        milestones(&h.take_events()),
+        [format!("{:?}", HandshakeOutcome::Complete { thread_id: Some("thread_c".into()) })],
+        "the outcome is reported; the state stays open"
+    );
+}
+
+#[test]
+fn a_timer_call_while_an_expected_handshake_is_pending_sends_nothing() {
+    let mut h = Harness::new(october());
+    h.send(ask("hello")).unwrap();
+    h.open();
+    h.take_commands();
+    // A driver may call at any time (a checker deadline, a late timer): past `ready_after`,
+    // the queue still waits for the handshake.
+    h.sleep_then_fire(1_500);
+    assert_eq!(h.take_sent(), Vec::<Value>::new());
+    assert_eq!(h.state(), ConnectionState::Handshaking);
 }
 
 #[test]

@@ -10,7 +10,7 @@ use crate::store::Store;
 
 /// The event types offered in the type filter (canonical names; the filter also matches the
 /// name as sent).
-pub const EVENT_TYPES: [&str; 24] = [
+pub const EVENT_TYPES: [&str; 30] = [
     "agent_started",
     "agent_thinking",
     "tool_executing",
@@ -19,6 +19,8 @@ pub const EVENT_TYPES: [&str; 24] = [
     "agent_completed",
     "agent_error",
     "agent_death",
+    "agent_timeout_warning",
+    "agent_timeout_failure",
     "agent_stopped",
     "agent_response",
     "progress_update",
@@ -27,12 +29,16 @@ pub const EVENT_TYPES: [&str; 24] = [
     "partial_result",
     "final_report",
     "stream_chunk",
+    "cleanup_complete",
     "connection_established",
+    "handshake_response",
+    "handshake_complete",
     "heartbeat",
     "ping",
     "pong",
     "ack",
     "resume_result",
+    "backend_log",
     "error",
     "malformed",
 ];

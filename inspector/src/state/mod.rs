@@ -452,6 +452,9 @@ impl State {
                 self.lifecycle(lane, at, Lifecycle::Disconnected(disconnect));
             }
             SessionEvent::Resumed(outcome) => self.resumed(lane, at, outcome),
+            SessionEvent::Handshake(outcome) => {
+                self.lifecycle(lane, at, Lifecycle::Handshake(outcome));
+            }
             SessionEvent::Malformed { frame, text, .. } => {
                 self.push_malformed(lane, at, frame, text)
             }

@@ -275,6 +275,7 @@ fn lifecycle_record(t: Timestamp, lifecycle: &Lifecycle) -> Option<Record> {
             Some(Record::Reconnect { t, attempt: *attempt, delay_ms: *delay_ms })
         }
         Lifecycle::Resumed { .. }
+        | Lifecycle::Handshake(_)
         | Lifecycle::Gap { .. }
         | Lifecycle::ServerRestarted { .. }
         | Lifecycle::Closed(_) => None,

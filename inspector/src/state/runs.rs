@@ -12,7 +12,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use agentwire::event::{Duration as ReportedDuration, EventKind};
-use agentwire::session::{ClosedReason, Disconnect};
+use agentwire::session::{ClosedReason, Disconnect, HandshakeOutcome};
 use agentwire::{Event, Rule, Severity, Timestamp};
 
 use super::FlagId;
@@ -574,6 +574,8 @@ pub enum Lifecycle {
         /// The restarted server's last sequence number.
         server_last_seq: u64,
     },
+    /// The October 2025 manager's handshake ended: its thread, or that none came.
+    Handshake(HandshakeOutcome),
     /// The session ended for good (the client closed it, auth failed, or it gave up).
     Closed(ClosedReason),
 }
