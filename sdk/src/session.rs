@@ -306,7 +306,7 @@ pub enum ResumeOutcome {
 }
 
 /// How the October 2025 handshake of a connection ended (manager-protocol.md §10).
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 #[non_exhaustive]

@@ -168,6 +168,32 @@ function describe(e: AgentEvent): string {
       return `${e.from_seq ?? ""}..${e.to_seq ?? ""} ${complete}`;
     }
 
+    // The October 2025 manager (protocol §10).
+    case "handshake_response":
+      return `${e.thread_id ?? ""} ${e.message ?? ""} ${e.session_token === null}`;
+    case "handshake_complete":
+      // @ts-expect-error: handshake_complete carries only the context.
+      void e.message;
+      return e.thread_id ?? "";
+    case "cleanup_started":
+      return e.connection_id ?? "";
+    case "cleanup_duration_estimate": {
+      const seconds: number | null = e.estimated_seconds;
+      return String(seconds);
+    }
+    case "cleanup_complete":
+      return `${e.cleanup_status ?? ""} ${e.successful_cleanups ?? 0}/${e.total_cleanups ?? 0}`;
+    case "backend_log": {
+      const messages: JsonValue[] = e.messages;
+      return `${messages.length} of ${e.total_count ?? "?"} ${JSON.stringify(e.sink_stats)}`;
+    }
+    case "agent_timeout_warning":
+      return `${e.agent_name ?? ""} ${e.remaining_seconds ?? ""}s of ${e.total_timeout_seconds ?? ""}s (${e.warning_threshold_percent ?? ""}%, ${e.elapsed_seconds ?? ""}s)`;
+    case "agent_timeout_failure": {
+      const attempt: number | null | undefined = e.retry_info?.attempt_number;
+      return `${e.agent_name ?? ""} ${e.final_status ?? ""} ${e.error ?? ""} ${e.elapsed_seconds ?? ""}/${e.timeout_seconds ?? ""} ${attempt ?? ""}`;
+    }
+
     // A type outside the vocabulary: the wire's type is in `wire_type`.
     case "unknown":
       // @ts-expect-error: an unknown event has no typed payload.
