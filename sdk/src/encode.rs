@@ -41,6 +41,12 @@ pub enum ClientMessage {
         /// The last sequence number the client received.
         last_seq: u64,
     },
+    /// The answer to an October 2025 manager's `handshake_response` (manager-protocol.md
+    /// §10): sent at once, before any queued message. Its fields are at the root.
+    HandshakeAcknowledged {
+        /// The thread the server assigned (echoed; `None` when the server named none).
+        thread_id: Option<String>,
+    },
 }
 
 impl ClientMessage {
@@ -54,6 +60,7 @@ impl ClientMessage {
             ClientMessage::Pong => "pong",
             ClientMessage::HeartbeatAck => "heartbeat_ack",
             ClientMessage::Resume { .. } => "resume",
+            ClientMessage::HandshakeAcknowledged { .. } => "handshake_acknowledged",
         }
     }
 
@@ -71,10 +78,16 @@ impl ClientMessage {
                 "settings": {},
             })),
             ClientMessage::Resume { last_seq } => Some(json!({ "last_seq": last_seq })),
-            ClientMessage::Ping | ClientMessage::Pong | ClientMessage::HeartbeatAck => None,
+            ClientMessage::Ping
+            | ClientMessage::Pong
+            | ClientMessage::HeartbeatAck
+            | ClientMessage::HandshakeAcknowledged { .. } => None,
         };
         let mut object = Map::new();
         object.insert("type".to_owned(), Value::from(self.wire_type()));
+        if let ClientMessage::HandshakeAcknowledged { thread_id: Some(thread_id) } = self {
+            object.insert("thread_id".to_owned(), Value::from(thread_id.as_str()));
+        }
         if let Some(payload) = payload {
             object.insert("payload".to_owned(), payload);
         }
@@ -126,6 +139,20 @@ mod tests {
         );
         assert_eq!(ClientMessage::Pong.encode(None), r#"{"type":"pong"}"#);
         assert_eq!(ClientMessage::HeartbeatAck.encode(None), r#"{"type":"heartbeat_ack"}"#);
+    }
+
+    #[test]
+    fn handshake_acknowledged_echoes_the_thread_at_the_root_with_an_iso_utc_time() {
+        let now = Timestamp::from_unix_micros(1_758_207_374_123_000);
+        let message = ClientMessage::HandshakeAcknowledged { thread_id: Some("thread_9".into()) };
+        assert_eq!(
+            message.to_value(Some(now)),
+            json!({"type":"handshake_acknowledged","thread_id":"thread_9","timestamp":"2025-09-18T14:56:14.123000Z"})
+        );
+        assert_eq!(
+            ClientMessage::HandshakeAcknowledged { thread_id: None }.encode(None),
+            r#"{"type":"handshake_acknowledged"}"#
+        );
     }
 
     #[test]

@@ -228,6 +228,25 @@ pub struct Context {
     /// The retry attempt, present only when the manager re-sent the frame.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attempt: Option<u64>,
+    /// The October 2025 manager's retry description (`retry_info`, on any agent event), when
+    /// sent (manager-protocol.md §10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_info: Option<RetryInfo>,
+}
+
+/// `retry_info` (October 2025 manager): whether this agent event belongs to a retried
+/// attempt, and why.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RetryInfo {
+    /// Whether this is a retry (`is_retry`).
+    pub is_retry: Option<bool>,
+    /// Which attempt this is, counting from 1 (`attempt_number`).
+    pub attempt_number: Option<u64>,
+    /// How many attempts the manager allows (`max_attempts`).
+    pub max_attempts: Option<u64>,
+    /// Why it retried (`reason`).
+    pub reason: Option<String>,
 }
 
 /// Every kind of frame the manager sends, with its typed fields (manager-protocol.md §4).
@@ -313,6 +332,28 @@ pub enum EventKind {
     /// The server's answer to a `resume` (agentwire's sequence extension).
     ResumeResult(ResumeResult),
 
+    // --- The October 2025 profile (§10) ---
+    /// The server opens its handshake and assigns the connection's thread
+    /// (`handshake_response`; the thread is the context's `thread_id`). A client answers
+    /// `handshake_acknowledged` at once.
+    HandshakeResponse(HandshakeResponse),
+    /// The server finished its handshake (`handshake_complete`).
+    HandshakeComplete,
+    /// The server started cleaning up after a run (`cleanup_started`).
+    CleanupStarted(CleanupStarted),
+    /// How long the cleanup should take (`cleanup_duration_estimate`).
+    CleanupDurationEstimate(CleanupDurationEstimate),
+    /// The cleanup after a run finished (`cleanup_complete`); October clients take it as the
+    /// end of the run.
+    CleanupComplete(CleanupComplete),
+    /// Server log lines forwarded to the client (`backend_log`).
+    BackendLog(BackendLog),
+    /// An agent is close to its time limit (`agent_timeout_warning`).
+    AgentTimeoutWarning(AgentTimeoutWarning),
+    /// An agent ran out of time (`agent_timeout_failure`); it ends the agent's execution like
+    /// an `agent_error`.
+    AgentTimeoutFailure(AgentTimeoutFailure),
+
     // --- Errors ---
     /// An error (`error_message`, S2 or S1, or the ad-hoc `error`).
     Error(ErrorInfo),
@@ -363,6 +404,14 @@ impl EventKind {
             EventKind::Ack(_) => "ack",
             EventKind::SystemMessage(_) => "system_message",
             EventKind::ResumeResult(_) => "resume_result",
+            EventKind::HandshakeResponse(_) => "handshake_response",
+            EventKind::HandshakeComplete => "handshake_complete",
+            EventKind::CleanupStarted(_) => "cleanup_started",
+            EventKind::CleanupDurationEstimate(_) => "cleanup_duration_estimate",
+            EventKind::CleanupComplete(_) => "cleanup_complete",
+            EventKind::BackendLog(_) => "backend_log",
+            EventKind::AgentTimeoutWarning(_) => "agent_timeout_warning",
+            EventKind::AgentTimeoutFailure(_) => "agent_timeout_failure",
             EventKind::Error(_) => "error",
             EventKind::ConnectionError(_) => "connection_error",
             EventKind::SystemError(_) => "system_error",
@@ -372,7 +421,8 @@ impl EventKind {
 
     /// Whether this is an *agent event* in the checker's sense (checker-rules.md, "Precise
     /// points"): agent_started, agent_thinking, tool_executing, tool_completed, tool_error,
-    /// agent_completed, agent_error or agent_death. Only these drive the run rules.
+    /// agent_completed, agent_error, agent_death or agent_timeout_failure. Only these drive the
+    /// run rules.
     #[must_use]
     pub fn is_agent_event(&self) -> bool {
         matches!(
@@ -385,11 +435,13 @@ impl EventKind {
                 | EventKind::AgentCompleted(_)
                 | EventKind::AgentError(_)
                 | EventKind::AgentDeath(_)
+                | EventKind::AgentTimeoutFailure(_)
         )
     }
 
     /// Whether this frame belongs to a run for display, without driving any rule: progress,
-    /// sub-agent, partial result, final report, stream chunk, response and stopped frames.
+    /// sub-agent, partial result, final report, stream chunk, response and stopped frames, and
+    /// the October manager's timeout warnings and cleanup frames.
     #[must_use]
     pub fn is_run_related(&self) -> bool {
         matches!(
@@ -402,6 +454,10 @@ impl EventKind {
                 | EventKind::StreamChunk(_)
                 | EventKind::AgentResponse(_)
                 | EventKind::AgentStopped(_)
+                | EventKind::AgentTimeoutWarning(_)
+                | EventKind::CleanupStarted(_)
+                | EventKind::CleanupDurationEstimate(_)
+                | EventKind::CleanupComplete(_)
         )
     }
 
@@ -518,6 +574,24 @@ pub struct AgentCompleted {
     // tsify maps any type named `Duration` to std's `{ secs, nanos }`; this one is ours.
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Duration | null"))]
     pub duration: Option<Duration>,
+    /// The October 2025 manager's check of the answer (`llm_validation`), when sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub llm_validation: Option<LlmValidation>,
+    /// The agents that took part in the run (`agents_involved`, October 2025), when sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agents_involved: Option<Vec<String>>,
+}
+
+/// `agent_completed.llm_validation` (October 2025 manager).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct LlmValidation {
+    /// Whether the answer passed (`is_valid`).
+    pub is_valid: Option<bool>,
+    /// The validator's verdict (`validation_result`), as sent.
+    pub validation_result: Option<JsonText>,
+    /// How many rules the answer broke (`violations_count`).
+    pub violations_count: Option<u64>,
 }
 
 /// `agent_completed.final_response`: the manager sends a string or an object.
@@ -660,6 +734,86 @@ pub struct ResumeResult {
     pub to_seq: Option<u64>,
     /// Whether every missed frame was still held and replayed.
     pub complete: bool,
+}
+
+/// `handshake_response` (October 2025 manager). The assigned thread, run and request are in the
+/// event's [`Context`].
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct HandshakeResponse {
+    /// A session token, when the server sends one (`session_token`). Treat it as a secret.
+    pub session_token: Option<String>,
+    /// The human-readable message.
+    pub message: Option<String>,
+}
+
+/// `cleanup_started` (October 2025 manager).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CleanupStarted {
+    /// The connection being cleaned up after (`connection_id`).
+    pub connection_id: Option<String>,
+}
+
+/// `cleanup_duration_estimate` (October 2025 manager).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CleanupDurationEstimate {
+    /// The expected duration, in seconds (`estimated_seconds`).
+    pub estimated_seconds: Option<f64>,
+}
+
+/// `cleanup_complete` (October 2025 manager).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CleanupComplete {
+    /// How it went (`cleanup_status`).
+    pub cleanup_status: Option<String>,
+    /// How many cleanups succeeded (`successful_cleanups`).
+    pub successful_cleanups: Option<u64>,
+    /// How many cleanups ran (`total_cleanups`).
+    pub total_cleanups: Option<u64>,
+}
+
+/// `backend_log` (October 2025 manager): server log lines forwarded to the client.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct BackendLog {
+    /// The log records, as sent (`messages`).
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "JsonValue[]"))]
+    pub messages: Vec<Value>,
+    /// How many records the server had (`total_count`).
+    pub total_count: Option<u64>,
+    /// The log sink's counters (`sink_stats`), as sent.
+    pub sink_stats: Option<JsonText>,
+}
+
+/// `agent_timeout_warning` (October 2025 manager). The agent is the context's `agent_name`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct AgentTimeoutWarning {
+    /// How long the agent has run, in seconds (`elapsed_seconds`).
+    pub elapsed_seconds: Option<f64>,
+    /// Its time limit, in seconds (`total_timeout_seconds`).
+    pub total_timeout_seconds: Option<f64>,
+    /// The time it has left, in seconds (`remaining_seconds`).
+    pub remaining_seconds: Option<f64>,
+    /// The share of the limit at which the warning is sent (`warning_threshold_percent`).
+    pub warning_threshold_percent: Option<f64>,
+}
+
+/// `agent_timeout_failure` (October 2025 manager). The agent is the context's `agent_name`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct AgentTimeoutFailure {
+    /// How long the agent ran, in seconds (`elapsed_seconds`).
+    pub elapsed_seconds: Option<f64>,
+    /// Its time limit, in seconds (`timeout_seconds`).
+    pub timeout_seconds: Option<f64>,
+    /// The agent's status when it was stopped (`final_status`).
+    pub final_status: Option<String>,
+    /// The error text (`error`, or `message`).
+    pub error: Option<String>,
 }
 
 /// An error frame: `error_message` (S2 at the root, or S1 in `data`), `error`, `connection_error`,

@@ -60,7 +60,8 @@ pub use decode::{DecodeError, decode, decode_bytes, decode_owned, decode_value};
 pub use encode::ClientMessage;
 pub use event::{Context, Event, EventKind, RawFrame};
 pub use session::{
-    Command, ConnectionState, ResumeOutcome, SendError, Session, SessionConfig, SessionEvent, Stats,
+    Command, ConnectionState, HandshakeMode, HandshakeOutcome, ResumeOutcome, SendError, Session,
+    SessionConfig, SessionEvent, Stats,
 };
 pub use timestamp::Timestamp;
 #[cfg(target_arch = "wasm32")]

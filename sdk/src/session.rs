@@ -38,6 +38,13 @@
 //!   is not an auth failure, or `ready_after` passed in silence. (Flushing at the socket's `open`
 //!   would hand the messages to a connection the server is about to refuse.) Messages still queued
 //!   when the session ends are handed back in [`ConnectionState::Closed`].
+//! * **Handshake** (the October 2025 manager, manager-protocol.md §10): a `handshake_response`
+//!   is answered with `handshake_acknowledged` at once, before anything queued; the connection
+//!   counts as ready only after that, once `handshake_complete` arrives or `handshake_grace`
+//!   passes, and the server's thread becomes the default thread of sends. With
+//!   [`HandshakeMode::Expect`] the session waits up to `handshake_timeout` for the handshake
+//!   before it uses the connection without one ([`HandshakeOutcome::Missing`]). Every frame,
+//!   during the handshake too, reaches the application.
 //! * **Resume** (agentwire's sequence extension, checker-rules.md): after a reconnect to a server
 //!   that numbers its frames, `resume` from the last `seq` is the first message, and the outcome
 //!   is reported as a [`ResumeOutcome`].
@@ -90,8 +97,34 @@ pub struct SessionConfig {
     /// false: the flag is raised, the repeat is counted in [`Stats::duplicates`] and not
     /// delivered, so an app never shows a tool call twice). A debugging view wants them.
     pub deliver_duplicates: bool,
+    /// Whether the server is expected to open with the October 2025 handshake (default
+    /// [`HandshakeMode::Auto`]: answered when it comes, not waited for).
+    pub handshake: HandshakeMode,
+    /// With [`HandshakeMode::Expect`]: how long a new connection waits for `handshake_response`
+    /// before it is used without a handshake (default 5 s; the manager's own client gives up
+    /// after about 7 s).
+    pub handshake_timeout: Duration,
+    /// After `handshake_acknowledged`: how long to wait for `handshake_complete` before the
+    /// connection counts as ready anyway (default 1 s).
+    pub handshake_grace: Duration,
     /// The live checker's configuration (the user, the stall deadline, ...).
     pub checker: CheckerConfig,
+}
+
+/// Whether a [`Session`] waits for the October 2025 manager's handshake (manager-protocol.md
+/// §10) before it sends queued messages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HandshakeMode {
+    /// A `handshake_response` is acknowledged whenever it comes, and holds the queue if the
+    /// connection was not ready yet; a server that never sends one is used as before (a
+    /// September manager).
+    #[default]
+    Auto,
+    /// Every connection waits for a `handshake_response` (up to `handshake_timeout`) before
+    /// the queue is sent: what an October manager needs, which rejects messages sent before
+    /// the acknowledgement. The SDK's `env` subprotocol style implies it.
+    Expect,
 }
 
 impl Default for SessionConfig {
@@ -107,6 +140,9 @@ impl Default for SessionConfig {
             refresh_token: false,
             threads: None,
             deliver_duplicates: false,
+            handshake: HandshakeMode::Auto,
+            handshake_timeout: Duration::from_secs(5),
+            handshake_grace: Duration::from_secs(1),
             checker: CheckerConfig::live(),
         }
     }
@@ -125,6 +161,10 @@ pub enum ConnectionState {
         /// 0 for the first attempt, then the number of failed attempts before this one.
         attempt: u32,
     },
+    /// The socket is open, and the October 2025 handshake is under way: the server's
+    /// `handshake_response` is awaited or acknowledged, `handshake_complete` not yet seen.
+    /// Messages sent now wait in the queue.
+    Handshaking,
     /// The socket is open.
     Open,
     /// Waiting before the next attempt.
@@ -147,12 +187,13 @@ pub enum ConnectionState {
 }
 
 impl ConnectionState {
-    /// The state's name: `idle`, `connecting`, `open`, `backing_off` or `closed`.
+    /// The state's name: `idle`, `connecting`, `handshaking`, `open`, `backing_off` or `closed`.
     #[must_use]
     pub fn name(&self) -> &'static str {
         match self {
             ConnectionState::Idle => "idle",
             ConnectionState::Connecting { .. } => "connecting",
+            ConnectionState::Handshaking => "handshaking",
             ConnectionState::Open => "open",
             ConnectionState::BackingOff { .. } => "backing_off",
             ConnectionState::Closed { .. } => "closed",
@@ -264,6 +305,29 @@ pub enum ResumeOutcome {
     },
 }
 
+/// How the October 2025 handshake of a connection ended (manager-protocol.md §10).
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum HandshakeOutcome {
+    /// `handshake_response` acknowledged, then `handshake_complete` received.
+    Complete {
+        /// The thread the server assigned (`None` when its `handshake_response` named none).
+        thread_id: Option<String>,
+    },
+    /// `handshake_response` acknowledged, but no `handshake_complete` within
+    /// `handshake_grace`: the connection is used anyway.
+    Acknowledged {
+        /// The thread the server assigned (`None` when its `handshake_response` named none).
+        thread_id: Option<String>,
+    },
+    /// A handshake was expected ([`HandshakeMode::Expect`]) and no `handshake_response` came
+    /// within `handshake_timeout`: the connection is used without one, and sends carry no
+    /// server-assigned thread.
+    Missing,
+}
+
 /// Something the application should hear about, in order.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -294,6 +358,8 @@ pub enum SessionEvent {
     Disconnected(Disconnect),
     /// A `resume` after a reconnect finished.
     Resumed(ResumeOutcome),
+    /// The October 2025 handshake of a connection ended (followed by the state `open`).
+    Handshake(HandshakeOutcome),
 }
 
 /// Something the driver must do with the transport.
@@ -371,9 +437,37 @@ pub struct Stats {
 /// A resume in progress: sent, not yet answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct PendingResume {
+    /// Whether the `resume` went out (it waits for an expected handshake to end).
+    sent: bool,
     last_seq: u64,
     replayed: u64,
     first_replayed: Option<u64>,
+}
+
+/// Where a connection's October 2025 handshake is.
+#[derive(Clone, Debug, PartialEq)]
+enum HandshakeStep {
+    /// None seen and none expected (a September manager, or one whose handshake is over).
+    Idle,
+    /// Expected: waiting for `handshake_response` until `deadline`.
+    Awaiting { deadline: Timestamp },
+    /// Acknowledged: waiting for `handshake_complete` until `deadline`.
+    Acknowledged { thread_id: Option<String>, deadline: Timestamp },
+}
+
+impl HandshakeStep {
+    fn is_pending(&self) -> bool {
+        !matches!(self, HandshakeStep::Idle)
+    }
+
+    fn deadline(&self) -> Option<Timestamp> {
+        match self {
+            HandshakeStep::Idle => None,
+            HandshakeStep::Awaiting { deadline } | HandshakeStep::Acknowledged { deadline, .. } => {
+                Some(*deadline)
+            }
+        }
+    }
 }
 
 /// Where the session is, with each state's own data.
@@ -397,6 +491,7 @@ enum Phase {
         /// An auth failure frame arrived: the close that follows is an auth failure.
         auth_failure: Option<String>,
         resume: Option<PendingResume>,
+        handshake: HandshakeStep,
     },
     BackingOff {
         until: Timestamp,
@@ -429,6 +524,8 @@ pub struct Session {
     was_open: bool,
     /// Whether the server said it numbers its frames.
     seq_supported: bool,
+    /// The thread the server assigned in its last handshake: the default thread of sends.
+    thread_id: Option<String>,
     threads: Option<BTreeSet<String>>,
     queue: VecDeque<ClientMessage>,
     events: VecDeque<SessionEvent>,
@@ -452,6 +549,7 @@ impl Session {
             refresh_used: false,
             was_open: false,
             seq_supported: false,
+            thread_id: None,
             threads,
             queue: VecDeque::new(),
             events: VecDeque::new(),
@@ -479,6 +577,7 @@ impl Session {
         match &self.phase {
             Phase::Idle => ConnectionState::Idle,
             Phase::Connecting { .. } => ConnectionState::Connecting { attempt: self.failures },
+            Phase::Open { handshake, .. } if handshake.is_pending() => ConnectionState::Handshaking,
             Phase::Open { .. } => ConnectionState::Open,
             Phase::BackingOff { until, delay } => ConnectionState::BackingOff {
                 attempt: self.failures,
@@ -489,6 +588,13 @@ impl Session {
                 ConnectionState::Closed { reason: reason.clone(), unsent: unsent.clone() }
             }
         }
+    }
+
+    /// The thread the server assigned in its last handshake (October 2025 manager), which
+    /// sends without a thread of their own go to. `None` before any handshake.
+    #[must_use]
+    pub fn thread_id(&self) -> Option<&str> {
+        self.thread_id.as_deref()
     }
 
     /// The counters.
@@ -531,7 +637,7 @@ impl Session {
         if let (Some(threads), Some(thread)) = (self.threads.as_mut(), thread_of(&message)) {
             threads.insert(thread.to_owned());
         }
-        if matches!(self.phase, Phase::Open { ready_at: None, .. }) {
+        if self.is_ready() {
             self.transmit(now, &message);
             return Ok(());
         }
@@ -562,9 +668,15 @@ impl Session {
         }
         let resume = match self.stats.last_seq {
             Some(last_seq) if self.config.resume && self.seq_supported && self.was_open => {
-                Some(PendingResume { last_seq, replayed: 0, first_replayed: None })
+                Some(PendingResume { sent: false, last_seq, replayed: 0, first_replayed: None })
             }
             _ => None,
+        };
+        let handshake = match self.config.handshake {
+            HandshakeMode::Auto => HandshakeStep::Idle,
+            HandshakeMode::Expect => {
+                HandshakeStep::Awaiting { deadline: after(now, self.config.handshake_timeout) }
+            }
         };
         self.phase = Phase::Open {
             since: now,
@@ -574,11 +686,13 @@ impl Session {
             next_ping: after(now, self.config.ping_every),
             auth_failure: None,
             resume: resume.clone(),
+            handshake,
         };
         self.was_open = true;
-        if let Some(pending) = resume {
-            // The first message, so the server replays before it sends anything live.
-            self.transmit(now, &ClientMessage::Resume { last_seq: pending.last_seq });
+        // The first message, so the server replays before it sends anything live; an October
+        // manager refuses messages before its handshake, so then it waits for that.
+        if self.config.handshake == HandshakeMode::Auto {
+            self.send_resume(now);
         }
         self.push_state();
     }
@@ -685,8 +799,24 @@ impl Session {
                 }));
                 self.retry_later(now);
             }
-            Phase::Open { since, ready_at, last_received, unanswered_ping, next_ping, .. } => {
-                if ready_at.is_some_and(|at| now >= at) {
+            Phase::Open {
+                since,
+                ready_at,
+                last_received,
+                unanswered_ping,
+                next_ping,
+                handshake,
+                ..
+            } => {
+                if handshake.deadline().is_some_and(|at| now >= at) {
+                    let outcome = match handshake {
+                        HandshakeStep::Acknowledged { thread_id, .. } => {
+                            HandshakeOutcome::Acknowledged { thread_id }
+                        }
+                        _ => HandshakeOutcome::Missing,
+                    };
+                    self.end_handshake(now, outcome);
+                } else if ready_at.is_some_and(|at| now >= at) {
                     self.become_ready(now);
                 }
                 if self.config.backoff.is_stable(duration_between(since, now)) {
@@ -724,14 +854,18 @@ impl Session {
     pub fn poll_timeout(&self) -> Option<Timestamp> {
         let own = match &self.phase {
             Phase::Connecting { deadline, .. } => Some(*deadline),
-            Phase::Open { ready_at, last_received, unanswered_ping, next_ping, .. } => {
+            Phase::Open {
+                ready_at, last_received, unanswered_ping, next_ping, handshake, ..
+            } => {
                 let dead = after(*last_received, self.config.dead_after);
                 let dead = match unanswered_ping {
                     Some(ping) => dead.max(after(*ping, self.answer_window())),
                     None => dead,
                 };
                 let next = (*next_ping).min(dead);
-                Some(ready_at.map_or(next, |ready| ready.min(next)))
+                // While a handshake is pending, its deadline decides readiness, not `ready_at`.
+                let ready = handshake.deadline().or(*ready_at);
+                Some(ready.map_or(next, |ready| ready.min(next)))
             }
             Phase::BackingOff { until, .. } => Some(*until),
             Phase::Idle | Phase::Closed { .. } => None,
@@ -821,6 +955,10 @@ impl Session {
                 self.seq_supported = established.seq_supported;
             }
             EventKind::ResumeResult(result) => self.finish_resume(result),
+            EventKind::HandshakeResponse(_) => {
+                self.acknowledge_handshake(now, event.context.thread_id.clone());
+            }
+            EventKind::HandshakeComplete => self.complete_handshake(now),
             _ => {}
         }
         if auth_failure {
@@ -832,7 +970,10 @@ impl Session {
             // longer escalate the next wait. One step is kept until the connection is stable, so
             // a server that accepts and drops at once is not hammered at the first ceiling.
             self.failures = self.failures.min(1);
-            if matches!(self.phase, Phase::Open { ready_at: Some(_), .. }) {
+            if matches!(
+                self.phase,
+                Phase::Open { ready_at: Some(_), handshake: HandshakeStep::Idle, .. }
+            ) {
                 self.become_ready(now);
             }
         }
@@ -855,7 +996,7 @@ impl Session {
     fn finish_resume(&mut self, result: &crate::event::ResumeResult) {
         let Phase::Open { resume, .. } = &mut self.phase else { return };
         let Some(pending) = resume.take() else { return };
-        let PendingResume { last_seq, replayed, first_replayed } = pending;
+        let PendingResume { last_seq, replayed, first_replayed, .. } = pending;
         let from = result.from_seq.unwrap_or(last_seq + 1);
         let to = result.to_seq.unwrap_or(last_seq);
         let outcome = if to < last_seq {
@@ -883,6 +1024,60 @@ impl Session {
             ResumeOutcome::Unrecoverable { last_seq, missing: SeqRange { first: from, last: to } }
         };
         self.events.push_back(SessionEvent::Resumed(outcome));
+    }
+
+    /// Whether sends go out at once: open, past the handshake, and ready.
+    fn is_ready(&self) -> bool {
+        matches!(self.phase, Phase::Open { ready_at: None, handshake: HandshakeStep::Idle, .. })
+    }
+
+    /// A `handshake_response`: acknowledged at once (before anything queued, which waits for
+    /// `handshake_complete` or the grace), and its thread adopted.
+    fn acknowledge_handshake(&mut self, now: Timestamp, thread_id: Option<String>) {
+        self.transmit(now, &ClientMessage::HandshakeAcknowledged { thread_id: thread_id.clone() });
+        if let Some(thread) = thread_id.as_deref() {
+            self.thread_id = Some(thread.to_owned());
+            self.add_thread(thread);
+        }
+        let grace = after(now, self.config.handshake_grace);
+        let Phase::Open { handshake, ready_at, .. } = &mut self.phase else { return };
+        let was_pending = handshake.is_pending();
+        if was_pending || ready_at.is_some() {
+            *handshake = HandshakeStep::Acknowledged { thread_id, deadline: grace };
+            if !was_pending {
+                self.push_state();
+            }
+        }
+    }
+
+    fn complete_handshake(&mut self, now: Timestamp) {
+        if let Phase::Open { handshake: HandshakeStep::Acknowledged { thread_id, .. }, .. } =
+            &self.phase
+        {
+            let thread_id = thread_id.clone();
+            self.end_handshake(now, HandshakeOutcome::Complete { thread_id });
+        }
+    }
+
+    fn end_handshake(&mut self, now: Timestamp, outcome: HandshakeOutcome) {
+        if let Phase::Open { handshake, .. } = &mut self.phase {
+            *handshake = HandshakeStep::Idle;
+        }
+        self.events.push_back(SessionEvent::Handshake(outcome));
+        self.push_state();
+        self.send_resume(now);
+        self.become_ready(now);
+    }
+
+    /// Sends the pending `resume`, once.
+    fn send_resume(&mut self, now: Timestamp) {
+        let Phase::Open { resume: Some(pending), .. } = &mut self.phase else { return };
+        if pending.sent {
+            return;
+        }
+        pending.sent = true;
+        let last_seq = pending.last_seq;
+        self.transmit(now, &ClientMessage::Resume { last_seq });
     }
 
     fn become_ready(&mut self, now: Timestamp) {
@@ -918,7 +1113,24 @@ impl Session {
 
     fn transmit(&mut self, now: Timestamp, message: &ClientMessage) {
         self.stats.sent += 1;
-        self.commands.push_back(Command::Send(message.encode(Some(now))));
+        let text = match (message, self.thread_id.as_deref()) {
+            // The server's handshake thread is the default thread of a send without one.
+            (
+                ClientMessage::UserMessage { thread_id: None, .. }
+                | ClientMessage::StartAgent { thread_id: None, .. },
+                Some(thread),
+            ) => {
+                let mut message = message.clone();
+                if let ClientMessage::UserMessage { thread_id, .. }
+                | ClientMessage::StartAgent { thread_id, .. } = &mut message
+                {
+                    *thread_id = Some(thread.to_owned());
+                }
+                message.encode(Some(now))
+            }
+            _ => message.encode(Some(now)),
+        };
+        self.commands.push_back(Command::Send(text));
     }
 
     fn start_attempt(&mut self, now: Timestamp, fresh_token: bool) {

@@ -574,6 +574,90 @@ fn the_user_is_learned_from_pong_and_earlier_events_are_not_judged() {
 }
 
 #[test]
+fn another_users_lifecycle_frames_on_this_connection_are_leaks_too() {
+    let frames: Vec<String> = [
+        r#"{"type":"connection_established","data":{"mode":"main","user_id":"user-2-full","connection_id":"main_1"}}"#,
+        r#"{"type":"connection_established","data":{"mode":"main","user_id":"user-9...","connection_id":"main_2"}}"#,
+        r#"{"type":"ack","received_type":"session_restore","user_id":"user-2","status":"acknowledged"}"#,
+        r#"{"type":"pong","data":{"timestamp":1758207374.3,"user_id":"user-2"}}"#,
+        r#"{"type":"error_message","error_code":"X","error_message":"y","user_id":"user-2"}"#,
+        r#"{"type":"cleanup_complete","run_id":"r7","user_id":"user-2","data":{"cleanup_status":"success"}}"#,
+    ]
+    .map(String::from)
+    .to_vec();
+    let flags = check_with(CheckerConfig::offline().with_user("user-1"), &frames);
+    let leaks = only(&flags, Rule::CrossUserEvent);
+    assert_eq!(
+        leaks.iter().map(|f| f.frame).collect::<Vec<_>>(),
+        vec![Some(0), Some(1), Some(2), Some(3), Some(4), Some(5)]
+    );
+    assert!(leaks[0].message.contains("connection_established"), "{}", leaks[0].message);
+    // A lifecycle frame belongs to the connection; a run-related one names its run.
+    assert_eq!(leaks[0].run_id, None);
+    assert_eq!(leaks[5].run_id.as_deref(), Some("r7"));
+}
+
+#[test]
+fn the_users_own_lifecycle_frames_full_or_truncated_are_not_leaks() {
+    let frames: Vec<String> = [
+        r#"{"type":"connection_established","data":{"mode":"main","user_id":"user-1","connection_id":"main_1"}}"#,
+        r#"{"type":"connection_established","data":{"mode":"main","user_id":"user-1...","connection_id":"main_2"}}"#,
+        r#"{"type":"ack","received_type":"session_restore","user_id":"user-1","status":"acknowledged"}"#,
+        r#"{"type":"system_message","data":{"status":"connected","user_id":"user-1"}}"#,
+    ]
+    .map(String::from)
+    .to_vec();
+    assert_eq!(check_with(CheckerConfig::offline().with_user("user-1"), &frames), vec![]);
+}
+
+#[test]
+fn an_agent_timeout_failure_closes_the_execution_it_names_like_agent_error() {
+    let frames = vec![
+        started("r1", "supervisor", 0.0),
+        thinking("r1", "supervisor", 0.5, "Routing"),
+        started("r1", "optimizer", 1.0),
+        thinking("r1", "optimizer", 1.5, "Thinking hard"),
+        tool_executing("r1", "cost_analyzer", 2.0),
+        s3(
+            "agent_timeout_failure",
+            "r1",
+            3.0,
+            json!({"agent_name": "optimizer", "error": "timed out"}),
+        ),
+        completed("r1", "supervisor", 4.0),
+    ];
+    let flags = check(&frames);
+    // The optimizer's execution closed at its timeout, so the supervisor's completion ends
+    // the run: its open tool call is reported then, and nothing is left incomplete.
+    assert_eq!(rules(&flags), vec![Rule::ToolNeverCompleted]);
+    assert_eq!(flags[0].frame, Some(6));
+    let alone = vec![
+        started("r1", "optimizer", 0.0),
+        thinking("r1", "optimizer", 0.5, "Thinking"),
+        s3("agent_timeout_failure", "r1", 1.0, json!({"agent_name": "optimizer"})),
+    ];
+    assert_eq!(check(&alone), vec![], "a timed-out run is over, not incomplete");
+}
+
+#[test]
+fn an_agent_timeout_failure_before_any_start_is_an_event_before_start() {
+    let frames = vec![s3("agent_timeout_failure", "r1", 0.0, json!({"agent_name": "a"}))];
+    assert_eq!(rules(&check(&frames)), vec![Rule::EventBeforeStart]);
+}
+
+#[test]
+fn an_agent_timeout_warning_changes_no_run_state() {
+    let frames = vec![
+        started("r1", "a", 0.0),
+        thinking("r1", "a", 0.5, "x"),
+        s3("agent_timeout_warning", "r1", 1.0, json!({"agent_name": "a", "remaining_seconds": 5})),
+        completed("r1", "a", 2.0),
+        s3("agent_timeout_warning", "r1", 3.0, json!({"agent_name": "a"})),
+    ];
+    assert_eq!(check(&frames), vec![]);
+}
+
+#[test]
 fn without_a_known_user_nothing_is_judged_cross_user() {
     let frames =
         vec![s3("agent_started", "r1", 0.0, json!({"agent_name": "a", "user_id": "user-2"}))];

@@ -408,6 +408,8 @@ fn agent_completed_kind() -> EventKind {
         final_response: Some(FinalResponse::Text("Task completed".to_owned())),
         result: Some(json!({"savings_usd": 1200}).into()),
         duration: ms(5120.0),
+        llm_validation: None,
+        agents_involved: None,
     })
 }
 
@@ -569,6 +571,8 @@ fn s4_bridge_agent_completed_reads_status_and_result_in_data() {
             final_response: None,
             result: Some(json!({"answer": "Switch to spot instances"}).into()),
             duration: ms(5120.0),
+            llm_validation: None,
+            agents_involved: None,
         })
     );
     assert_eq!(event.context, bridge_context());
@@ -659,6 +663,8 @@ fn old_s4_payload_agent_completed_reads_final_response_in_payload() {
             final_response: Some(FinalResponse::Structured(json!({"summary": "Use spot"}).into())),
             result: None,
             duration: ms(900.0),
+            llm_validation: None,
+            agents_involved: None,
         })
     );
     assert_eq!(event.context, bridge_context());
@@ -964,6 +970,8 @@ fn agent_finished_is_agent_completed() {
             final_response: Some(FinalResponse::Text("Done".to_owned())),
             result: None,
             duration: None,
+            llm_validation: None,
+            agents_involved: None,
         })
     );
 }
@@ -1237,6 +1245,8 @@ fn legacy_agent_completed_reads_the_response_object_in_payload() {
             final_response: None,
             result: Some(json!({"report": "Reduce idle GPUs"}).into()),
             duration: None,
+            llm_validation: None,
+            agents_involved: None,
         })
     );
     assert_eq!(

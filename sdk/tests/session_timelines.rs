@@ -8,153 +8,22 @@
 )]
 
 mod common;
+#[path = "common/harness.rs"]
+mod harness;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use agentwire::session::{CLOSE_DEAD, ClosedReason, Disconnect, DisconnectCause, SeqRange};
 use agentwire::{
-    Backoff, ClientMessage, Command, ConnectionState, ResumeOutcome, Rule, SendError, Session,
-    SessionConfig, SessionEvent, Timestamp,
+    Backoff, ClientMessage, Command, ConnectionState, ResumeOutcome, Rule, SendError,
+    SessionConfig, SessionEvent,
 };
+use harness::{Harness, backoff_delay_or_panic};
 use serde_json::{Value, json};
-
-const START: i64 = 1_758_207_374_000_000;
-
-/// A session on a simulated clock, with everything it asked for collected.
-struct Harness {
-    session: Session,
-    now: Timestamp,
-    commands: Vec<Command>,
-    events: Vec<SessionEvent>,
-}
-
-impl Harness {
-    fn new(config: SessionConfig) -> Self {
-        Self::with_seed(config, 7)
-    }
-
-    fn with_seed(config: SessionConfig, seed: u64) -> Self {
-        let mut harness = Harness {
-            session: Session::new(config, seed),
-            now: Timestamp::from_unix_micros(START),
-            commands: Vec::new(),
-            events: Vec::new(),
-        };
-        harness.session.connect(harness.now);
-        harness.drain();
-        harness
-    }
-
-    fn drain(&mut self) {
-        while let Some(command) = self.session.poll_command() {
-            self.commands.push(command);
-        }
-        while let Some(event) = self.session.poll_event() {
-            self.events.push(event);
-        }
-    }
-
-    /// Moves the clock forward by `ms`, firing every timer that falls due on the way, as a
-    /// driver with a punctual timer would.
-    fn advance(&mut self, ms: i64) {
-        let end = self.now.add_micros(ms * 1_000);
-        while let Some(deadline) = self.session.poll_timeout() {
-            if deadline > end {
-                break;
-            }
-            self.now = deadline.max(self.now);
-            self.session.handle_timeout(self.now);
-            self.drain();
-        }
-        self.now = end;
-    }
-
-    /// Moves the clock without firing timers (a sleeping laptop), then fires once.
-    fn sleep_then_fire(&mut self, ms: i64) {
-        self.now = self.now.add_micros(ms * 1_000);
-        self.session.handle_timeout(self.now);
-        self.drain();
-    }
-
-    fn open(&mut self) {
-        self.session.handle_open(self.now);
-        self.drain();
-    }
-
-    fn frame(&mut self, text: &str) {
-        self.session.handle_text(self.now, text);
-        self.drain();
-    }
-
-    fn close(&mut self, code: u16, reason: &str) {
-        self.session.handle_close(self.now, code, reason, code != 1006);
-        self.drain();
-    }
-
-    /// The socket drops (1006); after the backoff wait a new one opens. Commands until then
-    /// are forgotten, so `take_sent` returns what the new socket sent first.
-    fn drop_and_reopen(&mut self) {
-        self.close(1006, "");
-        let delay = backoff_delay_or_panic(&self.state());
-        self.advance(i64::try_from(delay).unwrap());
-        self.take_commands();
-        self.open();
-    }
-
-    fn send(&mut self, message: ClientMessage) -> Result<(), SendError> {
-        let result = self.session.send(self.now, message);
-        self.drain();
-        result
-    }
-
-    fn take_commands(&mut self) -> Vec<Command> {
-        std::mem::take(&mut self.commands)
-    }
-
-    fn take_events(&mut self) -> Vec<SessionEvent> {
-        std::mem::take(&mut self.events)
-    }
-
-    /// The sent frames' JSON, in order, and forget them.
-    fn take_sent(&mut self) -> Vec<Value> {
-        self.take_commands()
-            .into_iter()
-            .filter_map(|command| match command {
-                Command::Send(text) => Some(serde_json::from_str(&text).unwrap()),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn connects(&self) -> usize {
-        self.commands.iter().filter(|c| matches!(c, Command::Connect { .. })).count()
-    }
-
-    fn state(&self) -> ConnectionState {
-        self.session.state()
-    }
-
-    fn flags(&self) -> Vec<Rule> {
-        self.events
-            .iter()
-            .filter_map(|event| match event {
-                SessionEvent::Flag(flag) => Some(flag.rule),
-                _ => None,
-            })
-            .collect()
-    }
-}
 
 fn sent_types(sent: &[Value]) -> Vec<&str> {
     sent.iter().map(|frame| frame["type"].as_str().unwrap()).collect()
-}
-
-fn backing_off_delay(state: &ConnectionState) -> Option<u64> {
-    match state {
-        ConnectionState::BackingOff { delay_ms, .. } => Some(*delay_ms),
-        _ => None,
-    }
 }
 
 fn established(seq: bool) -> String {
@@ -209,10 +78,6 @@ fn failed_attempts_back_off_within_doubling_ceilings_up_to_the_cap() {
         assert_eq!(h.state(), ConnectionState::Connecting { attempt: attempt + 1 });
     }
     assert_eq!(h.session.stats().reconnects, 12);
-}
-
-fn backoff_delay_or_panic(state: &ConnectionState) -> u64 {
-    backing_off_delay(state).unwrap_or_else(|| panic!("expected backing off, got {state:?}"))
 }
 
 #[test]

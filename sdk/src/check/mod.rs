@@ -311,6 +311,16 @@ impl Checker {
         if event.kind.is_agent_event() {
             self.summary.agent_events += 1;
             self.check_agent_event(event, frame, received_at);
+        } else {
+            // Every frame that names a user is judged, lifecycle frames too: another user's
+            // welcome or ack on this connection is as much a routing leak as their events.
+            let run = event
+                .kind
+                .is_run_related()
+                .then(|| event.context.run_id.as_deref().or(event.context.thread_id.as_deref()))
+                .flatten()
+                .map(|id| bounded(id).into_owned());
+            self.check_cross_user(event, frame, run);
         }
     }
 
@@ -519,7 +529,7 @@ impl Checker {
         self.check_missing_fields(event, frame);
         let key = self.run_key(event);
         self.last_run = Some(key.clone());
-        self.check_cross_user(event, frame, &key);
+        self.check_cross_user(event, frame, key.label());
 
         self.touch += 1;
         let touch = self.touch;
@@ -684,7 +694,10 @@ impl Checker {
                     ));
                 }
             }
-            EventKind::AgentCompleted(_) | EventKind::AgentError(_) | EventKind::AgentDeath(_)
+            EventKind::AgentCompleted(_)
+            | EventKind::AgentError(_)
+            | EventKind::AgentDeath(_)
+            | EventKind::AgentTimeoutFailure(_)
                 if run.close_execution(event.context.agent_name.as_deref()).is_some()
                     && !run.is_active() =>
             {
@@ -759,7 +772,7 @@ impl Checker {
                     missing.push("`tool_name` (or `tool`)");
                 }
                 if tool.results.is_none() {
-                    missing.push("`results` (or `result`)");
+                    missing.push("`results` (or `result`, `output`)");
                 }
             }
             EventKind::AgentCompleted(done)
@@ -767,7 +780,7 @@ impl Checker {
                     && done.final_response.is_none()
                     && done.result.is_none() =>
             {
-                missing.push("`status`, `final_response` or `result`");
+                missing.push("`status`, `final_response` (or `response`) or `result`");
             }
             _ => {}
         }
@@ -787,7 +800,7 @@ impl Checker {
         }
     }
 
-    fn check_cross_user(&mut self, event: &Event, frame: u64, key: &RunKey) {
+    fn check_cross_user(&mut self, event: &Event, frame: u64, run: Option<String>) {
         let (Some(expected), Some(actual)) =
             (self.user_id.as_deref(), event.context.user_id.as_deref())
         else {
@@ -806,7 +819,7 @@ impl Checker {
                 "{} is for user `{actual}`, but this connection belongs to `{expected}`: another user's event leaked here",
                 describe_event(event, frame)
             );
-            self.raise(Rule::CrossUserEvent, Some(frame), vec![], key.label(), message);
+            self.raise(Rule::CrossUserEvent, Some(frame), vec![], run, message);
         }
     }
 

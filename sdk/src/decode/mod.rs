@@ -13,8 +13,14 @@
 //!   that wrap one of the five critical events in `data.type` or `data.event` become that event;
 //! * timestamps are ISO 8601 strings (`+00:00`, `Z` or naive) or epoch numbers (above 1e12:
 //!   milliseconds), see [`Timestamp`];
-//! * field synonyms: `results`/`result`, `duration`/`execution_time`/`execution_time_ms`,
-//!   `reasoning`/`thought`/`message`, `tool_name`/`tool`, `parameters`/`tool_args`, ...;
+//! * field synonyms: `results`/`result`/`output`, `duration`/`execution_time`/`execution_time_ms`,
+//!   `reasoning`/`thought`/`message`, `tool_name`/`tool`, `parameters`/`tool_args`/`input`,
+//!   `final_response`/`response`, ... (the September name first: when a frame carries both,
+//!   they hold the same value in every trace we know);
+//! * the October 2025 generation (§10): its new types (handshake, cleanup, `backend_log`,
+//!   agent timeouts), its optional fields (`retry_info`, `llm_validation`, `agents_involved`),
+//!   and its `system_message` wrapper that names an agent event in a root `event` with the
+//!   body in `payload`;
 //! * an unknown `type` is an [`EventKind::Unknown`] event, not an error.
 
 mod scan;
@@ -25,10 +31,11 @@ use serde_json::Value;
 
 use crate::event::{
     Ack, AgentCompleted, AgentDeath, AgentError, AgentResponse, AgentStarted, AgentThinking,
-    AuthenticationSuccess, ConnectionEstablished, Context, Duration, DurationUnit, ErrorInfo,
-    Event, EventKind, FinalResponse, Heartbeat, JsonText, Opaque, Progress, RawFrame, ResumeResult,
-    StatusOnly, Subagent, SystemMessage, TextContent, ThreadData, ToolCompleted, ToolError,
-    ToolExecuting,
+    AgentTimeoutFailure, AgentTimeoutWarning, AuthenticationSuccess, BackendLog, CleanupComplete,
+    CleanupDurationEstimate, CleanupStarted, ConnectionEstablished, Context, Duration,
+    DurationUnit, ErrorInfo, Event, EventKind, FinalResponse, HandshakeResponse, Heartbeat,
+    JsonText, LlmValidation, Opaque, Progress, RawFrame, ResumeResult, RetryInfo, StatusOnly,
+    Subagent, SystemMessage, TextContent, ThreadData, ToolCompleted, ToolError, ToolExecuting,
 };
 use crate::fingerprint::Fingerprint;
 use crate::timestamp::Timestamp;
@@ -342,6 +349,14 @@ enum Tag {
     Error,
     ConnectionError,
     SystemError,
+    HandshakeResponse,
+    HandshakeComplete,
+    CleanupStarted,
+    CleanupDurationEstimate,
+    CleanupComplete,
+    BackendLog,
+    AgentTimeoutWarning,
+    AgentTimeoutFailure,
     Unknown,
 }
 
@@ -385,6 +400,14 @@ impl Tag {
             "error_message" | "error" => Tag::Error,
             "connection_error" => Tag::ConnectionError,
             "system_error" => Tag::SystemError,
+            "handshake_response" => Tag::HandshakeResponse,
+            "handshake_complete" => Tag::HandshakeComplete,
+            "cleanup_started" => Tag::CleanupStarted,
+            "cleanup_duration_estimate" => Tag::CleanupDurationEstimate,
+            "cleanup_complete" => Tag::CleanupComplete,
+            "backend_log" => Tag::BackendLog,
+            "agent_timeout_warning" => Tag::AgentTimeoutWarning,
+            "agent_timeout_failure" => Tag::AgentTimeoutFailure,
             _ => Tag::Unknown,
         }
     }
@@ -400,6 +423,20 @@ impl Tag {
                 | Tag::AgentCompleted
         )
     }
+
+    /// The events the October 2025 `system_message` wrapper carries (§10): agent events and
+    /// the agent timeout frames.
+    fn is_agent(self) -> bool {
+        self.is_critical()
+            || matches!(
+                self,
+                Tag::ToolError
+                    | Tag::AgentError
+                    | Tag::AgentDeath
+                    | Tag::AgentTimeoutWarning
+                    | Tag::AgentTimeoutFailure
+            )
+    }
 }
 
 /// Resolves the wire `type` to a canonical tag, unwrapping wrapper frames.
@@ -412,6 +449,16 @@ fn resolve_tag(wire_type: &str, body: &Scan<'_>) -> Tag {
                 && inner_name(Field::Event).as_deref() == Some("connection_established")
             {
                 return Tag::ConnectionEstablished;
+            }
+            // The October 2025 wrapper (§10): `{"type":"system_message","event":<agent event>,
+            // "payload":{...}}`; its fields are in `payload`, a body location already.
+            if wire_type == "system_message" {
+                let root_event = body.at(Loc::Root, Field::Event).and_then(Captured::as_str);
+                if let Some(tag) =
+                    root_event.map(|name| Tag::of_name(&name)).filter(|tag| tag.is_agent())
+                {
+                    return tag;
+                }
             }
             let wrapped = [inner_name(Field::Type), inner_name(Field::Event)]
                 .into_iter()
@@ -461,24 +508,44 @@ fn decode_kind(wire_type: &str, body: &Scan<'_>) -> EventKind {
         }),
         Tag::ToolExecuting => EventKind::ToolExecuting(ToolExecuting {
             tool_name: body.text(&[Field::ToolName, Field::Tool]),
-            parameters: body.json(&[Field::Parameters, Field::ToolArgs, Field::Args]),
+            parameters: body.json(&[Field::Parameters, Field::ToolArgs, Field::Args, Field::Input]),
             execution_id: body.id(Field::ExecutionId),
         }),
         Tag::ToolCompleted => EventKind::ToolCompleted(ToolCompleted {
             tool_name: body.text(&[Field::ToolName, Field::Tool]),
-            results: body.json(&[Field::Results, Field::Result]),
+            results: body.json(&[Field::Results, Field::Result, Field::Output]),
             duration: body.duration(),
             success: body.boolean(&[Field::Success]),
             execution_id: body.id(Field::ExecutionId),
         }),
         Tag::AgentCompleted => EventKind::AgentCompleted(AgentCompleted {
             status: body.text(&[Field::Status]),
-            final_response: body.get(Field::FinalResponse).and_then(|value| match value.as_str() {
-                Some(text) => Some(FinalResponse::Text(text.into_owned())),
-                None => value.to_json_text().map(FinalResponse::Structured),
+            final_response: [Field::FinalResponse, Field::Response].iter().find_map(|field| {
+                let value = body.get(*field)?;
+                match value.as_str() {
+                    Some(text) => Some(FinalResponse::Text(text.into_owned())),
+                    None => value.to_json_text().map(FinalResponse::Structured),
+                }
             }),
             result: body.json(&[Field::Result]),
             duration: body.duration(),
+            llm_validation: body.value(&[Field::LlmValidation]).and_then(|value| {
+                let object = value.as_object()?;
+                Some(LlmValidation {
+                    is_valid: object.get("is_valid").and_then(Value::as_bool),
+                    validation_result: object
+                        .get("validation_result")
+                        .filter(|value| !value.is_null())
+                        .map(JsonText::from),
+                    violations_count: object.get("violations_count").and_then(Value::as_u64),
+                })
+            }),
+            agents_involved: match body.value(&[Field::AgentsInvolved]) {
+                Some(Value::Array(names)) => {
+                    Some(names.iter().filter_map(|name| name.as_str().map(str::to_owned)).collect())
+                }
+                _ => None,
+            },
         }),
         Tag::ToolError => EventKind::ToolError(ToolError {
             tool_name: body.text(&[Field::ToolName, Field::Tool]),
@@ -549,8 +616,62 @@ fn decode_kind(wire_type: &str, body: &Scan<'_>) -> EventKind {
         Tag::Error => EventKind::Error(error_info(body)),
         Tag::ConnectionError => EventKind::ConnectionError(error_info(body)),
         Tag::SystemError => EventKind::SystemError(error_info(body)),
+        Tag::HandshakeResponse => EventKind::HandshakeResponse(HandshakeResponse {
+            session_token: body.text(&[Field::SessionToken]),
+            message: body.text(&[Field::Message]),
+        }),
+        Tag::HandshakeComplete => EventKind::HandshakeComplete,
+        Tag::CleanupStarted => EventKind::CleanupStarted(CleanupStarted {
+            connection_id: body.id(Field::ConnectionId),
+        }),
+        Tag::CleanupDurationEstimate => {
+            EventKind::CleanupDurationEstimate(CleanupDurationEstimate {
+                estimated_seconds: body.number(&[Field::EstimatedSeconds]),
+            })
+        }
+        Tag::CleanupComplete => EventKind::CleanupComplete(CleanupComplete {
+            cleanup_status: body.text(&[Field::CleanupStatus, Field::Status]),
+            successful_cleanups: body.unsigned(&[Field::SuccessfulCleanups]),
+            total_cleanups: body.unsigned(&[Field::TotalCleanups]),
+        }),
+        Tag::BackendLog => EventKind::BackendLog(BackendLog {
+            messages: match body.value(&[Field::Messages]) {
+                Some(Value::Array(messages)) => messages,
+                _ => Vec::new(),
+            },
+            total_count: body.unsigned(&[Field::TotalCount]),
+            sink_stats: body.json(&[Field::SinkStats]),
+        }),
+        Tag::AgentTimeoutWarning => EventKind::AgentTimeoutWarning(AgentTimeoutWarning {
+            elapsed_seconds: body.number(&[Field::ElapsedSeconds]),
+            total_timeout_seconds: body.number(&[Field::TotalTimeoutSeconds]),
+            remaining_seconds: body.number(&[Field::RemainingSeconds]),
+            warning_threshold_percent: body.number(&[Field::WarningThresholdPercent]),
+        }),
+        Tag::AgentTimeoutFailure => EventKind::AgentTimeoutFailure(AgentTimeoutFailure {
+            elapsed_seconds: body.number(&[Field::ElapsedSeconds]),
+            timeout_seconds: body.number(&[Field::TimeoutSeconds]),
+            final_status: body.text(&[Field::FinalStatus]),
+            error: body.text(ERROR_TEXT),
+        }),
         Tag::Unknown => EventKind::Unknown,
     }
+}
+
+/// `retry_info{is_retry, attempt_number, max_attempts, reason}` (§10), when it is an object.
+fn retry_info(body: &Scan<'_>) -> Option<RetryInfo> {
+    let value = body.value(&[Field::RetryInfo])?;
+    let object = value.as_object()?;
+    Some(RetryInfo {
+        is_retry: object.get("is_retry").and_then(Value::as_bool),
+        attempt_number: object.get("attempt_number").and_then(Value::as_u64),
+        max_attempts: object.get("max_attempts").and_then(Value::as_u64),
+        reason: object
+            .get("reason")
+            .and_then(Value::as_str)
+            .filter(|reason| !reason.is_empty())
+            .map(str::to_owned),
+    })
 }
 
 fn error_info(body: &Scan<'_>) -> ErrorInfo {
@@ -598,6 +719,7 @@ fn decode_context(body: &Scan<'_>) -> Context {
             .at(Loc::Root, Field::Attempt)
             .and_then(Captured::as_number)
             .and_then(|n| n.as_u64()),
+        retry_info: retry_info(body),
     }
 }
 

@@ -136,6 +136,25 @@ fields! {
     FromSeq = "from_seq",
     ToSeq = "to_seq",
     Complete = "complete",
+    // The October 2025 profile (manager-protocol.md §10).
+    Input = "input" as json,
+    Output = "output" as json,
+    RetryInfo = "retry_info" as json,
+    LlmValidation = "llm_validation" as json,
+    AgentsInvolved = "agents_involved" as json,
+    SessionToken = "session_token",
+    EstimatedSeconds = "estimated_seconds",
+    CleanupStatus = "cleanup_status",
+    SuccessfulCleanups = "successful_cleanups",
+    TotalCleanups = "total_cleanups",
+    TotalCount = "total_count",
+    SinkStats = "sink_stats" as json,
+    ElapsedSeconds = "elapsed_seconds",
+    TotalTimeoutSeconds = "total_timeout_seconds",
+    RemainingSeconds = "remaining_seconds",
+    WarningThresholdPercent = "warning_threshold_percent",
+    TimeoutSeconds = "timeout_seconds",
+    FinalStatus = "final_status",
 }
 
 /// A captured value: scalars as they are, JSON-typed fields as their raw text (parsed only when
