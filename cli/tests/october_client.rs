@@ -108,13 +108,16 @@ fn user_message(content: &str, thread: &str) -> Value {
 }
 
 /// The three cleanup frames after a run, checked against the run and thread.
-async fn expect_cleanup(socket: &mut Socket, run_id: &Value, thread: &str) {
+async fn expect_cleanup(socket: &mut Socket, run_id: &Value, thread: &str) -> Vec<Value> {
+    let mut frames = Vec::new();
     for kind in ["cleanup_started", "cleanup_duration_estimate", "cleanup_complete"] {
         let frame = next_json(socket, 5).await;
         assert_eq!(frame["type"], json!(kind), "{frame}");
         assert_eq!(&frame["run_id"], run_id, "{frame}");
         assert_eq!(frame["thread_id"], json!(thread), "{frame}");
+        frames.push(frame);
     }
+    frames
 }
 
 /// The text frames that arrive before `quiet` passes without one.
@@ -146,8 +149,17 @@ async fn an_october_client_completes_a_golden_path_on_its_handshake_thread() {
     let offered = october_protocols("staging", &jwt);
     let (mut socket, selected) = open(request(&server.url(), &offered)).await;
     assert_eq!(selected.as_deref(), Some(offered[0].as_str()), "the first entry is echoed");
-    let (established, thread) = handshake(&mut socket).await;
+    // §10 steps 1 to 4, one by one.
+    let established = next_json(&mut socket, 2).await;
+    assert_eq!(established["type"], json!("connection_established"), "{established}");
     assert_eq!(established["data"]["user_id"], json!(user), "October: the full user id");
+    let response = next_json(&mut socket, 2).await;
+    assert_eq!(response["type"], json!("handshake_response"), "{response}");
+    let thread = response["thread_id"].as_str().unwrap().to_owned();
+    acknowledge(&mut socket, &thread).await;
+    let complete = next_json(&mut socket, 2).await;
+    assert_eq!(complete["type"], json!("handshake_complete"), "{complete}");
+    assert_eq!(complete["thread_id"], json!(thread));
 
     send(&mut socket, user_message("Cut my GPU spend by 30%", &thread)).await;
     let run = frames_of_one_run(&mut socket).await;
@@ -157,8 +169,13 @@ async fn an_october_client_completes_a_golden_path_on_its_handshake_thread() {
         assert_eq!(frame["user_id"], json!(user), "{frame}");
     }
     let run_id = run[0]["run_id"].clone();
-    expect_cleanup(&mut socket, &run_id, &thread).await;
+    let cleanup = expect_cleanup(&mut socket, &run_id, &thread).await;
     let found = flags(user, &run);
+    assert!(found.is_empty(), "{found:#?}");
+    // The whole session, handshake and cleanup frames included, is clean too.
+    let session: Vec<Value> =
+        [established, response, complete].into_iter().chain(run).chain(cleanup).collect();
+    let found = flags(user, &session);
     assert!(found.is_empty(), "{found:#?}");
 }
 
