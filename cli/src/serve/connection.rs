@@ -193,46 +193,21 @@ async fn connection(
         frames::connection_established(&user, &connection_id, numbered, now())
     };
     if peer.send(&mut socket, &established).await {
-        let handshake =
-            if october { start_handshake(&shared, peer, &mut socket).await } else { Some(None) };
-        if let Some(handshake) = handshake {
-            let mut served = Served {
-                shared: &shared,
-                peer,
-                user: &user,
-                connection_id: &connection_id,
-                handshake,
-                first_live_seq: None,
-                replayed: None,
-            };
+        let mut served = Served {
+            shared: &shared,
+            peer,
+            user: &user,
+            connection_id: &connection_id,
+            handshake: None,
+            first_live_seq: None,
+            replayed: None,
+        };
+        if !october || served.start_handshake(&mut socket).await {
             served.run(&mut socket, &mut inbox).await;
         }
     }
     shared.hub.leave(&user, id);
     tracing::info!(user, connection = %connection_id, "disconnected");
-}
-
-/// Sends `handshake_response` with a new thread; the handshake awaiting its ack (`None` when
-/// the socket is gone).
-async fn start_handshake(
-    shared: &Shared,
-    peer: Peer<'_>,
-    socket: &mut WebSocket,
-) -> Option<Option<Handshake>> {
-    let at = now();
-    let thread_id = shared.mint_thread();
-    let response = frames::handshake_response(
-        &thread_id,
-        &shared.mint_id("run_ws", at),
-        &shared.mint_id("ws_req", at),
-        at,
-    );
-    if !peer.send(socket, &response).await {
-        return None;
-    }
-    peer.record(HandshakeEvent::ResponseSent, &thread_id, None);
-    let deadline = tokio::time::Instant::now() + shared.handshake_timeout;
-    Some(Some(Handshake::new(thread_id, deadline)))
 }
 
 /// A connection being served, after authentication.
@@ -260,6 +235,26 @@ enum Flow {
 }
 
 impl Served<'_> {
+    /// October: sends `handshake_response` with a new thread and starts waiting for the ack;
+    /// false when the socket is gone.
+    async fn start_handshake(&mut self, socket: &mut WebSocket) -> bool {
+        let at = now();
+        let thread_id = self.shared.mint_thread();
+        let response = frames::handshake_response(
+            &thread_id,
+            &self.shared.mint_id("run_ws", at),
+            &self.shared.mint_id("ws_req", at),
+            at,
+        );
+        if !self.peer.send(socket, &response).await {
+            return false;
+        }
+        self.peer.record(HandshakeEvent::ResponseSent, &thread_id, None);
+        let deadline = tokio::time::Instant::now() + self.shared.handshake_timeout;
+        self.handshake = Some(Handshake::new(thread_id, deadline));
+        true
+    }
+
     /// Whether the hub's frames may go out: not before the October handshake is complete.
     fn may_deliver(&self) -> bool {
         self.handshake.as_ref().is_none_or(Handshake::is_complete)
