@@ -22,6 +22,10 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Deserializer};
 use sha2::{Digest, Sha256};
 
+mod october;
+
+pub(crate) use october::{ClientSignals, negotiate_october, query_param};
+
 /// The secret `agentwire serve` uses when `--jwt-secret` is not given: the documented
 /// development default. Anyone can mint tokens with it, so never use it in production.
 pub(crate) const DEV_SECRET: &str = "agentwire-dev-secret-do-not-use-in-production";

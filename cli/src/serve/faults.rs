@@ -1024,7 +1024,7 @@ mod tests {
     const SEEDS: u64 = 200;
 
     fn all_shapes() -> Shapes {
-        Shapes { bridge: true, payload_wrapper: true, reasoning_quirk: true }
+        Shapes { bridge: true, payload_wrapper: true, reasoning_quirk: true, october: false }
     }
 
     fn script_for(user: &str, seed: u64, shapes: Shapes, speed: f64) -> Vec<ScriptedFrame> {

@@ -55,6 +55,84 @@ pub(crate) fn connection_established(
     )
 }
 
+/// `connection_established` as an October manager sends it (§10): the same S1 frame, with the
+/// full user id.
+pub(crate) fn connection_established_october(
+    user_id: &str,
+    connection_id: &str,
+    seq: bool,
+    now: Timestamp,
+) -> Value {
+    let mut frame = connection_established(user_id, connection_id, seq, now);
+    if let Some(data) = frame.get_mut("data").and_then(Value::as_object_mut) {
+        data.insert("user_id".to_owned(), Value::from(user_id));
+    }
+    frame
+}
+
+/// `handshake_response` (§10 step 2): root-level fields, `thread_id` assigned by the server.
+pub(crate) fn handshake_response(
+    thread_id: &str,
+    run_id: &str,
+    request_id: &str,
+    now: Timestamp,
+) -> Value {
+    json!({
+        "type": "handshake_response",
+        "thread_id": thread_id,
+        "run_id": run_id,
+        "request_id": request_id,
+        "timestamp": iso(now),
+        "message": "Handshake started: reply with handshake_acknowledged and this thread_id",
+    })
+}
+
+/// `handshake_complete` (§10 step 4), the first frame after the client's ack.
+pub(crate) fn handshake_complete(thread_id: &str, now: Timestamp) -> Value {
+    json!({"type": "handshake_complete", "thread_id": thread_id, "timestamp": iso(now)})
+}
+
+/// Seconds an October manager estimates a run's cleanup takes (`cleanup_duration_estimate`).
+const CLEANUP_ESTIMATE_SECONDS: f64 = 0.5;
+
+/// Resources a run's cleanup releases (`cleanup_complete.data.total_cleanups`).
+const CLEANUP_COUNT: u64 = 3;
+
+/// The frames an October manager sends after a run's last event (§10): `cleanup_started`,
+/// `cleanup_duration_estimate` and `cleanup_complete`, S1 with the run's `run_id` and
+/// `thread_id` at the root so a client can group them with the run.
+pub(crate) fn cleanup(
+    connection_id: &str,
+    run_id: &str,
+    thread_id: &str,
+    now: Timestamp,
+) -> [Value; 3] {
+    let with_run = |mut frame: Value| {
+        if let Some(object) = frame.as_object_mut() {
+            object.insert("run_id".to_owned(), Value::from(run_id));
+            object.insert("thread_id".to_owned(), Value::from(thread_id));
+        }
+        frame
+    };
+    [
+        with_run(s1("cleanup_started", json!({"connection_id": connection_id}), now)),
+        with_run(s1(
+            "cleanup_duration_estimate",
+            json!({"estimated_seconds": CLEANUP_ESTIMATE_SECONDS}),
+            now,
+        )),
+        with_run(s1(
+            "cleanup_complete",
+            json!({
+                "cleanup_status": "success",
+                "successful_cleanups": CLEANUP_COUNT,
+                "total_cleanups": CLEANUP_COUNT,
+            }),
+            now,
+        )),
+    ]
+}
+
 /// The server's keepalive after client silence.
 pub(crate) fn heartbeat(connection_id: &str, processed: u64, now: Timestamp) -> Value {
     s1(
@@ -139,5 +217,41 @@ mod tests {
         let frame = error_message("AUTH_FAILED", "no token", Timestamp::EPOCH);
         let event = agentwire::decode(&frame.to_string()).unwrap();
         assert!(event.kind.is_auth_failure());
+    }
+
+    #[test]
+    fn october_connection_established_carries_the_full_user_id() {
+        let frame = connection_established_october(
+            "7c9e6679-7425",
+            "main_3fa9c2d1",
+            false,
+            Timestamp::EPOCH,
+        );
+        assert_eq!(frame["data"]["user_id"], "7c9e6679-7425");
+        assert_eq!(frame["type"], "connection_established");
+    }
+
+    #[test]
+    fn cleanup_frames_carry_their_run_and_the_fields_of_section_10() {
+        let [started, estimate, complete] =
+            cleanup("main_1", "run_ws_1", "thread_ab", Timestamp::EPOCH);
+        assert_eq!(started["data"]["connection_id"], "main_1");
+        assert!(estimate["data"]["estimated_seconds"].is_f64());
+        assert_eq!(complete["data"]["cleanup_status"], "success");
+        assert_eq!(complete["data"]["successful_cleanups"], complete["data"]["total_cleanups"]);
+        for frame in [&started, &estimate, &complete] {
+            assert_eq!(
+                (&frame["run_id"], &frame["thread_id"]),
+                (&json!("run_ws_1"), &json!("thread_ab"))
+            );
+        }
+    }
+
+    #[test]
+    fn handshake_frames_have_root_level_fields() {
+        let response = handshake_response("thread_ab", "run_ws_1", "ws_req_1", Timestamp::EPOCH);
+        assert_eq!(response["thread_id"], "thread_ab");
+        assert_eq!(response["timestamp"], "1970-01-01T00:00:00.000000+00:00");
+        assert_eq!(handshake_complete("thread_ab", Timestamp::EPOCH)["thread_id"], "thread_ab");
     }
 }

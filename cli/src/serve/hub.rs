@@ -29,6 +29,16 @@ pub(crate) enum Delivery {
     /// Freeze the connection (fault injection): send nothing more on it, not even a close frame,
     /// and ignore what it receives, until the client goes. The hub queues nothing after this.
     Freeze,
+    /// A run of the user has sent its last frame. An October connection sends its cleanup
+    /// frames (§10) for it; a September connection ignores it. Never numbered (`--seq`): a
+    /// September connection of the same user never sees cleanup frames, so a number would be
+    /// a gap to it.
+    RunEnded {
+        /// The run.
+        run_id: String,
+        /// Its thread.
+        thread_id: String,
+    },
 }
 
 /// The sending end of a connection's queue.
@@ -167,6 +177,15 @@ impl Hub {
         Sent { seq, connections }
     }
 
+    /// Tells every connection of `user` that run `run_id` (on `thread_id`) sent its last frame;
+    /// the ids that were told.
+    pub(crate) fn end_run(&self, user: &str, run_id: &str, thread_id: &str) -> Vec<u64> {
+        let Ok(mut users) = self.users.lock() else { return Vec::new() };
+        let ended =
+            Delivery::RunEnded { run_id: run_id.to_owned(), thread_id: thread_id.to_owned() };
+        deliver(&mut users, user, &ended)
+    }
+
     /// Asks connection number `pick` (modulo their count) of `user` to drop abruptly; its id.
     pub(crate) fn drop_one_connection(&self, user: &str, pick: usize) -> Option<u64> {
         let users = self.users.lock().ok()?;
@@ -286,7 +305,7 @@ mod tests {
         std::iter::from_fn(|| receiver.try_recv().ok())
             .filter_map(|delivery| match delivery {
                 Delivery::Frame(seq, text) => Some((seq, text)),
-                Delivery::DropAbruptly | Delivery::Freeze => None,
+                Delivery::DropAbruptly | Delivery::Freeze | Delivery::RunEnded { .. } => None,
             })
             .collect()
     }
@@ -330,6 +349,23 @@ mod tests {
         assert!(hub.other_user("nobody-else", None, 0).is_some());
         let lonely = Hub::new(None);
         assert_eq!(lonely.other_user("alice", None, 0), None);
+    }
+
+    #[tokio::test]
+    async fn the_end_of_a_run_reaches_every_connection_of_the_user_unnumbered() {
+        let hub = Hub::new(Some(Duration::from_secs(60)));
+        let (a1, mut r1) = mpsc::channel(8);
+        hub.join("alice", 1, a1);
+        hub.send_to_user("alice", &json!({"n": 1}).to_string());
+        assert_eq!(hub.end_run("alice", "run_1", "thread_1"), [1]);
+        assert!(matches!(r1.try_recv(), Ok(Delivery::Frame(Some(1), _))));
+        assert_eq!(
+            r1.try_recv().ok(),
+            Some(Delivery::RunEnded { run_id: "run_1".into(), thread_id: "thread_1".into() })
+        );
+        let sent = hub.send_to_user("alice", &json!({"n": 2}).to_string());
+        assert_eq!(sent.seq, Some(2), "the end of a run takes no number");
+        assert!(hub.end_run("bob", "run_2", "thread_2").is_empty());
     }
 
     #[tokio::test]

@@ -5,17 +5,28 @@
 //!  browser ──GET /ws (subprotocols jwt-auth, jwt.<token>)──► negotiate ─► upgrade ─► verify JWT
 //!     ▲                                                                       │
 //!     │  connection_established, pong, ack, heartbeat, error_message           ▼
-//!     └──────────────── socket task ◄── outbox ◄── Hub (by user) ◄── run tasks (script.rs)
+//!     └──────────────── socket task ◄── outbox ◄── Hub (by user) ◄── run tasks (runs.rs)
 //! ```
 //!
-//! The pure parts live in [`auth`] (JWT, subprotocols), [`script`] (realistic runs) and
-//! [`frames`] (the server's own frames); this module does the IO.
+//! `--protocol` picks the generation per connection: September 2025 (the diagram above) or
+//! October 2025 (manager-protocol.md §10: env-tagged subprotocols, then the [`handshake`]
+//! before any hub frame, and cleanup frames after each run).
+//!
+//! The pure parts live in [`auth`] (JWT, subprotocols), [`script`] (realistic runs),
+//! [`spelling`] (the October field names), [`handshake`] (its state machine) and [`frames`]
+//! (the server's own frames); [`connection`], [`runs`], [`messages`] and [`dev`] do the IO.
 
 pub(crate) mod auth;
+mod connection;
+mod dev;
 mod faults;
 mod frames;
+mod handshake;
 mod hub;
+mod messages;
+mod runs;
 pub(crate) mod script;
+mod spelling;
 mod truth;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -25,23 +36,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use agentwire::Timestamp;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::Router;
 use axum::routing::get;
-use axum::{Json, Router};
 use clap::Args;
-use futures_util::StreamExt;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde_json::{Value, json};
-use tokio::sync::mpsc;
 use tower_http::services::ServeDir;
 
-use auth::{Claims, Negotiation};
 use hub::Hub;
-use script::{RunSpec, Shapes};
+use script::Shapes;
 
 /// Options of `agentwire serve`.
 #[derive(Debug, Args)]
@@ -74,7 +77,9 @@ pub(crate) struct ServeArgs {
 
     /// Frame shapes to mix in besides the canonical flat S3 one, comma-separated:
     /// `bridge` (S4 `data` wrapper), `payload` (the old `payload` wrapper), `reasoning` (the
-    /// `type: "reasoning"` quirk), or `all`.
+    /// `type: "reasoning"` quirk), `oct` (the October 2025 field spellings: `thought`, `tool`,
+    /// `input`, `output`/`result`, `retry_info`, `llm_validation`, `agents_involved`, and the
+    /// `system_message` wrapper), or `all`.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     shapes: Vec<ShapeName>,
 
@@ -126,6 +131,20 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     truth: Option<PathBuf>,
 
+    /// Manager generation to speak: `sept` (September 2025, every client), `oct` (October 2025,
+    /// manager-protocol.md §10, every client: env-tagged and raw-JWT subprotocols, `?token=`,
+    /// the handshake, cleanup frames after each run) or `auto`: October for a client that offers
+    /// an env-tagged subprotocol (`jwt.<env>.<JWT>`, env development|local|staging|production),
+    /// sends an `X-Environment` header or an `env=` query parameter, September for the rest.
+    #[arg(long, value_name = "PROFILE", value_enum, default_value_t = ProtocolSetting::Auto)]
+    protocol: ProtocolSetting,
+
+    /// October sessions: seconds the server waits for `handshake_acknowledged` after sending
+    /// `handshake_response`; then it closes the connection with 1008 "handshake not
+    /// acknowledged within SECS s".
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    handshake_timeout: f64,
+
     /// Mean seconds between two runs of one demo user (each wait is drawn between half and
     /// one and a half times this).
     #[arg(long, value_name = "SECS", default_value_t = 8.0)]
@@ -164,8 +183,41 @@ pub(crate) enum ShapeName {
     Payload,
     /// `type: "reasoning"` for thinking events.
     Reasoning,
+    /// The October 2025 field spellings and `system_message` wrapper (§10).
+    Oct,
     /// All of the above.
     All,
+}
+
+/// Which manager generation `agentwire serve` speaks (`--protocol`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ProtocolSetting {
+    /// September 2025 (the backend at aebb16f77) for every client.
+    Sept,
+    /// October 2025 (manager-protocol.md §10) for every client.
+    Oct,
+    /// October for a client that shows it speaks it, September for the rest.
+    Auto,
+}
+
+impl ProtocolSetting {
+    /// Whether a client sending `signals` gets an October session.
+    pub(crate) fn october_for(self, signals: &auth::ClientSignals<'_>) -> bool {
+        match self {
+            ProtocolSetting::Sept => false,
+            ProtocolSetting::Oct => true,
+            ProtocolSetting::Auto => signals.speak_october(),
+        }
+    }
+
+    /// The option's value, as `/dev/info` reports it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            ProtocolSetting::Sept => "sept",
+            ProtocolSetting::Oct => "oct",
+            ProtocolSetting::Auto => "auto",
+        }
+    }
 }
 
 /// Why the server could not start.
@@ -200,18 +252,6 @@ pub(crate) enum ServeError {
     Io(#[from] std::io::Error),
 }
 
-/// With `--seq`, how long a new connection's live frames wait for a `resume`.
-const RESUME_GRACE: Duration = Duration::from_millis(500);
-
-/// The most runs one user can have in progress; more `start_agent`s are refused.
-const MAX_ACTIVE_RUNS: usize = 8;
-
-/// Bytes read from a socket at a time.
-const READ_BUFFER: usize = 4 * 1024;
-
-/// The largest client message accepted; a larger one closes the connection (code 1009).
-const MAX_CLIENT_MESSAGE: usize = 1 << 20;
-
 /// Everything the handlers share.
 struct Shared {
     secret: Vec<u8>,
@@ -239,6 +279,10 @@ struct Shared {
     active_runs: std::sync::Mutex<std::collections::HashMap<String, usize>>,
     /// Whether the server listens on a loopback address only.
     loopback_only: bool,
+    /// Which generation each client gets (`--protocol`).
+    protocol: ProtocolSetting,
+    /// October sessions: how long the server waits for `handshake_acknowledged`.
+    handshake_timeout: Duration,
 }
 
 /// The server's clock: the one place `agentwire serve` reads the time.
@@ -270,6 +314,13 @@ impl Shared {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// `thread_<hex16>`: the thread an October handshake assigns, distinct for every call and
+    /// fixed by the seed.
+    fn mint_thread(&self) -> String {
+        let n = self.next_id();
+        format!("thread_{:016x}", (n ^ self.seed).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    }
+
     /// `<prefix>_<ms>_<n>_<hex8>`, like the manager's `thread_ws_...` and `run_ws_...` ids.
     fn mint_id(&self, prefix: &str, now: Timestamp) -> String {
         let n = self.next_id();
@@ -295,6 +346,11 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), ServeError> {
     }
     if !(args.stall_after > 0.0 && seconds(args.stall_after)) {
         return Err(ServeError::BadOption("--stall-after must be seconds above 0, at most a day"));
+    }
+    if !(args.handshake_timeout > 0.0 && seconds(args.handshake_timeout)) {
+        return Err(ServeError::BadOption(
+            "--handshake-timeout must be seconds above 0, at most a day",
+        ));
     }
     if !(args.run_every > 0.0 && seconds(args.run_every)) {
         return Err(ServeError::BadOption("--run-every must be seconds above 0, at most a day"));
@@ -323,6 +379,7 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
             bridge: all || args.shapes.contains(&ShapeName::Bridge),
             payload_wrapper: all || args.shapes.contains(&ShapeName::Payload),
             reasoning_quirk: all || args.shapes.contains(&ShapeName::Reasoning),
+            october: all || args.shapes.contains(&ShapeName::Oct),
         },
         seed: args.seed,
         dev: dev_mode(args.host, args.dev),
@@ -336,6 +393,8 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
         fault_rng: std::sync::Mutex::new(StdRng::seed_from_u64(args.seed ^ 0x5DEE_CE66_D1CE_4E5B)),
         active_runs: std::sync::Mutex::new(std::collections::HashMap::new()),
         loopback_only: args.host.is_loopback(),
+        protocol: args.protocol,
+        handshake_timeout: Duration::from_secs_f64(args.handshake_timeout),
     });
     let shared_faults_off = shared.faults.is_none();
     if shared.hub.numbers_frames() {
@@ -356,13 +415,11 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
         );
     }
     for (index, user) in shared.demo_users.iter().enumerate() {
-        tokio::spawn(demo_traffic(Arc::clone(&shared), user.clone(), index, args.run_every));
+        tokio::spawn(runs::demo_traffic(Arc::clone(&shared), user.clone(), index, args.run_every));
     }
     let app = Router::new()
-        .route("/ws", get(upgrade))
-        .route("/dev/token", get(dev_token))
-        .route("/dev/users", get(dev_users))
-        .route("/dev/info", get(dev_info))
+        .route("/ws", get(connection::upgrade))
+        .merge(dev::routes())
         .fallback_service(ServeDir::new(&args.www))
         .with_state(shared);
     let address = SocketAddr::new(args.host, args.port);
@@ -383,592 +440,6 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
         })
         .await?;
     Ok(())
-}
-
-/// Whether a request may use the /dev endpoints: dev mode, and, when the server is bound to
-/// loopback only, a loopback `Host` (so a web page on another domain that resolves to
-/// 127.0.0.1, a DNS rebinding attack, cannot mint tokens).
-fn dev_allowed(shared: &Shared, headers: &HeaderMap) -> bool {
-    if !shared.dev {
-        return false;
-    }
-    if !shared.loopback_only {
-        return true;
-    }
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-    is_loopback_host(host)
-}
-
-/// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
-fn is_loopback_host(host: &str) -> bool {
-    let name = match host.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or(""),
-        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
-    };
-    name.eq_ignore_ascii_case("localhost")
-        || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-/// A demo user's own activity: a new run every `run_every` seconds on average, forever.
-async fn demo_traffic(shared: Arc<Shared>, user: String, index: usize, run_every: f64) {
-    let mut rng = StdRng::seed_from_u64(
-        shared.seed.wrapping_add(index as u64).wrapping_mul(0x2545_F491_4F6C_DD1D),
-    );
-    loop {
-        let wait = run_every * rng.random_range(0.5..1.5);
-        tokio::time::sleep(Duration::from_secs_f64(wait)).await;
-        let request =
-            DEMO_REQUESTS.get(rng.random_range(0..DEMO_REQUESTS.len())).copied().unwrap_or("Help");
-        let _ = start_run(&shared, &user, None, request.to_owned());
-    }
-}
-
-/// A token valid for a day.
-fn day_token(shared: &Shared, user: &str) -> String {
-    let issued = unix_seconds(now());
-    let claims = Claims {
-        sub: user.to_owned(),
-        exp: Some(issued + 24 * 3600),
-        iat: Some(issued),
-        nbf: None,
-    };
-    auth::mint(&shared.secret, &claims)
-}
-
-/// `GET /dev/users`: the demo users, each with a token (dev mode only).
-async fn dev_users(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    if !dev_allowed(&shared, &headers) {
-        return StatusCode::NOT_FOUND.into_response();
-    }
-    let users: Vec<Value> = shared
-        .demo_users
-        .iter()
-        .map(|user| json!({"user_id": user, "token": day_token(&shared, user)}))
-        .collect();
-    Json(Value::Array(users)).into_response()
-}
-
-/// `GET /dev/info`: what this simulated manager does, so a page can say so: the fault preset
-/// (`none`, `mild`, `chaos` or `custom`) with every active fault kind and its rate, whether
-/// frames are numbered (`--seq`), and how many demo users run (dev mode only).
-async fn dev_info(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    if !dev_allowed(&shared, &headers) {
-        return StatusCode::NOT_FOUND.into_response();
-    }
-    Json(json!({
-        "faults": shared.faults.preset_name(),
-        "fault_rates": shared.faults.active(),
-        "seq": shared.hub.numbers_frames(),
-        "users": shared.demo_users.len(),
-    }))
-    .into_response()
-}
-
-/// Query of `GET /dev/token`.
-#[derive(serde::Deserialize)]
-struct TokenQuery {
-    user: String,
-}
-
-/// `GET /dev/token?user=ID`: a token for any user (dev mode only).
-async fn dev_token(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
-) -> Response {
-    if !dev_allowed(&shared, &headers) {
-        return StatusCode::NOT_FOUND.into_response();
-    }
-    if query.user.trim().is_empty() {
-        return (StatusCode::BAD_REQUEST, "user must not be empty").into_response();
-    }
-    let token = day_token(&shared, &query.user);
-    Json(json!({"user_id": query.user, "token": token})).into_response()
-}
-
-/// How long the `refuse_connections` fault refuses new connections.
-const REFUSAL_WINDOW: Duration = Duration::from_secs(3);
-
-/// Whether this connection attempt is refused before the upgrade (the `refuse_connections`
-/// fault): inside a refusal window, or when this attempt starts one.
-fn refusing(shared: &Shared) -> bool {
-    let rate = shared.faults.rate(faults::FaultKind::RefuseConnections);
-    let Ok(mut until) = shared.refuse_until.lock() else { return false };
-    let now = tokio::time::Instant::now();
-    if until.is_some_and(|until| now < until) {
-        return true;
-    }
-    let starts = rate > 0.0 && shared.fault_rng.lock().is_ok_and(|mut rng| rng.random_bool(rate));
-    if starts {
-        *until = Some(now + REFUSAL_WINDOW);
-        if let Some(truth) = &shared.truth {
-            truth.connection_fault(faults::FaultKind::RefuseConnections, "", None);
-        }
-        tracing::info!("fault: refusing new connections for {REFUSAL_WINDOW:?}");
-    }
-    starts
-}
-
-/// `GET /ws`: negotiates the subprotocol before the upgrade, then authenticates after it, as
-/// the manager does.
-async fn upgrade(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    ws: WebSocketUpgrade,
-) -> Response {
-    if refusing(&shared) {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "3")],
-            "Service temporarily unavailable",
-        )
-            .into_response();
-    }
-    // The header may come as several lines (RFC 6455); read them as one list.
-    let lines: Vec<&str> = headers
-        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    let offered = (!lines.is_empty()).then(|| lines.join(","));
-    let offered = offered.as_deref();
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(auth::bearer_token)
-        .map(str::to_owned);
-    let (ws, token) = match auth::negotiate(offered) {
-        // The manager closes with 1003 before accepting: the client sees a failed handshake.
-        Negotiation::Unsupported => {
-            return (StatusCode::BAD_REQUEST, "No supported subprotocols").into_response();
-        }
-        Negotiation::NoHeader => (ws, None),
-        Negotiation::Selected { protocol, token } => (ws.protocols([protocol]), token),
-    };
-    // The Authorization header is checked first, as the manager's unified handler does.
-    let token = bearer.or(token);
-    // Clients send small JSON messages: a small read buffer keeps 1,000 idle connections cheap
-    // (tungstenite's default is 128 KiB each), and a hostile client cannot make the server
-    // buffer more than the 1 MiB the manager advertises (`/ws/config`).
-    ws.read_buffer_size(READ_BUFFER)
-        .max_message_size(MAX_CLIENT_MESSAGE)
-        .max_frame_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| connection(shared, socket, token))
-}
-
-/// Sends one frame; false when the socket is gone.
-/// One connection, as the truth file names it.
-#[derive(Clone, Copy)]
-struct Peer<'a> {
-    shared: &'a Shared,
-    /// The authenticated user (`None` before authentication succeeded).
-    user: Option<&'a str>,
-    /// The connection's id in the hub.
-    id: Option<u64>,
-}
-
-impl Peer<'_> {
-    /// Sends one frame of this connection's own (not a run frame), recording it in the truth
-    /// file; false when the socket is gone.
-    async fn send(&self, socket: &mut WebSocket, frame: &Value) -> bool {
-        self.send_text(socket, frame.to_string(), None).await
-    }
-
-    /// Like [`Peer::send`], for text (a replayed frame, with its sequence number).
-    async fn send_text(&self, socket: &mut WebSocket, text: String, seq: Option<u64>) -> bool {
-        if let Some(truth) = &self.shared.truth {
-            truth.direct(self.user, self.id, seq, &text);
-        }
-        socket.send(Message::Text(Utf8Bytes::from(text))).await.is_ok()
-    }
-}
-
-/// One authenticated (or refused) connection, from upgrade to close.
-async fn connection(shared: Arc<Shared>, mut socket: WebSocket, token: Option<String>) {
-    let verified = match token.as_deref() {
-        Some(token) => auth::verify(&shared.secret, token, unix_seconds(now())),
-        None => Err(auth::AuthError::Missing),
-    };
-    let user = match verified {
-        Ok(claims) => claims.sub,
-        Err(error) => {
-            tracing::info!(code = error.code(), "authentication failed");
-            let message = format!(
-                "WebSocket authentication failed. Supported formats: jwt.TOKEN, jwt-auth.TOKEN, bearer.TOKEN. Error: {error}"
-            );
-            let peer = Peer { shared: &shared, user: None, id: None };
-            let _ = peer
-                .send(&mut socket, &frames::error_message("AUTH_FAILED", &message, now()))
-                .await;
-            let close =
-                CloseFrame { code: 1008, reason: Utf8Bytes::from_static("Authentication failed") };
-            let _ = socket.send(Message::Close(Some(close))).await;
-            return;
-        }
-    };
-    let id = shared.next_id();
-    let connection_id =
-        format!("main_{:08x}", (id ^ shared.seed).wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32);
-    let (outbox, mut inbox) = mpsc::channel(hub::OUTBOX);
-    shared.hub.join(&user, id, outbox);
-    tracing::info!(user, connection = %connection_id, "connected");
-    let numbered = shared.hub.numbers_frames();
-    let peer = Peer { shared: &shared, user: Some(&user), id: Some(id) };
-    if peer
-        .send(&mut socket, &frames::connection_established(&user, &connection_id, numbered, now()))
-        .await
-    {
-        serve_connection(&shared, peer, &mut socket, &mut inbox, &user, &connection_id).await;
-    }
-    shared.hub.leave(&user, id);
-    tracing::info!(user, connection = %connection_id, "disconnected");
-}
-
-async fn serve_connection(
-    shared: &Arc<Shared>,
-    peer: Peer<'_>,
-    socket: &mut WebSocket,
-    inbox: &mut mpsc::Receiver<hub::Delivery>,
-    user: &str,
-    connection_id: &str,
-) {
-    let mut processed = 0u64;
-    let mut silence = Box::pin(tokio::time::sleep(shared.heartbeat_after));
-    // With --seq: the first numbered frame this connection sent live, and the last one already
-    // replayed by a `resume` (its live copy, still queued, is skipped).
-    let mut first_live_seq: Option<u64> = None;
-    let mut replayed: Option<(u64, u64)> = None;
-    // With --seq, live frames wait until the client's first message (or a short grace period),
-    // so a `resume` sent right after `connection_established` is answered before any live frame
-    // and the client sees one increasing sequence.
-    let mut holding = shared.hub.numbers_frames();
-    let grace = tokio::time::sleep(RESUME_GRACE);
-    tokio::pin!(grace);
-    loop {
-        tokio::select! {
-                    () = &mut grace, if holding => holding = false,
-                    incoming = socket.next() => {
-                        let text = match incoming {
-                            Some(Ok(Message::Text(text))) => text,
-                            Some(Ok(Message::Binary(_))) => {
-                                let reply = frames::error_message("FORMAT_ERROR", "Binary frames are not supported; send JSON text", now());
-                                if !peer.send(socket, &reply).await { return; }
-                                continue;
-                            }
-                            Some(Ok(Message::Close(_))) | None => return,
-                            Some(Err(error)) => {
-                                // Say why before going: 1009 for a message over the size limit, 1007
-                                // for text that is not UTF-8, 1002 for anything else refused.
-        let (code, reason) = match error.into_inner().downcast_ref::<tungstenite::Error>() {
-                                    Some(tungstenite::Error::Capacity(_)) => (1009, "Message too big"),
-                                    Some(tungstenite::Error::Utf8(_)) => (1007, "Invalid UTF-8 in a text frame"),
-                                    _ => (1002, "Protocol error"),
-                                };
-                                let close = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
-                                let _ = socket.send(Message::Close(Some(close))).await;
-                                return;
-                            }
-                            Some(Ok(_)) => continue,
-                        };
-                        processed += 1;
-                        silence.as_mut().reset(tokio::time::Instant::now() + shared.heartbeat_after);
-                        holding = false;
-                        if let Some(last_seq) = resume_request(shared, text.as_str()) {
-                            let replay = shared.hub.replay(user, last_seq, first_live_seq);
-                            let range = replay.frames.first().zip(replay.frames.last()).map(|(a, b)| (a.0, b.0));
-                            for (seq, frame) in replay.frames {
-                                if !peer.send_text(socket, frame, Some(seq)).await { return; }
-                            }
-                            if first_live_seq.is_none() {
-                                // Their live copies may still be queued: skip exactly those.
-                                replayed = range;
-                            }
-                            let result = frames::resume_result(replay.from_seq, replay.to_seq, replay.complete, now());
-                            if !peer.send(socket, &result).await { return; }
-                            continue;
-                        }
-                        for reply in handle_client_message(shared, user, text.as_str()) {
-                            if !peer.send(socket, &reply).await { return; }
-                        }
-                    }
-                    outgoing = inbox.recv(), if !holding => {
-                        // `None`: the hub dropped this connection (too slow); close it.
-                        let Some(delivery) = outgoing else { return };
-                        let (seq, frame) = match delivery {
-                            hub::Delivery::Frame(seq, frame) => (seq, frame),
-                            hub::Delivery::DropAbruptly => {
-                                // The `drop_connection` fault: go without a close frame (the client sees 1006).
-                                tracing::info!(user, connection = %connection_id, "fault: dropping the connection abruptly");
-                                return;
-                            }
-                            hub::Delivery::Freeze => {
-                                tracing::info!(user, connection = %connection_id, "fault: freezing the connection");
-                                stay_frozen(socket).await;
-                                return;
-                            }
-                        };
-                        if seq.zip(replayed).is_some_and(|(seq, (from, to))| (from..=to).contains(&seq)) {
-                            continue;
-                        }
-                        if first_live_seq.is_none() {
-                            first_live_seq = seq;
-                        }
-                        if socket.send(Message::Text(Utf8Bytes::from(frame))).await.is_err() { return; }
-                    }
-                    () = &mut silence => {
-                        silence.as_mut().reset(tokio::time::Instant::now() + shared.heartbeat_after);
-                        if !peer.send(socket, &frames::heartbeat(connection_id, processed, now())).await { return; }
-                    }
-                }
-    }
-}
-
-/// The `freeze_connection` fault, once the connection's last frame before the freeze is sent:
-/// nothing more goes out (no frames, heartbeats, replies, pongs or close frame) and everything
-/// received is read and ignored, until the client closes the connection or it fails. The socket
-/// then goes without a close frame.
-///
-/// Reading is what notices the client going. The one thing it still sends is the WebSocket
-/// library's automatic answer to a *control* ping frame (browsers never send those; clients'
-/// application-level `{"type":"ping"}` gets no `pong`).
-async fn stay_frozen(socket: &mut WebSocket) {
-    while let Some(Ok(message)) = socket.next().await {
-        // A close from the client ends it at once: reading on would send the close reply.
-        if matches!(message, Message::Close(_)) {
-            return;
-        }
-    }
-}
-
-/// The manager's aliases for client message types (`types.LEGACY_MESSAGE_TYPE_MAP`).
-fn canonical_client_type(kind: &str) -> &str {
-    match kind {
-        "chat_message" | "message" | "user" | "user_input" | "chat" => "user_message",
-        "execute_agent" | "EXECUTE_AGENT" => "start_agent",
-        "typing" => "user_typing",
-        other => other,
-    }
-}
-
-/// With `--seq`, the `last_seq` of a `resume` message (`payload.last_seq`, or at the root).
-/// Without it, `resume` is an unknown type like any other and gets the manager's `ack`.
-fn resume_request(shared: &Shared, text: &str) -> Option<u64> {
-    if !shared.hub.numbers_frames() {
-        return None;
-    }
-    let message = serde_json::from_str::<Value>(text).ok()?;
-    if message.get("type").and_then(Value::as_str) != Some("resume") {
-        return None;
-    }
-    let body = message.get("payload").unwrap_or(&message);
-    Some(body.get("last_seq").and_then(Value::as_u64).unwrap_or(0))
-}
-
-/// The server's replies to one client message (runs it starts are sent through the hub).
-fn handle_client_message(shared: &Arc<Shared>, user: &str, text: &str) -> Vec<Value> {
-    let Ok(message) = serde_json::from_str::<Value>(text) else {
-        return vec![frames::error_message("JSON_PARSE_ERROR", "Invalid JSON format", now())];
-    };
-    let Some(kind) = message.get("type").and_then(Value::as_str) else {
-        return vec![frames::error_message(
-            "FORMAT_ERROR",
-            "Message must be a JSON object with a string `type`",
-            now(),
-        )];
-    };
-    // The body is `payload` when that key exists, otherwise the whole message (§3.2).
-    let body = message.get("payload").unwrap_or(&message);
-    let text_of = |keys: &[&str]| {
-        keys.iter()
-            .find_map(|key| body.get(*key)?.as_str().filter(|s| !s.is_empty()))
-            .map(str::to_owned)
-    };
-    let thread_id = text_of(&["thread_id"]);
-    match canonical_client_type(kind) {
-        "user_message" => match text_of(&["content", "text", "message"]) {
-            Some(request) => start_run(shared, user, thread_id, request),
-            None => vec![frames::error_message(
-                "AGENT_REQUEST_ERROR",
-                "user_message needs `content`",
-                now(),
-            )],
-        },
-        "start_agent" => {
-            let query = body.get("request").and_then(|r| r.get("query")).and_then(Value::as_str);
-            match text_of(&["user_request", "content", "text"]).or(query.map(str::to_owned)) {
-                Some(request) => start_run(shared, user, thread_id, request),
-                None => vec![frames::error_message(
-                    "AGENT_REQUEST_ERROR",
-                    "start_agent needs `user_request`",
-                    now(),
-                )],
-            }
-        }
-        "ping" => vec![frames::pong(user, now())],
-        "heartbeat" => vec![frames::heartbeat_ack(now())],
-        "pong" | "heartbeat_ack" => vec![],
-        "connect" => vec![frames::system_ack("connected", user, now())],
-        "disconnect" => vec![frames::system_ack("disconnect_acknowledged", user, now())],
-        "user_typing" | "typing_started" | "typing_stopped" => {
-            vec![frames::system_ack("typing_acknowledged", user, now())]
-        }
-        other => vec![frames::ack(other, user, now())],
-    }
-}
-
-/// The `drop` faults at the positions `at` accepts: each consumes the sequence number its frame
-/// would have had (with `--seq`, so the client sees the gap) and is recorded.
-fn lose_dropped_frames(
-    shared: &Shared,
-    user: &str,
-    injected: &[faults::InjectedFault],
-    at: impl Fn(usize) -> bool,
-) {
-    for fault in injected.iter().filter(|f| f.kind == faults::FaultKind::Drop && at(f.index)) {
-        let _ = shared.hub.skip_seq(user);
-        if let Some(truth) = &shared.truth {
-            truth.fault(user, fault);
-        }
-    }
-}
-
-/// Counts a user's runs in progress, up to [`MAX_ACTIVE_RUNS`]; the count drops when this does.
-struct ActiveRun {
-    shared: Arc<Shared>,
-    user: String,
-}
-
-impl ActiveRun {
-    fn start(shared: &Arc<Shared>, user: &str) -> Option<ActiveRun> {
-        let mut active = shared.active_runs.lock().ok()?;
-        let count = active.entry(user.to_owned()).or_default();
-        if *count >= MAX_ACTIVE_RUNS {
-            return None;
-        }
-        *count += 1;
-        Some(ActiveRun { shared: Arc::clone(shared), user: user.to_owned() })
-    }
-}
-
-impl Drop for ActiveRun {
-    fn drop(&mut self) {
-        if let Ok(mut active) = self.shared.active_runs.lock() {
-            if let Some(count) = active.get_mut(&self.user) {
-                *count = count.saturating_sub(1);
-                if *count == 0 {
-                    active.remove(&self.user);
-                }
-            }
-        }
-    }
-}
-
-/// Sends one frame of a run to every connection of its user (and, for the `cross_user` fault, a
-/// copy to another connected user), recording it in the truth file. Whether a copy leaked.
-fn deliver_run_frame(shared: &Shared, user: &str, frame: &faults::Outgoing, pick: usize) -> bool {
-    let sent = shared.hub.send_to_user(user, &frame.text);
-    if let Some(truth) = &shared.truth {
-        truth.frame(user, &sent, &frame.text, frame.fault);
-    }
-    if !frame.also_to_other_user {
-        return false;
-    }
-    let parsed = serde_json::from_str::<Value>(&frame.text).ok();
-    let thread_id = parsed.as_ref().and_then(|v| v.get("thread_id")).and_then(Value::as_str);
-    let Some(other) = shared.hub.other_user(user, thread_id, pick) else { return false };
-    let leaked = shared.hub.send_to_user(&other, &frame.text);
-    if let Some(truth) = &shared.truth {
-        truth.leak(user, &other, &leaked, &frame.text);
-    }
-    true
-}
-
-/// Starts a simulated run for `user`; its frames go to every connection of the user.
-fn start_run(
-    shared: &Arc<Shared>,
-    user: &str,
-    thread_id: Option<String>,
-    request: String,
-) -> Vec<Value> {
-    let start = now();
-    let thread_id = thread_id.unwrap_or_else(|| shared.mint_id("thread_ws", start));
-    let run_id = shared.mint_id("run_ws", start);
-    let request_id = shared.mint_id("ws_req", start);
-    // Each run has its own generator, derived from the seed and the run's number, so a run's
-    // content does not depend on how tasks interleave.
-    let mut rng =
-        StdRng::seed_from_u64(shared.seed ^ shared.next_id().wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    let spec = RunSpec {
-        user_id: user,
-        thread_id: &thread_id,
-        run_id: &run_id,
-        request_id: &request_id,
-        request: &request,
-    };
-    let script = script::script_run(&mut rng, &spec, &shared.shapes, start, shared.speed);
-    let (outgoing, injected) =
-        faults::apply_to_run(&mut rng, script, &shared.faults, shared.stall_after_ms);
-    tracing::info!(user, run = %run_id, frames = outgoing.len(), faults = injected.len(), "run started");
-    let drop_connection = rng.random_bool(shared.faults.rate(faults::FaultKind::DropConnection));
-    let pick = rng.random_range(0..1024usize);
-    // Drawn after every other choice of the run, so it changes none of them.
-    let freeze_connection =
-        rng.random_bool(shared.faults.rate(faults::FaultKind::FreezeConnection));
-    let Some(active) = ActiveRun::start(shared, user) else {
-        let message = format!("{MAX_ACTIVE_RUNS} runs are already in progress for this user");
-        return vec![frames::error_message("AGENT_REQUEST_ERROR", &message, now())];
-    };
-    let shared = Arc::clone(shared);
-    let user = user.to_owned();
-    tokio::spawn(async move {
-        let _active = active;
-        // `drop_connection` and `freeze_connection` strike mid-run, after the middle frame; a run
-        // that drew both only drops (a dropped connection can't also freeze).
-        let drop_after = drop_connection.then_some(outgoing.len() / 2);
-        let freeze_after = (freeze_connection && !drop_connection).then_some(outgoing.len() / 2);
-        let total = outgoing.len();
-        for (index, frame) in outgoing.iter().enumerate() {
-            tokio::time::sleep(Duration::from_millis(frame.delay_ms)).await;
-            lose_dropped_frames(&shared, &user, &injected, |at| at == index);
-            let leaked = deliver_run_frame(&shared, &user, frame, pick);
-            // Faults are recorded when they happen, not when planned: a leak needs another
-            // connected user to happen at all.
-            for fault in
-                injected.iter().filter(|f| f.index == index && f.kind != faults::FaultKind::Drop)
-            {
-                if fault.kind == faults::FaultKind::CrossUser && !leaked {
-                    continue;
-                }
-                if let Some(truth) = &shared.truth {
-                    truth.fault(&user, fault);
-                }
-            }
-            if drop_after == Some(index) {
-                if let Some(connection) = shared.hub.drop_one_connection(&user, pick) {
-                    if let Some(truth) = &shared.truth {
-                        truth.connection_fault(
-                            faults::FaultKind::DropConnection,
-                            &user,
-                            Some(connection),
-                        );
-                    }
-                }
-            }
-            if freeze_after == Some(index) {
-                if let Some(connection) = shared.hub.freeze_one_connection(&user, pick) {
-                    if let Some(truth) = &shared.truth {
-                        truth.connection_fault(
-                            faults::FaultKind::FreezeConnection,
-                            &user,
-                            Some(connection),
-                        );
-                    }
-                }
-            }
-        }
-        lose_dropped_frames(&shared, &user, &injected, |at| at >= total);
-    });
-    vec![]
 }
 
 #[cfg(test)]
@@ -1003,23 +474,13 @@ mod tests {
             fault_rng: std::sync::Mutex::new(StdRng::seed_from_u64(1)),
             active_runs: std::sync::Mutex::new(std::collections::HashMap::new()),
             loopback_only: false,
+            protocol: ProtocolSetting::Auto,
+            handshake_timeout: Duration::from_secs(10),
         };
         let public = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
         assert!(shared(auth::DEV_SECRET).dev_secret_ok(IpAddr::V4(Ipv4Addr::LOCALHOST)));
         assert!(!shared(auth::DEV_SECRET).dev_secret_ok(public));
         assert!(shared("a real secret").dev_secret_ok(public));
-    }
-
-    #[test]
-    fn only_loopback_host_headers_count_as_loopback() {
-        for host in ["127.0.0.1:8080", "localhost", "LOCALHOST:1", "[::1]:8080", "127.3.4.5"] {
-            assert!(is_loopback_host(host), "{host}");
-        }
-        for host in
-            ["evil.example:8080", "", "10.0.0.1:80", "[2001:db8::1]:80", "localhost.evil.example"]
-        {
-            assert!(!is_loopback_host(host), "{host}");
-        }
     }
 
     #[test]
@@ -1033,15 +494,5 @@ mod tests {
         assert_eq!(distinct.len(), 50);
         assert_eq!(demo_user_id(7, 3), ids[3]);
         assert_ne!(demo_user_id(8, 3), ids[3]);
-    }
-
-    #[test]
-    fn client_type_aliases_follow_the_managers_legacy_map() {
-        for alias in ["chat_message", "message", "user", "user_input", "chat"] {
-            assert_eq!(canonical_client_type(alias), "user_message");
-        }
-        assert_eq!(canonical_client_type("execute_agent"), "start_agent");
-        assert_eq!(canonical_client_type("typing"), "user_typing");
-        assert_eq!(canonical_client_type("session_restore"), "session_restore");
     }
 }

@@ -45,6 +45,9 @@ pub(crate) struct Shapes {
     pub(crate) payload_wrapper: bool,
     /// Send some thinking events as `"type":"reasoning"` (the emitter's quirk).
     pub(crate) reasoning_quirk: bool,
+    /// Respell some events with the October 2025 field names (applied by
+    /// [`spelling::respell`](super::spelling::respell) after [`script_run`]).
+    pub(crate) october: bool,
 }
 
 /// One frame of a scripted run.
@@ -1156,6 +1159,7 @@ mod tests {
                 bridge: bits & 1 != 0,
                 payload_wrapper: bits & 2 != 0,
                 reasoning_quirk: bits & 4 != 0,
+                october: false,
             })
             .collect()
     }
@@ -1250,7 +1254,7 @@ mod tests {
     fn runs_at_top_speed_are_still_clean_and_all_frames_distinct() {
         for shapes in [
             Shapes::default(),
-            Shapes { bridge: true, payload_wrapper: true, reasoning_quirk: true },
+            Shapes { bridge: true, payload_wrapper: true, reasoning_quirk: true, october: false },
         ] {
             for seed in 0..SEEDS {
                 let frames = run_with(seed, shapes, 10_000.0);
@@ -1270,7 +1274,12 @@ mod tests {
         for seed in 0..50 {
             all.extend(run_with(
                 seed,
-                Shapes { bridge: true, payload_wrapper: true, reasoning_quirk: true },
+                Shapes {
+                    bridge: true,
+                    payload_wrapper: true,
+                    reasoning_quirk: true,
+                    october: false,
+                },
                 3.0,
             ));
         }
@@ -1372,7 +1381,8 @@ mod tests {
 
     #[test]
     fn same_seed_gives_the_same_run_and_other_seeds_differ() {
-        let shapes = Shapes { bridge: true, payload_wrapper: true, reasoning_quirk: true };
+        let shapes =
+            Shapes { bridge: true, payload_wrapper: true, reasoning_quirk: true, october: false };
         for seed in 0..50 {
             assert_eq!(run_with(seed, shapes, 1.0), run_with(seed, shapes, 1.0));
             assert_ne!(run_with(seed, shapes, 1.0), run_with(seed + 1000, shapes, 1.0));
@@ -1419,7 +1429,12 @@ mod tests {
     fn timestamps_are_the_start_plus_the_delays_so_far() {
         for speed in [1.0, 10.0, 0.5, 10_000.0] {
             for seed in 0..100 {
-                let shapes = Shapes { bridge: true, payload_wrapper: true, reasoning_quirk: true };
+                let shapes = Shapes {
+                    bridge: true,
+                    payload_wrapper: true,
+                    reasoning_quirk: true,
+                    october: false,
+                };
                 let mut elapsed_ms = 0i64;
                 for frame in run_with(seed, shapes, speed) {
                     elapsed_ms += frame.delay_ms as i64;
@@ -1535,7 +1550,12 @@ mod tests {
         for seed in 0..SEEDS {
             for frame in run_with(
                 seed,
-                Shapes { bridge: true, payload_wrapper: true, reasoning_quirk: false },
+                Shapes {
+                    bridge: true,
+                    payload_wrapper: true,
+                    reasoning_quirk: false,
+                    october: false,
+                },
                 1.0,
             ) {
                 let text = frame.frame.to_string();

@@ -20,6 +20,12 @@
 //!   (`connection_established`, `pong`, `ack`, `heartbeat`, errors, replays and `resume_result`;
 //!   `user` and `connection` are null for a refused authentication).
 //!
+//! * `{"record":"handshake","event","user","connection","thread_id"}`: a step of an October
+//!   connection's handshake (§10), `event` being `response_sent`, `acknowledged`, `wrong_thread`
+//!   (an ack naming another thread; `named` holds it), `complete_sent` or `timeout` (no ack in
+//!   time; the connection is then closed with 1008). The handshake frames themselves are also
+//!   `direct` records, as are the cleanup frames an October connection sends after each run.
+//!
 //! Each record is flushed as written, so a test can read the file while the server runs.
 
 use std::fs::File;
@@ -109,10 +115,60 @@ impl Truth {
         }));
     }
 
+    /// A step of an October handshake; `named` is the thread a wrong ack named.
+    pub(crate) fn handshake(
+        &self,
+        event: HandshakeEvent,
+        user: &str,
+        connection: u64,
+        thread_id: &str,
+        named: Option<&str>,
+    ) {
+        let mut record = json!({
+            "record": "handshake",
+            "event": event.name(),
+            "user": user,
+            "connection": connection,
+            "thread_id": thread_id,
+        });
+        if let (Some(object), Some(named)) = (record.as_object_mut(), named) {
+            object.insert("named".to_owned(), Value::from(named));
+        }
+        self.write(record);
+    }
+
     /// A connection-level fault (`user` is empty for `refuse_connections`).
     pub(crate) fn connection_fault(&self, kind: FaultKind, user: &str, connection: Option<u64>) {
         self.write(
             json!({"record": "fault", "fault": kind, "user": user, "connection": connection}),
         );
+    }
+}
+
+/// A step of an October handshake, as the truth file names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HandshakeEvent {
+    /// `handshake_response` was sent.
+    ResponseSent,
+    /// The client acknowledged with the right thread.
+    Acknowledged,
+    /// The client acknowledged naming another thread (or none).
+    WrongThread,
+    /// `handshake_complete` was sent.
+    CompleteSent,
+    /// No ack came in time; the connection is closed with 1008.
+    Timeout,
+}
+
+impl HandshakeEvent {
+    /// The record's `event` value.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            HandshakeEvent::ResponseSent => "response_sent",
+            HandshakeEvent::Acknowledged => "acknowledged",
+            HandshakeEvent::WrongThread => "wrong_thread",
+            HandshakeEvent::CompleteSent => "complete_sent",
+            HandshakeEvent::Timeout => "timeout",
+        }
     }
 }
