@@ -24,8 +24,14 @@ fn october() -> SessionConfig {
     SessionConfig { handshake: HandshakeMode::Expect, ..SessionConfig::default() }
 }
 
+/// An October manager's welcome: the full user id.
 fn established(seq: bool) -> String {
     json!({"type":"connection_established","data":{"mode":"main","user_id":"user-1","connection_id":"main_1","features":{"seq":seq}}}).to_string()
+}
+
+/// A September manager's welcome: the user id truncated to 8 characters and `...`.
+fn september_welcome() -> String {
+    json!({"type":"connection_established","data":{"mode":"main","user_id":"user-1...","connection_id":"main_1","features":{"seq":false}}}).to_string()
 }
 
 fn handshake_response(thread: &str) -> String {
@@ -170,7 +176,7 @@ fn a_september_server_sees_exactly_the_old_session_in_auto_mode() {
     h.send(ask("hello")).unwrap();
     h.take_events();
     h.open();
-    h.frame(&established(false));
+    h.frame(&september_welcome());
     assert_eq!(types(&h.take_sent()), ["user_message"], "flushed at the first frame, as before");
     let events = h.take_events();
     assert_eq!(milestones(&events), ["open"]);
@@ -204,7 +210,7 @@ fn in_auto_mode_a_handshake_that_comes_first_holds_the_queue_and_is_acknowledged
 fn in_auto_mode_a_late_handshake_on_a_ready_connection_is_still_acknowledged_and_adopted() {
     let mut h = Harness::new(SessionConfig::default());
     h.open();
-    h.frame(&established(false));
+    h.frame(&september_welcome());
     h.take_commands();
     h.frame(&handshake_response("thread_c"));
     assert_eq!(types(&h.take_sent()), ["handshake_acknowledged"]);
@@ -307,4 +313,76 @@ fn handshake_frames_are_typed_events_for_the_application() {
         })
         .expect("the handshake_response is delivered");
     assert_eq!(response.context.thread_id.as_deref(), Some("thread_a"));
+}
+
+#[test]
+fn in_auto_mode_an_october_welcome_holds_the_queue_for_its_handshake() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.send(ask("hello")).unwrap();
+    h.open();
+    h.take_events();
+    h.frame(&established(false));
+    assert_eq!(h.take_sent(), Vec::<Value>::new(), "a full user id announces an October manager");
+    assert_eq!(h.state(), ConnectionState::Handshaking);
+    h.frame(&handshake_response("thread_e"));
+    assert_eq!(types(&h.take_sent()), ["handshake_acknowledged"]);
+    h.frame(HANDSHAKE_COMPLETE);
+    let sent = h.take_sent();
+    assert_eq!(types(&sent), ["user_message"]);
+    assert_eq!(sent[0]["payload"]["thread_id"], "thread_e");
+    assert_eq!(h.state(), ConnectionState::Open);
+}
+
+#[test]
+fn in_auto_mode_an_october_welcome_without_a_handshake_is_used_after_the_grace() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.send(ask("hello")).unwrap();
+    h.open();
+    h.frame(&established(false));
+    h.take_events();
+    h.advance(999);
+    assert_eq!(h.take_sent(), Vec::<Value>::new());
+    h.advance(1);
+    assert_eq!(types(&h.take_sent()), ["user_message"]);
+    assert_eq!(
+        milestones(&h.take_events()),
+        [format!("{:?}", HandshakeOutcome::Missing), "open".to_owned()]
+    );
+}
+
+#[test]
+fn in_auto_mode_a_resume_sent_before_the_handshake_goes_again_after_it() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.frame(&json!({"type":"connection_established","data":{"user_id":"user-1...","features":{"seq":true}}}).to_string());
+    h.frame(
+        &json!({"type":"agent_thinking","user_id":"user-1","run_id":"r1","reasoning":"x","seq":1})
+            .to_string(),
+    );
+    h.drop_and_reopen();
+    assert_eq!(types(&h.take_sent()), ["resume"], "auto mode resumes at once, as before");
+    h.frame(&established(true));
+    h.frame(&error_frame("HANDSHAKE_INCOMPLETE"));
+    h.frame(&handshake_response("thread_f"));
+    h.frame(HANDSHAKE_COMPLETE);
+    let sent = h.take_sent();
+    assert_eq!(types(&sent), ["handshake_acknowledged", "resume"]);
+    assert_eq!(sent[1]["payload"]["last_seq"], 1);
+}
+
+fn error_frame(code: &str) -> String {
+    json!({"type":"error_message","error_code":code,"error_message":"send handshake_acknowledged first"}).to_string()
+}
+
+#[test]
+fn a_reconnect_whose_handshake_never_comes_forgets_the_old_thread() {
+    let mut h = acknowledged("thread_a");
+    h.frame(HANDSHAKE_COMPLETE);
+    h.drop_and_reopen();
+    assert_eq!(h.session.thread_id(), None, "the thread belonged to the dropped connection");
+    h.send(ask("after the drop")).unwrap();
+    h.advance(5_000);
+    let sent = h.take_sent();
+    assert_eq!(types(&sent), ["user_message"]);
+    assert_eq!(sent[0]["payload"]["thread_id"], Value::Null);
 }

@@ -65,6 +65,11 @@ use crate::encode::ClientMessage;
 use crate::event::{Event, EventKind};
 use crate::timestamp::Timestamp;
 
+mod handshake;
+
+use handshake::HandshakeStep;
+pub use handshake::{HandshakeMode, HandshakeOutcome};
+
 /// How a [`Session`] behaves. Every field has a documented default ([`SessionConfig::default`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionConfig {
@@ -105,26 +110,11 @@ pub struct SessionConfig {
     /// after about 7 s).
     pub handshake_timeout: Duration,
     /// After `handshake_acknowledged`: how long to wait for `handshake_complete` before the
-    /// connection counts as ready anyway (default 1 s).
+    /// connection counts as ready anyway; in [`HandshakeMode::Auto`], also how long an
+    /// October-looking welcome waits for `handshake_response` (default 1 s).
     pub handshake_grace: Duration,
     /// The live checker's configuration (the user, the stall deadline, ...).
     pub checker: CheckerConfig,
-}
-
-/// Whether a [`Session`] waits for the October 2025 manager's handshake (manager-protocol.md
-/// §10) before it sends queued messages.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum HandshakeMode {
-    /// A `handshake_response` is acknowledged whenever it comes, and holds the queue if the
-    /// connection was not ready yet; a server that never sends one is used as before (a
-    /// September manager).
-    #[default]
-    Auto,
-    /// Every connection waits for a `handshake_response` (up to `handshake_timeout`) before
-    /// the queue is sent: what an October manager needs, which rejects messages sent before
-    /// the acknowledgement. The SDK's `env` subprotocol style implies it.
-    Expect,
 }
 
 impl Default for SessionConfig {
@@ -305,29 +295,6 @@ pub enum ResumeOutcome {
     },
 }
 
-/// How the October 2025 handshake of a connection ended (manager-protocol.md §10).
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum HandshakeOutcome {
-    /// `handshake_response` acknowledged, then `handshake_complete` received.
-    Complete {
-        /// The thread the server assigned (`None` when its `handshake_response` named none).
-        thread_id: Option<String>,
-    },
-    /// `handshake_response` acknowledged, but no `handshake_complete` within
-    /// `handshake_grace`: the connection is used anyway.
-    Acknowledged {
-        /// The thread the server assigned (`None` when its `handshake_response` named none).
-        thread_id: Option<String>,
-    },
-    /// A handshake was expected ([`HandshakeMode::Expect`]) and no `handshake_response` came
-    /// within `handshake_timeout`: the connection is used without one, and sends carry no
-    /// server-assigned thread.
-    Missing,
-}
-
 /// Something the application should hear about, in order.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -442,37 +409,6 @@ struct PendingResume {
     last_seq: u64,
     replayed: u64,
     first_replayed: Option<u64>,
-}
-
-/// Where a connection's October 2025 handshake is.
-#[derive(Clone, Debug, PartialEq)]
-enum HandshakeStep {
-    /// None seen and none expected (a September manager, or one whose handshake is over).
-    Idle,
-    /// Expected: waiting for `handshake_response` until `deadline`.
-    Awaiting { deadline: Timestamp },
-    /// Acknowledged: waiting for `handshake_complete` until `deadline`, sends held.
-    Acknowledged { thread_id: Option<String>, deadline: Timestamp },
-    /// Acknowledged on a connection that was already ready (a late handshake in
-    /// [`HandshakeMode::Auto`]): sends flow; `handshake_complete` is awaited only to report
-    /// the outcome.
-    Trailing { thread_id: Option<String>, deadline: Timestamp },
-}
-
-impl HandshakeStep {
-    /// Whether the handshake holds sends back (the state is `handshaking`).
-    fn is_pending(&self) -> bool {
-        matches!(self, HandshakeStep::Awaiting { .. } | HandshakeStep::Acknowledged { .. })
-    }
-
-    fn deadline(&self) -> Option<Timestamp> {
-        match self {
-            HandshakeStep::Idle => None,
-            HandshakeStep::Awaiting { deadline }
-            | HandshakeStep::Acknowledged { deadline, .. }
-            | HandshakeStep::Trailing { deadline, .. } => Some(*deadline),
-        }
-    }
 }
 
 /// Where the session is, with each state's own data.
@@ -677,12 +613,9 @@ impl Session {
             }
             _ => None,
         };
-        let handshake = match self.config.handshake {
-            HandshakeMode::Auto => HandshakeStep::Idle,
-            HandshakeMode::Expect => {
-                HandshakeStep::Awaiting { deadline: after(now, self.config.handshake_timeout) }
-            }
-        };
+        let handshake = self.opening_handshake(now);
+        // A thread belongs to the connection whose handshake assigned it.
+        self.thread_id = None;
         self.phase = Phase::Open {
             since: now,
             ready_at: Some(after(now, self.config.ready_after)),
@@ -814,14 +747,7 @@ impl Session {
                 ..
             } => {
                 if handshake.deadline().is_some_and(|at| now >= at) {
-                    let outcome = match handshake {
-                        HandshakeStep::Acknowledged { thread_id, .. }
-                        | HandshakeStep::Trailing { thread_id, .. } => {
-                            HandshakeOutcome::Acknowledged { thread_id }
-                        }
-                        _ => HandshakeOutcome::Missing,
-                    };
-                    self.end_handshake(now, outcome);
+                    self.handshake_timed_out(now, handshake);
                 } else if ready_at.is_some_and(|at| now >= at) && !handshake.is_pending() {
                     self.become_ready(now);
                 }
@@ -960,6 +886,7 @@ impl Session {
             EventKind::Heartbeat(_) => self.transmit(now, &ClientMessage::HeartbeatAck),
             EventKind::ConnectionEstablished(established) => {
                 self.seq_supported = established.seq_supported;
+                self.welcomed(now, &event);
             }
             EventKind::ResumeResult(result) => self.finish_resume(result),
             EventKind::HandshakeResponse(_) => {
@@ -1036,56 +963,6 @@ impl Session {
     /// Whether sends go out at once: open, past the handshake, and ready.
     fn is_ready(&self) -> bool {
         matches!(&self.phase, Phase::Open { ready_at: None, handshake, .. } if !handshake.is_pending())
-    }
-
-    /// A `handshake_response`: acknowledged at once (before anything queued, which waits for
-    /// `handshake_complete` or the grace), and its thread adopted.
-    fn acknowledge_handshake(&mut self, now: Timestamp, thread_id: Option<String>) {
-        self.transmit(now, &ClientMessage::HandshakeAcknowledged { thread_id: thread_id.clone() });
-        if let Some(thread) = thread_id.as_deref() {
-            self.thread_id = Some(thread.to_owned());
-            self.add_thread(thread);
-        }
-        let deadline = after(now, self.config.handshake_grace);
-        let Phase::Open { handshake, ready_at, .. } = &mut self.phase else { return };
-        let was_pending = handshake.is_pending();
-        if was_pending || ready_at.is_some() {
-            *handshake = HandshakeStep::Acknowledged { thread_id, deadline };
-            if !was_pending {
-                self.push_state();
-            }
-        } else {
-            *handshake = HandshakeStep::Trailing { thread_id, deadline };
-        }
-    }
-
-    fn complete_handshake(&mut self, now: Timestamp) {
-        if let Phase::Open {
-            handshake:
-                HandshakeStep::Acknowledged { thread_id, .. }
-                | HandshakeStep::Trailing { thread_id, .. },
-            ..
-        } = &self.phase
-        {
-            let thread_id = thread_id.clone();
-            self.end_handshake(now, HandshakeOutcome::Complete { thread_id });
-        }
-    }
-
-    fn end_handshake(&mut self, now: Timestamp, outcome: HandshakeOutcome) {
-        let Phase::Open { handshake, ready_at, .. } = &mut self.phase else { return };
-        let held = handshake.is_pending();
-        *handshake = HandshakeStep::Idle;
-        self.events.push_back(SessionEvent::Handshake(outcome));
-        if held {
-            self.push_state();
-            self.send_resume(now);
-            self.become_ready(now);
-        } else if ready_at.is_some() {
-            // Not possible for a trailing handshake (the connection was ready), kept for
-            // safety: a connection is never left unready once its handshake is over.
-            self.become_ready(now);
-        }
     }
 
     /// Sends the pending `resume`, once.
