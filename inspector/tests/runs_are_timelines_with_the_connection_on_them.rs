@@ -64,7 +64,7 @@ fn a_dropped_connection_appears_on_the_run_timeline() {
     client.open(&mut state);
     client.frame(
         &mut state,
-        r#"{"type":"connection_established","data":{"user_id":"u1","features":{"seq":true}}}"#,
+        r#"{"type":"connection_established","data":{"user_id":"u1...","features":{"seq":true}}}"#,
     );
     client.frame(&mut state, &numbered("agent_started", 1, json!({})));
     client.frame(&mut state, &numbered("agent_thinking", 2, json!({"reasoning": "querying"})));
@@ -207,4 +207,26 @@ fn an_october_handshake_appears_on_the_connection_axis_with_its_thread() {
         "connected, then the handshake on the same axis"
     );
     assert_eq!(lane.connection(), &ConnectionState::Open);
+}
+
+#[test]
+fn an_agent_timeout_failure_ends_its_execution_as_the_checker_does() {
+    let mut state = State::default();
+    let mut client = Client::connect(&mut state, "u1");
+    client.open(&mut state);
+    client.frame(&mut state, &agent("agent_started", "u1", "r1", "supervisor", json!({})));
+    client.frame(
+        &mut state,
+        &agent("agent_thinking", "u1", "r1", "supervisor", json!({"reasoning": "x"})),
+    );
+    client.frame(
+        &mut state,
+        &agent("agent_timeout_failure", "u1", "r1", "supervisor", json!({"error": "over 300 s"})),
+    );
+    let run = run(&state, "u1", "r1");
+    assert!(!run.is_open(), "the run is over, as the checker sees it");
+    let execution = run.executions().get(0).unwrap();
+    assert_eq!(execution.status, ExecutionStatus::TimedOut { error: Some("over 300 s".into()) });
+    assert_eq!(execution.end.map(|end| end.frame), Some(2));
+    assert!(run.flags().is_empty(), "no run-incomplete or missing-thinking");
 }

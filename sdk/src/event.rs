@@ -566,7 +566,8 @@ pub struct ToolError {
 pub struct AgentCompleted {
     /// The status the server reports (usually `completed`).
     pub status: Option<String>,
-    /// The answer: a string, or an object (`final_response`).
+    /// The answer: a string, or an object (`final_response`, or `response`; without either, a
+    /// text `result`, as the October 2025 manager sends its answer).
     pub final_response: Option<FinalResponse>,
     /// The structured result, when sent separately (`result`, in any body location).
     pub result: Option<JsonText>,

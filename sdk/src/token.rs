@@ -29,19 +29,61 @@ pub fn subprotocols(token: &str) -> [String; 2] {
     [AUTH_PROTOCOL.to_owned(), bearer]
 }
 
-/// The manager environments an env-tagged subprotocol may name (manager-protocol.md §10).
-pub const ENVIRONMENTS: [&str; 4] = ["development", "local", "staging", "production"];
+/// A manager environment an env-tagged subprotocol names (manager-protocol.md §10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Environment {
+    /// `development`
+    Development,
+    /// `local`
+    Local,
+    /// `staging`
+    Staging,
+    /// `production`
+    Production,
+}
+
+impl Environment {
+    /// Every environment, in the protocol's order.
+    pub const ALL: [Environment; 4] = [
+        Environment::Development,
+        Environment::Local,
+        Environment::Staging,
+        Environment::Production,
+    ];
+
+    /// The name in the subprotocol.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Environment::Development => "development",
+            Environment::Local => "local",
+            Environment::Staging => "staging",
+            Environment::Production => "production",
+        }
+    }
+}
+
+impl std::str::FromStr for Environment {
+    type Err = UnknownEnvironment;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Environment::ALL
+            .into_iter()
+            .find(|env| env.name() == name)
+            .ok_or_else(|| UnknownEnvironment { name: name.to_owned() })
+    }
+}
 
 /// How the token travels in the subprotocol list: one style per connection.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AuthStyle {
     /// `["jwt-auth", "jwt.<base64url(token)>"]` (the September manager and its frontend).
     #[default]
     JwtAuth,
-    /// `["jwt.<env>.<token>"]` with the raw JWT (the October 2025 manager). Build it with
-    /// [`AuthStyle::env`], which checks the name.
-    Env(String),
+    /// `["jwt.<env>.<token>"]` with the raw JWT (the October 2025 manager).
+    Env(Environment),
 }
 
 /// Why an environment name was refused.
@@ -53,16 +95,13 @@ pub struct UnknownEnvironment {
 }
 
 impl AuthStyle {
-    /// The env-tagged style for `env`, one of [`ENVIRONMENTS`].
+    /// The env-tagged style for the environment named `env`.
     ///
     /// # Errors
-    /// [`UnknownEnvironment`] for any other name.
+    /// [`UnknownEnvironment`] for a name that is not `development`, `local`, `staging` or
+    /// `production`.
     pub fn env(env: &str) -> Result<Self, UnknownEnvironment> {
-        if ENVIRONMENTS.contains(&env) {
-            Ok(AuthStyle::Env(env.to_owned()))
-        } else {
-            Err(UnknownEnvironment { name: env.to_owned() })
-        }
+        env.parse().map(AuthStyle::Env)
     }
 
     /// The subprotocols to offer for `token` in this style.
@@ -70,7 +109,9 @@ impl AuthStyle {
     pub fn subprotocols(&self, token: &str) -> Vec<String> {
         match self {
             AuthStyle::JwtAuth => subprotocols(token).to_vec(),
-            AuthStyle::Env(env) => vec![format!("{TOKEN_PROTOCOL_PREFIX}{env}.{}", token.trim())],
+            AuthStyle::Env(env) => {
+                vec![format!("{TOKEN_PROTOCOL_PREFIX}{}.{}", env.name(), token.trim())]
+            }
         }
     }
 }
@@ -185,8 +226,8 @@ mod tests {
                 "{name}"
             );
         }
-        for name in ENVIRONMENTS {
-            assert!(AuthStyle::env(name).is_ok(), "{name}");
+        for env in Environment::ALL {
+            assert_eq!(AuthStyle::env(env.name()), Ok(AuthStyle::Env(env)));
         }
     }
 

@@ -251,6 +251,10 @@ fn result_and_response_are_the_final_answer_of_agent_completed() {
     let with_result = decode_json(&json!({"type": "agent_completed", "result": "Save $1,200"}));
     let EventKind::AgentCompleted(done) = with_result.kind else { panic!("kind") };
     assert_eq!(done.result, Some(json!("Save $1,200").into()));
+    assert_eq!(done.final_response, Some(FinalResponse::Text("Save $1,200".into())));
+    let structured = decode_json(&json!({"type": "agent_completed", "result": {"a": 1}}));
+    let EventKind::AgentCompleted(done) = structured.kind else { panic!("kind") };
+    assert_eq!(done.final_response, None, "only a text result is the answer");
     let with_response =
         decode_json(&json!({"type": "agent_completed", "data": {"response": "Save $900"}}));
     let EventKind::AgentCompleted(done) = with_response.kind else { panic!("kind") };

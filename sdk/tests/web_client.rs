@@ -619,6 +619,7 @@ async fn the_js_api_refuses_a_mixed_or_unknown_auth_style() {
         (r#"{"subprotocol":"env","env":"prod"}"#, "prod"),
         (r#"{"subprotocol":"bearer"}"#, "bearer"),
         (r#"{"handshake":"always"}"#, "always"),
+        (r#"{"subprotocol":"env","env":"local","handshake":"auto"}"#, "always expects"),
     ] {
         let value = js_sys::JSON::parse(options).unwrap();
         let error = agentwire::js::connect("ws://127.0.0.1:9/ws", value)

@@ -10,7 +10,7 @@ use crate::store::Store;
 
 /// The event types offered in the type filter (canonical names; the filter also matches the
 /// name as sent).
-pub const EVENT_TYPES: [&str; 30] = [
+pub const EVENT_TYPES: [&str; 32] = [
     "agent_started",
     "agent_thinking",
     "tool_executing",
@@ -29,6 +29,8 @@ pub const EVENT_TYPES: [&str; 30] = [
     "partial_result",
     "final_report",
     "stream_chunk",
+    "cleanup_started",
+    "cleanup_duration_estimate",
     "cleanup_complete",
     "connection_established",
     "handshake_response",

@@ -117,6 +117,7 @@ fn timeline(run: &Run, now: Option<Timestamp>, props: &RunTimelinesProps) -> Htm
             ExecutionStatus::Completed => ("completed".to_owned(), "ok"),
             ExecutionStatus::Error { error } => (format!("error: {}", error.as_deref().unwrap_or("?")), "failed"),
             ExecutionStatus::Death { cause } => (format!("died: {}", cause.as_deref().unwrap_or("?")), "failed"),
+            ExecutionStatus::TimedOut { error } => (format!("timed out: {}", error.as_deref().unwrap_or("?")), "failed"),
         };
         let agent = execution.agent.clone().unwrap_or_else(|| "agent".to_owned());
         let seq = execution.start.seq;

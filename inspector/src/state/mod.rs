@@ -463,8 +463,16 @@ impl State {
     }
 
     fn connection_state(&mut self, id: LaneId, at: Timestamp, state: ConnectionState) {
+        let before = self.lanes.get(&id).map(|lane| &lane.connection);
+        let after_handshake = matches!(before, Some(ConnectionState::Handshaking));
+        let was_open = matches!(before, Some(ConnectionState::Open));
         let lifecycle = match &state {
+            // The end of a handshake has its own marker (the socket opened before it).
+            ConnectionState::Open if after_handshake => None,
             ConnectionState::Open => Some(Lifecycle::Opened),
+            // A socket that opens into its handshake; an open one that starts one is marked
+            // when the handshake ends.
+            ConnectionState::Handshaking if !was_open => Some(Lifecycle::Opened),
             ConnectionState::BackingOff { attempt, retry_at, delay_ms } => {
                 Some(Lifecycle::RetryScheduled {
                     attempt: *attempt,

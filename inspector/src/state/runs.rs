@@ -314,6 +314,10 @@ impl Run {
                 let status = ExecutionStatus::Death { cause: death.death_cause.clone() };
                 self.close_execution(agent.as_deref(), start, status);
             }
+            EventKind::AgentTimeoutFailure(failure) => {
+                let status = ExecutionStatus::TimedOut { error: failure.error.clone() };
+                self.close_execution(agent.as_deref(), start, status);
+            }
             _ => {}
         }
     }
@@ -428,7 +432,7 @@ pub struct Mark {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ExecutionStatus {
-    /// No agent_completed, agent_error or agent_death yet.
+    /// No agent_completed, agent_error, agent_death or agent_timeout_failure yet.
     Open,
     /// agent_completed.
     Completed,
@@ -441,6 +445,11 @@ pub enum ExecutionStatus {
     Death {
         /// Why, when given (`timeout`, `no_heartbeat`, ...).
         cause: Option<String>,
+    },
+    /// agent_timeout_failure (October 2025 manager): the agent ran out of time.
+    TimedOut {
+        /// The error text, when given.
+        error: Option<String>,
     },
 }
 

@@ -520,13 +520,20 @@ fn decode_kind(wire_type: &str, body: &Scan<'_>) -> EventKind {
         }),
         Tag::AgentCompleted => EventKind::AgentCompleted(AgentCompleted {
             status: body.text(&[Field::Status]),
-            final_response: [Field::FinalResponse, Field::Response].iter().find_map(|field| {
-                let value = body.get(*field)?;
-                match value.as_str() {
-                    Some(text) => Some(FinalResponse::Text(text.into_owned())),
-                    None => value.to_json_text().map(FinalResponse::Structured),
-                }
-            }),
+            final_response: [Field::FinalResponse, Field::Response]
+                .iter()
+                .find_map(|field| {
+                    let value = body.get(*field)?;
+                    match value.as_str() {
+                        Some(text) => Some(FinalResponse::Text(text.into_owned())),
+                        None => value.to_json_text().map(FinalResponse::Structured),
+                    }
+                })
+                // The October manager's answer is a text `result` (§10).
+                .or_else(|| {
+                    let text = body.get(Field::Result)?.as_str()?;
+                    Some(FinalResponse::Text(text.into_owned()))
+                }),
             result: body.json(&[Field::Result]),
             duration: body.duration(),
             llm_validation: body.value(&[Field::LlmValidation]).and_then(|value| {

@@ -243,12 +243,15 @@ impl ConnectOptions {
             refresh_token: false,
             threads,
             deliver_duplicates: self.deliver_duplicates.unwrap_or(defaults.deliver_duplicates),
-            handshake: match self.handshake.as_deref() {
-                Some("expect") => HandshakeMode::Expect,
-                // The env style speaks to an October manager, which always handshakes.
-                None if self.subprotocol.as_deref() == Some("env") => HandshakeMode::Expect,
-                None | Some("auto") => HandshakeMode::Auto,
-                Some(other) => {
+            // The env style speaks to an October manager, which always handshakes: the Rust
+            // client decides that (`Client::connect`), and an explicit "auto" contradicts it.
+            handshake: match (self.handshake.as_deref(), self.subprotocol.as_deref()) {
+                (Some("expect"), _) => HandshakeMode::Expect,
+                (Some("auto"), Some("env")) => {
+                    return Err("`subprotocol: \"env\"` always expects the handshake; leave `handshake` out or set it to \"expect\"".to_owned());
+                }
+                (None | Some("auto"), _) => HandshakeMode::Auto,
+                (Some(other), _) => {
                     return Err(format!("`handshake` is \"auto\" or \"expect\", not `{other}`"));
                 }
             },
