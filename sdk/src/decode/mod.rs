@@ -23,6 +23,11 @@
 //!   body in `payload`;
 //! * an unknown `type` is an [`EventKind::Unknown`] event, not an error.
 
+mod body;
+#[cfg(test)]
+mod differential;
+#[cfg(test)]
+mod oracle;
 mod scan;
 
 use std::borrow::Cow;
@@ -39,7 +44,8 @@ use crate::event::{
 };
 use crate::fingerprint::Fingerprint;
 use crate::timestamp::Timestamp;
-use scan::{Captured, Field, Loc, Scan, ScanError};
+use body::{Captured, Field, Loc, Scan};
+use scan::ScanError;
 
 /// The deepest JSON nesting accepted. Deeper input is a [`DecodeError::TooDeep`], so decoding
 /// never overflows the stack (the browser gives wasm about 1 MB of it).
@@ -193,12 +199,15 @@ pub fn decode_value(value: &Value) -> Result<Event, DecodeError> {
 type Parts = (EventKind, Context, String, Fingerprint);
 
 fn decode_parts(text: &str) -> Result<Parts, DecodeError> {
-    let body = scan::scan(text).map_err(|error| match error {
-        ScanError::Json(error) => DecodeError::InvalidJson {
-            message: error_message(&error),
-            line: error.line(),
-            column: error.column(),
-        },
+    parts_of(scan::scan(text))
+}
+
+/// The decoded parts of a frame, from its scan.
+fn parts_of(scanned: Result<Scan<'_>, ScanError>) -> Result<Parts, DecodeError> {
+    let body = scanned.map_err(|error| match error {
+        ScanError::Json { message, line, column } => {
+            DecodeError::InvalidJson { message: message.into_owned(), line, column }
+        }
         ScanError::NotAnObject(found) => DecodeError::NotAnObject { found },
         ScanError::TooDeep => DecodeError::TooDeep { limit: MAX_DEPTH },
     })?;
@@ -255,18 +264,18 @@ impl Scan<'_> {
     fn id(&self, field: Field) -> Option<String> {
         self.first(field, |value| match value.as_str() {
             Some(text) => Some(text.into_owned()),
-            None => value.as_number().map(|number| number.to_string()),
+            None => value.number_id(),
         })
     }
 
     /// The first value under `fields` that is a non-negative integer.
     fn unsigned(&self, fields: &[Field]) -> Option<u64> {
-        fields.iter().find_map(|field| self.first(*field, |value| value.as_number()?.as_u64()))
+        fields.iter().find_map(|field| self.first(*field, |value| value.as_u64()))
     }
 
     /// The first value under `fields` that is a number.
     fn number(&self, fields: &[Field]) -> Option<f64> {
-        fields.iter().find_map(|field| self.first(*field, |value| value.as_number()?.as_f64()))
+        fields.iter().find_map(|field| self.first(*field, |value| value.as_f64()))
     }
 
     /// The first value under `fields` that is a boolean.
@@ -290,7 +299,7 @@ impl Scan<'_> {
             let value = self.at(*loc, Field::Timestamp)?;
             match value.as_str() {
                 Some(text) => Timestamp::parse(&text),
-                None => value.as_number()?.as_f64().and_then(Timestamp::from_epoch_number),
+                None => value.as_f64().and_then(Timestamp::from_epoch_number),
             }
         })
     }
@@ -304,7 +313,7 @@ impl Scan<'_> {
             (Field::ExecutionTime, DurationUnit::Unspecified),
         ];
         SYNONYMS.iter().find_map(|(field, unit)| {
-            let value = self.first(*field, |value| value.as_number()?.as_f64())?;
+            let value = self.first(*field, |value| value.as_f64())?;
             Some(Duration { value, unit: *unit })
         })
     }
@@ -721,11 +730,8 @@ fn decode_context(body: &Scan<'_>) -> Context {
         agent_name: body.text(&[Field::AgentName, Field::Agent]),
         timestamp: body.timestamp(),
         // Sequence numbers and retry attempts are envelope fields: root only.
-        seq: body.at(Loc::Root, Field::Seq).and_then(Captured::as_number).and_then(|n| n.as_u64()),
-        attempt: body
-            .at(Loc::Root, Field::Attempt)
-            .and_then(Captured::as_number)
-            .and_then(|n| n.as_u64()),
+        seq: body.at(Loc::Root, Field::Seq).and_then(Captured::as_u64),
+        attempt: body.at(Loc::Root, Field::Attempt).and_then(Captured::as_u64),
         retry_info: retry_info(body),
     }
 }

@@ -1,0 +1,360 @@
+//! What a scan of a frame captures: the five body locations (root, `payload`, `data`,
+//! `data.payload`, `metadata`), the keys the decoder reads, and their values, borrowed from the
+//! frame's text where possible. The scanner ([`super::scan`]) fills it in one pass.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use super::JsonKind;
+use crate::event::JsonText;
+use crate::fingerprint::Fingerprint;
+
+/// A body location, in lookup order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Loc {
+    Root = 0,
+    Payload = 1,
+    Data = 2,
+    DataPayload = 3,
+    Metadata = 4,
+}
+
+impl Loc {
+    pub(super) const ORDER: [Loc; 5] =
+        [Loc::Root, Loc::Payload, Loc::Data, Loc::DataPayload, Loc::Metadata];
+
+    /// The body location a key opens, seen from this location.
+    pub(super) fn child(self, key: &str) -> Option<Loc> {
+        match (self, key) {
+            (Loc::Root, "payload") => Some(Loc::Payload),
+            (Loc::Root, "data") => Some(Loc::Data),
+            (Loc::Root, "metadata") => Some(Loc::Metadata),
+            (Loc::Data, "payload") => Some(Loc::DataPayload),
+            _ => None,
+        }
+    }
+}
+
+macro_rules! fields {
+    ($( $variant:ident = $key:literal $(as $json:ident)? ),* $(,)?) => {
+        /// A key the decoder reads.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(super) enum Field { $($variant),* }
+
+        impl Field {
+            pub(super) const COUNT: usize = [$(Field::$variant),*].len();
+
+            pub(super) fn from_key(key: &str) -> Option<Field> {
+                match key {
+                    $($key => Some(Field::$variant),)*
+                    _ => None,
+                }
+            }
+
+            /// Whether the field is typed as a JSON value (captured as its raw text).
+            pub(super) fn is_json(self) -> bool {
+                match self {
+                    $(Field::$variant => fields!(@json $($json)?),)*
+                }
+            }
+        }
+    };
+    (@json json) => { true };
+    (@json) => { false };
+}
+
+fields! {
+    Type = "type",
+    Event = "event",
+    UserId = "user_id",
+    ThreadId = "thread_id",
+    RunId = "run_id",
+    RequestId = "request_id",
+    AgentName = "agent_name",
+    Agent = "agent",
+    Timestamp = "timestamp",
+    Seq = "seq",
+    Attempt = "attempt",
+    Reasoning = "reasoning",
+    Thought = "thought",
+    Message = "message" as json,
+    ToolName = "tool_name",
+    Tool = "tool",
+    Parameters = "parameters" as json,
+    ToolArgs = "tool_args" as json,
+    Args = "args" as json,
+    ExecutionId = "execution_id",
+    Results = "results" as json,
+    Result = "result" as json,
+    ExecutionTimeMs = "execution_time_ms",
+    DurationMs = "duration_ms",
+    Duration = "duration",
+    ExecutionTime = "execution_time",
+    Success = "success",
+    Status = "status",
+    FinalResponse = "final_response" as json,
+    TaskDescription = "task_description",
+    StepNumber = "step_number",
+    ProgressPercentage = "progress_percentage",
+    ErrorCode = "error_code",
+    Code = "code",
+    ErrorMessage = "error_message",
+    Error = "error",
+    UserFriendlyMessage = "user_friendly_message",
+    Details = "details" as json,
+    RetryAllowed = "retry_allowed",
+    Severity = "severity",
+    ErrorType = "error_type",
+    ErrorContext = "error_context" as json,
+    DeathCause = "death_cause",
+    Response = "response" as json,
+    Content = "content" as json,
+    Chunk = "chunk" as json,
+    Report = "report" as json,
+    ProgressData = "progress_data" as json,
+    Progress = "progress" as json,
+    SubagentName = "subagent_name",
+    SubagentId = "subagent_id",
+    Messages = "messages" as json,
+    ConnectionId = "connection_id",
+    Mode = "mode",
+    Features = "features" as json,
+    WebsocketClientId = "websocket_client_id",
+    Stats = "stats" as json,
+    ReceivedType = "received_type",
+    FromSeq = "from_seq",
+    ToSeq = "to_seq",
+    Complete = "complete",
+    // The October 2025 profile (manager-protocol.md §10).
+    Input = "input" as json,
+    Output = "output" as json,
+    RetryInfo = "retry_info" as json,
+    LlmValidation = "llm_validation" as json,
+    AgentsInvolved = "agents_involved" as json,
+    SessionToken = "session_token",
+    EstimatedSeconds = "estimated_seconds",
+    CleanupStatus = "cleanup_status",
+    SuccessfulCleanups = "successful_cleanups",
+    TotalCleanups = "total_cleanups",
+    TotalCount = "total_count",
+    SinkStats = "sink_stats" as json,
+    ElapsedSeconds = "elapsed_seconds",
+    TotalTimeoutSeconds = "total_timeout_seconds",
+    RemainingSeconds = "remaining_seconds",
+    WarningThresholdPercent = "warning_threshold_percent",
+    TimeoutSeconds = "timeout_seconds",
+    FinalStatus = "final_status",
+}
+
+/// A captured value: scalars as they are (numbers as their JSON text, read on demand),
+/// JSON-typed fields as their raw text (parsed only when a lookup picks them), and objects or
+/// arrays under scalar fields only as their kind.
+#[derive(Clone, Debug)]
+pub(super) enum Captured<'de> {
+    Null,
+    Bool(bool),
+    /// A number's JSON text (valid JSON number grammar, finite).
+    Number(Cow<'de, str>),
+    Str(Cow<'de, str>),
+    /// A JSON value's exact text.
+    Raw(&'de str),
+    Composite(JsonKind),
+}
+
+impl Captured<'_> {
+    /// Present: not `null` and not an empty string (checker-rules.md, "Precise points").
+    pub(super) fn is_present(&self) -> bool {
+        match self {
+            Captured::Null => false,
+            Captured::Str(text) => !text.is_empty(),
+            Captured::Raw(raw) => !matches!(*raw, "null" | "\"\""),
+            _ => true,
+        }
+    }
+
+    /// The string value, unescaped.
+    pub(super) fn as_str(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Captured::Str(text) => Some(Cow::Borrowed(text)),
+            Captured::Raw(raw) if raw.starts_with('"') => super::scan::string_literal(raw),
+            _ => None,
+        }
+    }
+
+    /// The number's text, when the value is a number.
+    fn number_text(&self) -> Option<&str> {
+        match self {
+            Captured::Number(text) => Some(text),
+            Captured::Raw(raw) if raw.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => {
+                Some(raw)
+            }
+            _ => None,
+        }
+    }
+
+    /// The number as a non-negative integer, when it is one (written without fraction or
+    /// exponent, as JSON integers are).
+    pub(super) fn as_u64(&self) -> Option<u64> {
+        self.number_text().and_then(number::as_u64)
+    }
+
+    /// The number's value.
+    pub(super) fn as_f64(&self) -> Option<f64> {
+        self.number_text().and_then(number::as_f64)
+    }
+
+    /// A number as an identifier's text: integers in decimal, other numbers in their shortest
+    /// round-trip form (as a JSON serialiser writes them).
+    pub(super) fn number_id(&self) -> Option<String> {
+        self.number_text().and_then(number::canonical)
+    }
+
+    pub(super) fn as_bool(&self) -> Option<bool> {
+        match self {
+            Captured::Bool(flag) => Some(*flag),
+            Captured::Raw(raw) => match *raw {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    pub(super) fn kind(&self) -> JsonKind {
+        match self {
+            Captured::Null => JsonKind::Null,
+            Captured::Bool(_) => JsonKind::Bool,
+            Captured::Number(_) => JsonKind::Number,
+            Captured::Str(_) => JsonKind::String,
+            Captured::Raw(raw) => match raw.as_bytes().first() {
+                Some(b'{') => JsonKind::Object,
+                Some(b'[') => JsonKind::Array,
+                Some(b'"') => JsonKind::String,
+                Some(b't' | b'f') => JsonKind::Bool,
+                Some(b'n') => JsonKind::Null,
+                _ => JsonKind::Number,
+            },
+            Captured::Composite(kind) => *kind,
+        }
+    }
+
+    /// The value as JSON text (objects and arrays under scalar fields are not kept: `None`).
+    pub(super) fn to_json_text(&self) -> Option<JsonText> {
+        match self {
+            Captured::Raw(raw) => Some(JsonText::new(*raw)),
+            Captured::Composite(_) => None,
+            other => other.to_value().map(|value| JsonText::new(value.to_string())),
+        }
+    }
+
+    /// The value as JSON (objects and arrays under scalar fields are not kept: `None`).
+    pub(super) fn to_value(&self) -> Option<Value> {
+        Some(match self {
+            Captured::Null => Value::Null,
+            Captured::Bool(flag) => Value::Bool(*flag),
+            Captured::Number(text) => super::parse_checked(text)?,
+            Captured::Str(text) => Value::String(text.clone().into_owned()),
+            Captured::Raw(raw) => super::parse_checked(raw)?,
+            Captured::Composite(_) => return None,
+        })
+    }
+}
+
+/// JSON numbers, read from their text.
+pub(super) mod number {
+    /// Written as an integer: no fraction, no exponent.
+    fn is_integer(text: &str) -> bool {
+        !text.bytes().any(|byte| matches!(byte, b'.' | b'e' | b'E'))
+    }
+
+    pub(in crate::decode) fn as_u64(text: &str) -> Option<u64> {
+        (is_integer(text) && !text.starts_with('-')).then(|| text.parse().ok()).flatten()
+    }
+
+    /// A negative integer that fits in `i64` (`-0` is not one: JSON parsers read it as the
+    /// float `-0.0`).
+    fn as_negative_i64(text: &str) -> Option<i64> {
+        (is_integer(text) && text.starts_with('-') && text != "-0")
+            .then(|| text.parse().ok())
+            .flatten()
+    }
+
+    pub(in crate::decode) fn as_f64(text: &str) -> Option<f64> {
+        text.parse::<f64>().ok().filter(|value| value.is_finite())
+    }
+
+    pub(in crate::decode) fn canonical(text: &str) -> Option<String> {
+        if let Some(value) = as_u64(text) {
+            return Some(value.to_string());
+        }
+        if let Some(value) = as_negative_i64(text) {
+            return Some(value.to_string());
+        }
+        as_f64(text).map(|value| ryu::Buffer::new().format_finite(value).to_owned())
+    }
+}
+
+/// What a scan found.
+pub(super) struct Scan<'de> {
+    entries: Vec<(Loc, Field, Captured<'de>)>,
+    /// For each field and location, 1 + the index of its entry in `entries` (0: absent).
+    slots: [[u16; 5]; Field::COUNT],
+    pub(super) fingerprint: Fingerprint,
+}
+
+impl<'de> Scan<'de> {
+    pub(super) fn new() -> Self {
+        Scan {
+            entries: Vec::with_capacity(24),
+            slots: [[0; 5]; Field::COUNT],
+            fingerprint: Fingerprint::default(),
+        }
+    }
+
+    /// Records a field; a repeated key replaces the earlier value (the last one wins).
+    pub(super) fn capture(&mut self, loc: Loc, field: Field, value: Captured<'de>) {
+        let Some(slot) =
+            self.slots.get_mut(field as usize).and_then(|slots| slots.get_mut(loc as usize))
+        else {
+            return;
+        };
+        match (*slot as usize).checked_sub(1).and_then(|index| self.entries.get_mut(index)) {
+            Some(entry) => entry.2 = value,
+            None => {
+                // At most one entry per (field, location), so the index always fits.
+                if let Ok(index) = u16::try_from(self.entries.len() + 1) {
+                    *slot = index;
+                    self.entries.push((loc, field, value));
+                }
+            }
+        }
+    }
+
+    /// Forgets everything captured in `loc` (and, for `data`, in `data.payload`): a repeated
+    /// body key replaces the earlier object, the last one wins.
+    pub(super) fn clear(&mut self, loc: Loc) {
+        for slots in &mut self.slots {
+            if let Some(slot) = slots.get_mut(loc as usize) {
+                *slot = 0;
+            }
+            if loc == Loc::Data {
+                if let Some(slot) = slots.get_mut(Loc::DataPayload as usize) {
+                    *slot = 0;
+                }
+            }
+        }
+    }
+
+    /// The value of `field` at `loc`, present or not.
+    pub(super) fn at(&self, loc: Loc, field: Field) -> Option<&Captured<'de>> {
+        let slot = *self.slots.get(field as usize)?.get(loc as usize)?;
+        self.entries.get((slot as usize).checked_sub(1)?).map(|(_, _, value)| value)
+    }
+
+    /// The first present value of `field` in lookup order.
+    pub(super) fn get(&self, field: Field) -> Option<&Captured<'de>> {
+        Loc::ORDER.iter().find_map(|loc| self.at(*loc, field).filter(|value| value.is_present()))
+    }
+}

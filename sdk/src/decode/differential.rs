@@ -1,0 +1,417 @@
+//! The purpose-built scanner against the serde_json-based oracle it replaced: on any input,
+//! the whole decode (typed event, context, wire type and fingerprint) must be the same, or fail
+//! with the same kind of [`DecodeError`]. Inputs: arbitrary text, arbitrary JSON objects shaped
+//! like manager frames (known keys, body locations, escapes, every number form), the same
+//! frames in spellings a serialiser would not choose, those frames cut short or with a byte
+//! changed, and a list of edge cases.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use proptest::prelude::*;
+use serde_json::{Map, Value, json};
+
+use super::{DecodeError, Parts, oracle, parts_of, scan};
+
+fn new_path(text: &str) -> Result<Parts, DecodeError> {
+    parts_of(scan::scan(text))
+}
+
+fn oracle_path(text: &str) -> Result<Parts, DecodeError> {
+    parts_of(oracle::scan(text))
+}
+
+/// The same event, or the same kind of error.
+fn assert_agree(text: &str) {
+    match (new_path(text), oracle_path(text)) {
+        (Ok(new), Ok(oracle)) => assert_eq!(new, oracle, "{text:?}"),
+        (Err(new), Err(oracle)) => assert_eq!(
+            std::mem::discriminant(&new),
+            std::mem::discriminant(&oracle),
+            "{text:?}: {new:?} / {oracle:?}"
+        ),
+        (new, oracle) => panic!("{text:?}: scanner {new:?}, oracle {oracle:?}"),
+    }
+}
+
+#[test]
+fn edge_cases_agree_with_the_oracle() {
+    let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    let cases: Vec<String> = [
+        "",
+        " ",
+        "{}",
+        "{ }",
+        "[]",
+        "null",
+        "true",
+        "1",
+        "\"x\"",
+        "{} ",
+        " {}\n",
+        "{}x",
+        "{},",
+        "{",
+        "}",
+        "{\"a\"}",
+        "{\"a\":}",
+        "{\"a\":1,}",
+        "{,}",
+        "{\"a\" 1}",
+        "{\"a\":1 \"b\":2}",
+        "{1:2}",
+        "{\"type\":\"x\",}",
+        "[1,]",
+        "[,1]",
+        "{\"a\":[1 2]}",
+        "\u{feff}{}",
+        "{}\u{a0}",
+        "{\"a\":tru}",
+        "{\"a\":nul}",
+        "{\"a\":falsey}",
+        "{\"a\":True}",
+        // Numbers.
+        "{\"type\":\"x\",\"seq\":-0}",
+        "{\"type\":\"x\",\"seq\":0}",
+        "{\"type\":\"x\",\"seq\":01}",
+        "{\"type\":\"x\",\"seq\":1.}",
+        "{\"type\":\"x\",\"seq\":.5}",
+        "{\"type\":\"x\",\"seq\":-}",
+        "{\"type\":\"x\",\"seq\":+1}",
+        "{\"type\":\"x\",\"seq\":1e}",
+        "{\"type\":\"x\",\"seq\":1e+}",
+        "{\"type\":\"x\",\"seq\":1E+2}",
+        "{\"type\":\"x\",\"seq\":1e400}",
+        "{\"type\":\"x\",\"seq\":-1e400}",
+        "{\"type\":\"x\",\"seq\":1e-400}",
+        "{\"type\":\"x\",\"seq\":18446744073709551615}",
+        "{\"type\":\"x\",\"seq\":18446744073709551616}",
+        "{\"type\":\"x\",\"seq\":-9223372036854775808}",
+        "{\"type\":\"x\",\"seq\":-9223372036854775809}",
+        "{\"type\":\"x\",\"seq\":1.0}",
+        "{\"type\":\"x\",\"run_id\":-0}",
+        "{\"type\":\"x\",\"run_id\":1e20}",
+        "{\"type\":\"x\",\"run_id\":1.50}",
+        "{\"type\":\"x\",\"run_id\":123456789012345678901234567890}",
+        "{\"type\":\"x\",\"run_id\":-12}",
+        "{\"type\":\"x\",\"run_id\":0.1}",
+        "{\"type\":\"x\",\"run_id\":5e-324}",
+        "{\"type\":\"x\",\"timestamp\":1758207374123.5}",
+        "{\"type\":\"x\",\"step_number\":3.0}",
+        // Strings and escapes.
+        "{\"type\":\"\\u0061gent_started\"}",
+        "{\"type\":\"a\\\"b\"}",
+        "{\"type\":\"\\ud83d\\ude00\"}",
+        "{\"type\":\"\\ud83d\"}",
+        "{\"type\":\"\\ude00\"}",
+        "{\"type\":\"\\ud83dx\"}",
+        "{\"type\":\"\\ud83d\\u0041\"}",
+        "{\"type\":\"\\u00\"}",
+        "{\"type\":\"\\uZZZZ\"}",
+        "{\"type\":\"\\x\"}",
+        "{\"type\":\"a\u{1}b\"}",
+        "{\"type\":\"a\tb\"}",
+        "{\"type\":\"\\/\"}",
+        "{\"type\":\"x\",\"message\":\"\\n\\t\\u00e9\"}",
+        "{\"type\":\"x\",\"message\":\"unterminated",
+        "{\"type\":\"x\",\"run\\u005fid\":\"r\"}",
+        "{\"ty\\\"pe\":\"x\"}",
+        "{\"type\":\"é\",\"ü\":\"ß\"}",
+        // Types and envelopes.
+        "{\"type\":7}",
+        "{\"type\":null}",
+        "{\"type\":\"\"}",
+        "{\"type\":[]}",
+        "{\"type\":{}}",
+        "{\"type\":\"x\",\"type\":\"y\"}",
+        "{\"type\":\"x\",\"data\":1,\"data\":{\"run_id\":\"r\"}}",
+        "{\"type\":\"x\",\"data\":{\"run_id\":\"r\"},\"data\":[]}",
+        "{\"type\":\"x\",\"results\":\"\",\"parameters\":null,\"message\":\"\\\"\"}",
+        "{\"type\":\"tool_completed\",\"results\":{\"a\":[1,{\"b\":null}]},\"tool\":\"t\"}",
+    ]
+    .iter()
+    .map(|text| (*text).to_owned())
+    .chain(
+        [511usize, 512, 513]
+            .into_iter()
+            .map(|n| format!("{{\"type\":\"x\",\"v\":{}}}", deep(n - 1))),
+    )
+    .chain(
+        [511usize, 512, 513]
+            .into_iter()
+            .map(|n| format!("{{\"type\":\"x\",\"results\":{}}}", deep(n - 1))),
+    )
+    .chain([512usize, 513].into_iter().map(deep))
+    .chain(std::iter::once(format!("{{\"type\":\"x\",\"v\":{}", "[".repeat(100_000))))
+    .collect();
+    for text in &cases {
+        assert_agree(text);
+    }
+}
+
+/// Keys the decoder reads, body locations, and others.
+fn key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => prop::sample::select(vec![
+            "type", "event", "user_id", "thread_id", "run_id", "agent_name", "timestamp", "seq",
+            "attempt", "reasoning", "thought", "message", "tool_name", "tool", "parameters",
+            "input", "results", "result", "output", "execution_id", "duration", "status",
+            "final_response", "response", "error", "error_code", "code", "features",
+            "retry_info", "llm_validation", "agents_involved", "messages", "connection_id",
+            "from_seq", "to_seq", "complete", "payload", "data", "metadata", "recovered",
+        ])
+        .prop_map(String::from),
+        1 => "[a-z_\\\\\"\u{e9}\u{1f600}]{0,8}",
+    ]
+}
+
+fn number() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        any::<u64>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        (0u64..100).prop_map(Value::from),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        (-1e6f64..1e6).prop_map(Value::from),
+    ]
+}
+
+fn type_name() -> impl Strategy<Value = Value> {
+    prop::sample::select(vec![
+        "agent_started",
+        "agent_thinking",
+        "reasoning",
+        "tool_executing",
+        "tool_completed",
+        "agent_completed",
+        "agent_error",
+        "system_message",
+        "agent_progress",
+        "connection_established",
+        "handshake_response",
+        "cleanup_complete",
+        "error_message",
+        "pong",
+        "ack",
+        "resume_result",
+        "agent_timeout_failure",
+        "backend_log",
+        "mystery",
+    ])
+    .prop_map(Value::from)
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        number(),
+        "[ -~\u{e9}\u{1f600}\n\t\"\\\\]{0,12}".prop_map(Value::from),
+        type_name(),
+    ];
+    leaf.prop_recursive(5, 64, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::vec((key(), inner), 0..6)
+                .prop_map(|entries| Value::Object(entries.into_iter().collect())),
+        ]
+    })
+}
+
+/// A frame-like object: a `type`, and entries that may be body locations.
+fn frame() -> impl Strategy<Value = Value> {
+    (type_name(), prop::collection::vec((key(), json_value()), 0..10)).prop_map(
+        |(kind, entries)| {
+            let mut object: Map<String, Value> = entries.into_iter().collect();
+            object.insert("type".to_owned(), kind);
+            Value::Object(object)
+        },
+    )
+}
+
+/// JSON tokens, including the spellings serde_json never writes (`\/`, `\u` escapes,
+/// exponents, `-0`), so that joined at random they are often valid, or nearly.
+fn token() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        ":",
+        " ",
+        "\n",
+        "{\"type\":",
+        "\"type\"",
+        "\"agent_started\"",
+        "\"run_id\"",
+        "\"seq\"",
+        "\"data\"",
+        "\"payload\"",
+        "\"metadata\"",
+        "\"results\"",
+        "\"message\"",
+        "\"tool\"",
+        "\"r\\/1\"",
+        "\"\\u00e9\"",
+        "\"\\ud83d\\ude00\"",
+        "\"\\ud83d\"",
+        "\"a\\nb\\t\\\"\"",
+        "\"\\b\\f\\r\"",
+        "1",
+        "-0",
+        "0",
+        "1.5e3",
+        "2E-2",
+        "18446744073709551616",
+        "-9223372036854775809",
+        "1e400",
+        "true",
+        "false",
+        "null",
+        "\"\"",
+    ])
+}
+
+/// The next choice, cyclically.
+fn pick(choices: &[u8], at: &mut usize) -> u8 {
+    let choice = choices.get(*at % choices.len().max(1)).copied().unwrap_or(0);
+    *at += 1;
+    choice
+}
+
+/// Writes `value` as JSON in spellings a serialiser would not choose, driven by `choices`:
+/// escapes for plain characters (`\/`, `\u00XX`, surrogate pairs), other number forms
+/// (`1.0e0`, `10E-1`, `-0`), and whitespace anywhere it is allowed.
+fn respell(value: &Value, choices: &[u8], at: &mut usize, out: &mut String) {
+    let space = |choice: u8, out: &mut String| {
+        out.push_str([" ", "", "\n", "", "\t ", "", "\r\n", ""][usize::from(choice % 8)]);
+    };
+    match value {
+        Value::Null | Value::Bool(_) => out.push_str(&value.to_string()),
+        Value::Number(number) => match (number.as_u64(), pick(choices, at) % 4) {
+            (Some(n), 0) => out.push_str(&format!("{n}.0e0")),
+            (Some(n), 1) => out.push_str(&format!("{}E-1", u128::from(n) * 10)),
+            (Some(0), 2) => out.push_str("-0"),
+            _ => out.push_str(&number.to_string()),
+        },
+        Value::String(text) => {
+            out.push('"');
+            for c in text.chars() {
+                match (c, pick(choices, at) % 5) {
+                    ('"', _) => out.push_str("\\\""),
+                    ('\\', _) => out.push_str("\\\\"),
+                    (c, _) if u32::from(c) < 0x20 => {
+                        out.push_str(&format!("\\u{:04x}", u32::from(c)))
+                    }
+                    ('/', 0 | 1) => out.push_str("\\/"),
+                    (c, 2) => {
+                        let mut units = [0u16; 2];
+                        for unit in c.encode_utf16(&mut units) {
+                            out.push_str(&format!("\\u{unit:04X}"));
+                        }
+                    }
+                    (c, _) => out.push(c),
+                }
+            }
+            out.push('"');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                space(pick(choices, at), out);
+                respell(item, choices, at, out);
+                space(pick(choices, at), out);
+            }
+            out.push(']');
+        }
+        Value::Object(object) => {
+            out.push('{');
+            for (i, (key, item)) in object.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                space(pick(choices, at), out);
+                respell(&Value::String(key.clone()), choices, at, out);
+                space(pick(choices, at), out);
+                out.push(':');
+                respell(item, choices, at, out);
+                space(pick(choices, at), out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// `value`'s text, compact or pretty, with repeated keys spliced in now and then.
+fn text_of(value: &Value, pretty: bool, repeat: Option<(String, Value)>) -> String {
+    let text = if pretty {
+        serde_json::to_string_pretty(value).unwrap()
+    } else {
+        serde_json::to_string(value).unwrap()
+    };
+    match repeat {
+        Some((key, repeated)) if text.starts_with('{') && text.len() > 2 => {
+            format!("{{{}:{},{}", json!(key), repeated, &text[1..])
+        }
+        _ => text,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_text_decodes_alike(text in "\\PC{0,64}") {
+        assert_agree(&text);
+    }
+
+    #[test]
+    fn arbitrary_json_like_text_decodes_alike(text in "[{}\\[\\]\",:0-9a-z\\\\. eE+-]{0,48}") {
+        assert_agree(&text);
+    }
+
+    #[test]
+    fn token_soup_decodes_alike(tokens in prop::collection::vec(token(), 0..24)) {
+        assert_agree(&tokens.concat());
+    }
+
+    #[test]
+    fn frame_shaped_objects_decode_alike(
+        value in frame(),
+        pretty in any::<bool>(),
+        repeat in proptest::option::of((key(), json_value())),
+    ) {
+        assert_agree(&text_of(&value, pretty, repeat));
+    }
+
+    #[test]
+    fn respelled_frames_decode_alike(
+        value in frame(),
+        choices in prop::collection::vec(any::<u8>(), 1..64),
+    ) {
+        let mut text = String::new();
+        respell(&value, &choices, &mut 0, &mut text);
+        assert_agree(&text);
+    }
+
+    #[test]
+    fn damaged_frames_decode_alike(
+        value in frame(),
+        cut in any::<prop::sample::Index>(),
+        at in any::<prop::sample::Index>(),
+        byte in prop::sample::select(b"{}[]\",:\\ 0a-.eu\x01".to_vec()),
+    ) {
+        let text = text_of(&value, false, None);
+        let cut_at = cut.index(text.len() + 1);
+        if let Some(prefix) = text.get(..cut_at) {
+            assert_agree(prefix);
+        }
+        let at = at.index(text.len().max(1));
+        if text.is_char_boundary(at) && text.is_char_boundary((at + 1).min(text.len())) {
+            let mut changed = text.clone();
+            changed.replace_range(at..(at + 1).min(text.len()), &char::from(byte).to_string());
+            assert_agree(&changed);
+        }
+    }
+}
