@@ -116,6 +116,36 @@ const STRING_SPECIAL: [bool; 256] = {
     table
 };
 
+/// The end of the run of plain string bytes (no quote, backslash or control character) that
+/// starts at `pos`: eight bytes at a time (SWAR), then byte by byte.
+fn plain_run(bytes: &[u8], mut pos: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    /// Whether any byte of `word` is zero.
+    fn has_zero(word: u64) -> bool {
+        word.wrapping_sub(ONES) & !word & HIGHS != 0
+    }
+    while let Some(chunk) = bytes.get(pos..pos + 8) {
+        let mut word_bytes = [0u8; 8];
+        word_bytes.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word_bytes);
+        // A control character (< 0x20), or a byte equal to `"` or `\`. Bytes of 0x80 and above
+        // (UTF-8) must not look like control characters: mask them out of the `< 0x20` test.
+        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+        if control != 0
+            || has_zero(word ^ (ONES * u64::from(b'"')))
+            || has_zero(word ^ (ONES * u64::from(b'\\')))
+        {
+            break;
+        }
+        pos += 8;
+    }
+    while bytes.get(pos).is_some_and(|byte| !is_special(*byte)) {
+        pos += 1;
+    }
+    pos
+}
+
 /// Whether `byte` ends a string's fast run.
 #[allow(clippy::indexing_slicing, reason = "a u8 always indexes a 256-entry table")]
 fn is_special(byte: u8) -> bool {
@@ -337,7 +367,8 @@ impl<'de> Scanner<'de> {
     fn string(&mut self) -> Result<Cow<'de, str>, Stop> {
         self.pos += 1; // `"`
         let start = self.pos;
-        // The fast run: plain characters up to the closing quote.
+        // The fast run: plain characters up to the closing quote, eight bytes at a time.
+        self.pos = plain_run(self.bytes, self.pos);
         loop {
             let Some(&byte) = self.bytes.get(self.pos) else {
                 return self.invalid("EOF while parsing a string");
