@@ -22,6 +22,7 @@ mod dev;
 mod faults;
 mod frames;
 mod handshake;
+mod hold;
 mod hub;
 mod messages;
 mod runs;
