@@ -213,7 +213,8 @@ async fn an_ack_naming_another_thread_gets_an_error_and_the_server_keeps_waiting
 }
 
 #[tokio::test]
-async fn without_an_ack_the_server_closes_with_1008_after_the_handshake_timeout() {
+async fn without_an_ack_the_server_closes_with_1002_after_the_handshake_timeout_and_clients_retry()
+{
     let server = Server::start(&["--handshake-timeout", "1"]);
     let jwt = server.token("silent").await;
     let (mut socket, _) = open(request(&server.url(), &october_protocols("staging", &jwt))).await;
@@ -223,8 +224,14 @@ async fn without_an_ack_the_server_closes_with_1008_after_the_handshake_timeout(
     let Some(Ok(Message::Close(Some(frame)))) = close else {
         panic!("expected a close: {close:?}")
     };
-    assert_eq!(frame.code, CloseCode::Policy);
+    // A protocol error, not 1008: clients read 1008 as an auth failure and stop for good.
+    assert_eq!(frame.code, CloseCode::Protocol);
     assert_eq!(frame.reason.as_str(), "handshake not acknowledged within 1 s");
+    assert_eq!(
+        agentwire::close::classify(frame.code.into(), frame.reason.as_str(), false),
+        agentwire::CloseAction::Retry,
+        "the SDK reconnects"
+    );
     assert!(started.elapsed() > Duration::from_millis(700), "{:?}", started.elapsed());
 }
 
@@ -338,9 +345,16 @@ fn serve_help_documents_the_october_options() {
         .output()
         .unwrap();
     let help = String::from_utf8(output.stdout).unwrap();
-    for needle in
-        ["--protocol", "sept", "oct", "auto", "--handshake-timeout", "X-Environment", "`oct`"]
-    {
+    for needle in [
+        "--protocol",
+        "sept",
+        "oct",
+        "auto",
+        "--handshake-timeout",
+        "X-Environment",
+        "`oct`",
+        "1002",
+    ] {
         assert!(help.contains(needle), "{needle} not in:\n{help}");
     }
 }

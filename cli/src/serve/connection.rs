@@ -448,13 +448,13 @@ impl Served<'_> {
         }
     }
 
-    /// No ack by the deadline: record it and close with 1008.
+    /// No ack by the deadline: record it and close with 1002 ([`handshake::TIMEOUT_CLOSE_CODE`]).
     async fn handshake_timed_out(&self, socket: &mut WebSocket) {
         let thread_id = self.handshake.as_ref().map(Handshake::thread_id).unwrap_or_default();
         self.peer.record(HandshakeEvent::Timeout, thread_id, None);
         let seconds = self.shared.handshake_timeout.as_secs_f64();
         tracing::info!(user = self.user, connection = self.connection_id, "handshake timed out");
-        close(socket, 1008, handshake::timeout_reason(seconds)).await;
+        close(socket, handshake::TIMEOUT_CLOSE_CODE, handshake::timeout_reason(seconds)).await;
     }
 }
 

@@ -9,7 +9,7 @@
 //!          AwaitingAck ── ping ─────────────► pong (processed as usual)
 //!               │      ── other message ────► error_message HANDSHAKE_INCOMPLETE (not processed)
 //!               │      ── ack, other thread ► error_message HANDSHAKE_THREAD_MISMATCH (still waiting)
-//!               │      ── deadline ─────────► close 1008 "handshake not acknowledged within N s"
+//!               │      ── deadline ─────────► close 1002 "handshake not acknowledged within N s"
 //!               ▼ handshake_acknowledged{thread_id}
 //!          Complete ─► handshake_complete, before any other frame; then the hub's held frames
 //! ```
@@ -18,7 +18,10 @@
 //! the ack before the ack is answered with an `error_message` (code `HANDSHAKE_INCOMPLETE`) and
 //! is never processed, so a `user_message` starts no run; an ack naming another thread gets an
 //! `error_message` (code `HANDSHAKE_THREAD_MISMATCH`) and the server keeps waiting, the deadline
-//! unchanged; no ack by the deadline closes the connection with 1008. After the ack the
+//! unchanged; no ack by the deadline closes the connection with 1002 (protocol error), not
+//! 1008: clients read 1008 as the manager's authentication failure and stop retrying for good
+//! (the SDK's `close::classify`), while a missing ack is a protocol slip a reconnect may fix.
+//! After the ack the
 //! handshake thread is the connection's default thread: a `user_message` without `thread_id`
 //! runs on it.
 
@@ -117,6 +120,10 @@ fn named_thread(message: &Value) -> Option<String> {
     let at = |value: &Value| value.get("thread_id").and_then(Value::as_str).map(str::to_owned);
     at(message).or_else(|| message.get("payload").and_then(at))
 }
+
+/// The close code when no ack came in time: 1002, protocol error (not 1008, which clients take
+/// for an authentication failure and never retry).
+pub(crate) const TIMEOUT_CLOSE_CODE: u16 = 1002;
 
 /// The close reason when no ack came in time: "handshake not acknowledged within 10 s".
 pub(crate) fn timeout_reason(seconds: f64) -> String {

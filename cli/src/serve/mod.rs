@@ -141,8 +141,8 @@ pub(crate) struct ServeArgs {
     protocol: ProtocolSetting,
 
     /// October sessions: seconds the server waits for `handshake_acknowledged` after sending
-    /// `handshake_response`; then it closes the connection with 1008 "handshake not
-    /// acknowledged within SECS s".
+    /// `handshake_response`; then it closes the connection with 1002 (protocol error, so clients
+    /// retry) "handshake not acknowledged within SECS s".
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     handshake_timeout: f64,
 

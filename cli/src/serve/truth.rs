@@ -23,7 +23,7 @@
 //! * `{"record":"handshake","event","user","connection","thread_id"}`: a step of an October
 //!   connection's handshake (§10), `event` being `response_sent`, `acknowledged`, `wrong_thread`
 //!   (an ack naming another thread; `named` holds it), `complete_sent` or `timeout` (no ack in
-//!   time; the connection is then closed with 1008). The handshake frames themselves are also
+//!   time; the connection is then closed with 1002). The handshake frames themselves are also
 //!   `direct` records, as are the cleanup frames an October connection sends after each run.
 //!
 //! Each record is flushed as written, so a test can read the file while the server runs.
@@ -156,7 +156,7 @@ pub(crate) enum HandshakeEvent {
     WrongThread,
     /// `handshake_complete` was sent.
     CompleteSent,
-    /// No ack came in time; the connection is closed with 1008.
+    /// No ack came in time; the connection is closed with 1002.
     Timeout,
 }
 
