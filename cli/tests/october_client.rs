@@ -200,6 +200,26 @@ async fn a_user_message_before_the_ack_is_not_processed_and_the_run_works_after_
 }
 
 #[tokio::test]
+async fn keepalives_before_the_ack_are_answered_as_in_september_and_start_nothing() {
+    let server = Server::start(&[]);
+    let jwt = server.token("keepalive").await;
+    let (mut socket, _) = open(request(&server.url(), &october_protocols("staging", &jwt))).await;
+    let (_, thread) = await_handshake(&mut socket).await;
+    send(&mut socket, json!({"type": "heartbeat"})).await;
+    assert_eq!(next_json(&mut socket, 2).await["type"], json!("heartbeat_ack"));
+    send(&mut socket, json!({"type": "ping"})).await;
+    assert_eq!(next_json(&mut socket, 2).await["type"], json!("pong"));
+    // Answers to the server's keepalives get no reply, and no HANDSHAKE_INCOMPLETE either.
+    send(&mut socket, json!({"type": "pong"})).await;
+    send(&mut socket, json!({"type": "heartbeat_ack"})).await;
+    let later = frames_within(&mut socket, Duration::from_millis(500)).await;
+    assert!(later.is_empty(), "nothing more: {later:#?}");
+
+    acknowledge(&mut socket, &thread).await;
+    assert_eq!(next_json(&mut socket, 2).await["type"], json!("handshake_complete"));
+}
+
+#[tokio::test]
 async fn an_ack_naming_another_thread_gets_an_error_and_the_server_keeps_waiting() {
     let server = Server::start(&[]);
     let jwt = server.token("wrong-thread").await;
