@@ -276,6 +276,30 @@ async fn a_september_client_gets_exactly_todays_session() {
 }
 
 #[tokio::test]
+async fn shapes_all_gives_a_september_client_no_october_spellings() {
+    let server = Server::start(&["--shapes", "all", "--seed", "7"]);
+    let jwt = server.token("all-shapes").await;
+    let mut socket = server.connect(&jwt).await;
+    assert_eq!(next_json(&mut socket, 5).await["type"], json!("connection_established"));
+    for round in 0..4 {
+        send(
+            &mut socket,
+            json!({"type": "user_message", "payload": {"content": format!("Run {round}")}}),
+        )
+        .await;
+        for frame in frames_of_one_run(&mut socket).await {
+            let text = frame.to_string();
+            for october in
+                ["\"thought\":", "\"retry_info\":", "\"llm_validation\":", "\"agents_involved\":"]
+            {
+                assert!(!text.contains(october), "{october} in a `--shapes all` frame: {text}");
+            }
+            assert_ne!(frame["type"], json!("system_message"), "{text}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn with_protocol_sept_an_october_list_is_echoed_then_refused_by_authentication() {
     let server = Server::start(&["--protocol", "sept"]);
     let jwt = server.token("too-new").await;
@@ -374,6 +398,7 @@ fn serve_help_documents_the_october_options() {
         "X-Environment",
         "`oct`",
         "1002",
+        "all,oct",
     ] {
         assert!(help.contains(needle), "{needle} not in:\n{help}");
     }
