@@ -68,11 +68,15 @@ async fn truth_has(truth: &Path, wanted: impl Fn(&Value) -> bool) {
     }
 }
 
-/// The hub connection id the truth file gives the connection whose handshake named `thread`.
-fn connection_of(truth: &Path, thread: &str) -> Value {
+/// The hub connection id the truth file gives the connection whose handshake named `thread`
+/// (waiting for the record: it is written just after `handshake_response` is sent).
+async fn connection_of(truth: &Path, thread: &str) -> Value {
+    let names_thread =
+        |r: &Value| r["record"] == json!("handshake") && r["thread_id"] == json!(thread);
+    truth_has(truth, names_thread).await;
     truth_records(truth)
         .into_iter()
-        .find(|r| r["record"] == json!("handshake") && r["thread_id"] == json!(thread))
+        .find(names_thread)
         .map(|r| r["connection"].clone())
         .expect("the handshake is recorded")
 }
@@ -106,7 +110,7 @@ async fn an_october_client_that_resumes_after_the_handshake_gets_the_replay_befo
         .await;
     let mut second = october_client(&server, user).await;
     let (_, thread) = await_handshake(&mut second).await;
-    frame_queued_for(&truth, &connection_of(&truth, &thread)).await;
+    frame_queued_for(&truth, &connection_of(&truth, &thread).await).await;
     acknowledge(&mut second, &thread).await;
     assert_eq!(next_json(&mut second, 2).await["type"], json!("handshake_complete"));
     send(&mut second, json!({"type": "resume", "payload": {"last_seq": last_seq}})).await;
@@ -174,7 +178,7 @@ async fn an_october_connection_silent_after_the_handshake_gets_its_live_frames_a
 
     let mut quiet = october_client(&server, user).await;
     let (_, thread) = await_handshake(&mut quiet).await;
-    frame_queued_for(&truth, &connection_of(&truth, &thread)).await;
+    frame_queued_for(&truth, &connection_of(&truth, &thread).await).await;
     // Longer than the grace: a grace counted from the connection's start would be over.
     tokio::time::sleep(Duration::from_millis(700)).await;
     acknowledge(&mut quiet, &thread).await;

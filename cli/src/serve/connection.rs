@@ -256,7 +256,9 @@ impl Served<'_> {
         true
     }
 
-    /// Whether the hub's frames may go out: not before the October handshake is complete.
+    /// Whether the hub's deliveries may go out: not before the October handshake is complete
+    /// (a `drop_connection` or `freeze_connection` queued meanwhile waits in order with the
+    /// frames, so it strikes after `handshake_complete` and the frames queued before it).
     fn may_deliver(&self) -> bool {
         self.handshake.as_ref().is_none_or(Handshake::is_complete)
     }

@@ -15,7 +15,10 @@
 //! * `{"record":"fault","fault":"drop_connection"|"freeze_connection"|"refuse_connections","user","connection"}`:
 //!   a connection-level fault, written when it happens (`user` is empty and `connection` null for
 //!   `refuse_connections`). After a `freeze_connection` the frozen connection is in no later
-//!   `frame` record's `connections`: nothing more is queued for it;
+//!   `frame` record's `connections`: nothing more is queued for it. Written when the fault is
+//!   queued: an October connection still in its handshake carries it out after its ack, once it
+//!   has sent `handshake_complete` and the frames queued for it before the fault (or never, when
+//!   the handshake times out first);
 //! * `{"record":"direct","user","connection","seq","text"}`: a frame a connection got for itself
 //!   (`connection_established`, `pong`, `ack`, `heartbeat`, errors, replays and `resume_result`;
 //!   `user` and `connection` are null for a refused authentication).
