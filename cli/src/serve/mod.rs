@@ -13,8 +13,8 @@
 //! before any hub frame, and cleanup frames after each run).
 //!
 //! The pure parts live in [`auth`] (JWT, subprotocols), [`script`] (realistic runs),
-//! [`spelling`] (the October field names), [`handshake`] (its state machine) and [`frames`]
-//! (the server's own frames); [`connection`], [`runs`], [`messages`] and [`dev`] do the IO.
+//! [`spelling`] (the October field names), [`handshake`] (its state machine), [`hold`] (when
+//! live frames wait for a `resume`) and [`frames`] (the server's own frames); [`connection`], [`runs`], [`messages`] and [`dev`] do the IO.
 
 pub(crate) mod auth;
 mod connection;
