@@ -12,134 +12,19 @@
 
 use std::time::Duration;
 
-use agentwire::{Checker, CheckerConfig};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 mod support;
-use support::{
-    Server, Socket, expect_auth_failure, frames_of_one_run, next_json, send, truth_records,
+use support::october::{
+    ENVIRONMENTS, acknowledge, await_handshake, expect_cleanup, flags, frames_within, handshake,
+    october_protocols, open, request, user_message,
 };
-
-/// The environments an env-tagged credential may name.
-const ENVIRONMENTS: [&str; 4] = ["development", "local", "staging", "production"];
-
-/// The subprotocol list the October CLI client offers, in its order, with a raw JWT.
-fn october_protocols(env: &str, jwt: &str) -> Vec<String> {
-    vec![
-        format!("jwt.{env}.{jwt}"),
-        format!("jwt-auth.{env}.{jwt}"),
-        format!("bearer.{env}.{jwt}"),
-        format!("staging-auth.{jwt}"),
-        format!("jwt.{jwt}"),
-        format!("jwt-auth.{jwt}"),
-        format!("bearer.{jwt}"),
-    ]
-}
-
-/// A request to `url` offering `protocols` (none when empty).
-fn request(url: &str, protocols: &[String]) -> Request {
-    let mut request = url.into_client_request().unwrap();
-    if !protocols.is_empty() {
-        request
-            .headers_mut()
-            .insert("sec-websocket-protocol", protocols.join(", ").parse().unwrap());
-    }
-    request
-}
-
-/// Connects with `request`; the socket and the subprotocol the server selected.
-async fn open(request: Request) -> (Socket, Option<String>) {
-    let (socket, response) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let selected = response
-        .headers()
-        .get("sec-websocket-protocol")
-        .map(|value| value.to_str().unwrap().to_owned());
-    (socket, selected)
-}
-
-/// §10 steps 1 and 2: `connection_established`, then `handshake_response` within 2 s. The
-/// established frame and the handshake thread.
-async fn await_handshake(socket: &mut Socket) -> (Value, String) {
-    let established = next_json(socket, 2).await;
-    assert_eq!(established["type"], json!("connection_established"), "{established}");
-    let response = next_json(socket, 2).await;
-    assert_eq!(response["type"], json!("handshake_response"), "{response}");
-    let thread = response["thread_id"].as_str().unwrap().to_owned();
-    assert!(thread.starts_with("thread_"), "{thread}");
-    for key in ["run_id", "request_id", "timestamp", "message"] {
-        assert!(response.get(key).is_some(), "root {key}: {response}");
-    }
-    (established, thread)
-}
-
-/// §10 step 3: the ack, with the thread and an ISO UTC timestamp.
-async fn acknowledge(socket: &mut Socket, thread: &str) {
-    let ack = json!({"type": "handshake_acknowledged", "thread_id": thread, "timestamp": "2025-10-31T10:15:30.123456+00:00"});
-    send(socket, ack).await;
-}
-
-/// §10 steps 1 to 4: the handshake, then `handshake_complete` as the very next frame; the
-/// established frame and the thread.
-async fn handshake(socket: &mut Socket) -> (Value, String) {
-    let (established, thread) = await_handshake(socket).await;
-    acknowledge(socket, &thread).await;
-    let complete = next_json(socket, 2).await;
-    assert_eq!(complete["type"], json!("handshake_complete"), "{complete}");
-    assert_eq!(complete["thread_id"], json!(thread));
-    (established, thread)
-}
-
-/// §10 step 5: the CLI client's `user_message`.
-fn user_message(content: &str, thread: &str) -> Value {
-    json!({"type": "user_message", "payload": {
-        "content": content,
-        "run_id": "cli_20251031_101530_ab12cd34",
-        "thread_id": thread,
-        "timestamp": "2025-10-31T10:15:30.123456",
-        "client_environment": null,
-    }})
-}
-
-/// The three cleanup frames after a run, checked against the run and thread.
-async fn expect_cleanup(socket: &mut Socket, run_id: &Value, thread: &str) -> Vec<Value> {
-    let mut frames = Vec::new();
-    for kind in ["cleanup_started", "cleanup_duration_estimate", "cleanup_complete"] {
-        let frame = next_json(socket, 5).await;
-        assert_eq!(frame["type"], json!(kind), "{frame}");
-        assert_eq!(&frame["run_id"], run_id, "{frame}");
-        assert_eq!(frame["thread_id"], json!(thread), "{frame}");
-        frames.push(frame);
-    }
-    frames
-}
-
-/// The text frames that arrive before `quiet` passes without one.
-async fn frames_within(socket: &mut Socket, quiet: Duration) -> Vec<Value> {
-    let mut frames = Vec::new();
-    while let Ok(Some(Ok(message))) = tokio::time::timeout(quiet, socket.next()).await {
-        if let Message::Text(text) = message {
-            frames.push(serde_json::from_str(text.as_str()).unwrap());
-        }
-    }
-    frames
-}
-
-/// The checker's flags over `frames`, as one connection's stream of `user`.
-fn flags(user: &str, frames: &[Value]) -> Vec<agentwire::Flag> {
-    let mut checker = Checker::new(CheckerConfig::offline().with_user(user));
-    for frame in frames {
-        let _ = checker.handle_text(&frame.to_string(), None);
-    }
-    checker.finish();
-    std::iter::from_fn(|| checker.poll_flag()).collect()
-}
+use support::{Server, expect_auth_failure, frames_of_one_run, next_json, send, truth_records};
 
 #[tokio::test]
 async fn an_october_client_completes_a_golden_path_on_its_handshake_thread() {
@@ -315,6 +200,26 @@ async fn a_user_message_before_the_ack_is_not_processed_and_the_run_works_after_
 }
 
 #[tokio::test]
+async fn keepalives_before_the_ack_are_answered_as_in_september_and_start_nothing() {
+    let server = Server::start(&[]);
+    let jwt = server.token("keepalive").await;
+    let (mut socket, _) = open(request(&server.url(), &october_protocols("staging", &jwt))).await;
+    let (_, thread) = await_handshake(&mut socket).await;
+    send(&mut socket, json!({"type": "heartbeat"})).await;
+    assert_eq!(next_json(&mut socket, 2).await["type"], json!("heartbeat_ack"));
+    send(&mut socket, json!({"type": "ping"})).await;
+    assert_eq!(next_json(&mut socket, 2).await["type"], json!("pong"));
+    // Answers to the server's keepalives get no reply, and no HANDSHAKE_INCOMPLETE either.
+    send(&mut socket, json!({"type": "pong"})).await;
+    send(&mut socket, json!({"type": "heartbeat_ack"})).await;
+    let later = frames_within(&mut socket, Duration::from_millis(500)).await;
+    assert!(later.is_empty(), "nothing more: {later:#?}");
+
+    acknowledge(&mut socket, &thread).await;
+    assert_eq!(next_json(&mut socket, 2).await["type"], json!("handshake_complete"));
+}
+
+#[tokio::test]
 async fn an_ack_naming_another_thread_gets_an_error_and_the_server_keeps_waiting() {
     let server = Server::start(&[]);
     let jwt = server.token("wrong-thread").await;
@@ -328,7 +233,8 @@ async fn an_ack_naming_another_thread_gets_an_error_and_the_server_keeps_waiting
 }
 
 #[tokio::test]
-async fn without_an_ack_the_server_closes_with_1008_after_the_handshake_timeout() {
+async fn without_an_ack_the_server_closes_with_1002_after_the_handshake_timeout_and_clients_retry()
+{
     let server = Server::start(&["--handshake-timeout", "1"]);
     let jwt = server.token("silent").await;
     let (mut socket, _) = open(request(&server.url(), &october_protocols("staging", &jwt))).await;
@@ -338,8 +244,14 @@ async fn without_an_ack_the_server_closes_with_1008_after_the_handshake_timeout(
     let Some(Ok(Message::Close(Some(frame)))) = close else {
         panic!("expected a close: {close:?}")
     };
-    assert_eq!(frame.code, CloseCode::Policy);
+    // A protocol error, not 1008: clients read 1008 as an auth failure and stop for good.
+    assert_eq!(frame.code, CloseCode::Protocol);
     assert_eq!(frame.reason.as_str(), "handshake not acknowledged within 1 s");
+    assert_eq!(
+        agentwire::close::classify(frame.code.into(), frame.reason.as_str(), false),
+        agentwire::CloseAction::Retry,
+        "the SDK reconnects"
+    );
     assert!(started.elapsed() > Duration::from_millis(700), "{:?}", started.elapsed());
 }
 
@@ -361,6 +273,30 @@ async fn a_september_client_gets_exactly_todays_session() {
     assert!(run[0]["thread_id"].as_str().unwrap().starts_with("thread_ws_"));
     let after = frames_within(&mut socket, Duration::from_millis(500)).await;
     assert!(after.is_empty(), "no cleanup frames: {after:#?}");
+}
+
+#[tokio::test]
+async fn shapes_all_gives_a_september_client_no_october_spellings() {
+    let server = Server::start(&["--shapes", "all", "--seed", "7"]);
+    let jwt = server.token("all-shapes").await;
+    let mut socket = server.connect(&jwt).await;
+    assert_eq!(next_json(&mut socket, 5).await["type"], json!("connection_established"));
+    for round in 0..4 {
+        send(
+            &mut socket,
+            json!({"type": "user_message", "payload": {"content": format!("Run {round}")}}),
+        )
+        .await;
+        for frame in frames_of_one_run(&mut socket).await {
+            let text = frame.to_string();
+            for october in
+                ["\"thought\":", "\"retry_info\":", "\"llm_validation\":", "\"agents_involved\":"]
+            {
+                assert!(!text.contains(october), "{october} in a `--shapes all` frame: {text}");
+            }
+            assert_ne!(frame["type"], json!("system_message"), "{text}");
+        }
+    }
 }
 
 #[tokio::test]
@@ -453,9 +389,17 @@ fn serve_help_documents_the_october_options() {
         .output()
         .unwrap();
     let help = String::from_utf8(output.stdout).unwrap();
-    for needle in
-        ["--protocol", "sept", "oct", "auto", "--handshake-timeout", "X-Environment", "`oct`"]
-    {
+    for needle in [
+        "--protocol",
+        "sept",
+        "oct",
+        "auto",
+        "--handshake-timeout",
+        "X-Environment",
+        "`oct`",
+        "1002",
+        "all,oct",
+    ] {
         assert!(help.contains(needle), "{needle} not in:\n{help}");
     }
 }

@@ -17,12 +17,10 @@ use tokio::sync::mpsc;
 
 use super::auth::{self, ClientSignals, Negotiation};
 use super::handshake::{self, Handshake, Verdict};
+use super::hold::LiveHold;
 use super::messages::{handle_client_message, resume_request};
 use super::truth::HandshakeEvent;
 use super::{Shared, faults, frames, hub, now, unix_seconds};
-
-/// With `--seq`, how long a new connection's live frames wait for a `resume`.
-const RESUME_GRACE: Duration = Duration::from_millis(500);
 
 /// Bytes read from a socket at a time.
 const READ_BUFFER: usize = 4 * 1024;
@@ -199,6 +197,7 @@ async fn connection(
             user: &user,
             connection_id: &connection_id,
             handshake: None,
+            hold: LiveHold::new(numbered, october, tokio::time::Instant::now()),
             first_live_seq: None,
             replayed: None,
         };
@@ -218,6 +217,8 @@ struct Served<'a> {
     connection_id: &'a str,
     /// October only: the handshake (`None` in September).
     handshake: Option<Handshake>,
+    /// With --seq: whether the hub's frames wait for a possible `resume`.
+    hold: LiveHold,
     /// With --seq: the first numbered frame this connection sent live.
     first_live_seq: Option<u64>,
     /// With --seq: the frames already replayed by a `resume` (their live copies, still queued,
@@ -255,7 +256,9 @@ impl Served<'_> {
         true
     }
 
-    /// Whether the hub's frames may go out: not before the October handshake is complete.
+    /// Whether the hub's deliveries may go out: not before the October handshake is complete
+    /// (a `drop_connection` or `freeze_connection` queued meanwhile waits in order with the
+    /// frames, so it strikes after `handshake_complete` and the frames queued before it).
     fn may_deliver(&self) -> bool {
         self.handshake.as_ref().is_none_or(Handshake::is_complete)
     }
@@ -265,17 +268,15 @@ impl Served<'_> {
         let heartbeat_after = self.shared.heartbeat_after;
         let mut processed = 0u64;
         let mut silence = Box::pin(tokio::time::sleep(heartbeat_after));
-        // With --seq, live frames wait until the client's first message (or a short grace
-        // period), so a `resume` sent right after `connection_established` is answered before
-        // any live frame and the client sees one increasing sequence.
-        let mut holding = self.shared.hub.numbers_frames();
-        let grace = tokio::time::sleep(RESUME_GRACE);
-        tokio::pin!(grace);
         loop {
             let deadline = self.handshake.as_ref().and_then(Handshake::deadline);
+            // With --seq, live frames wait for the client's first message (after the handshake
+            // in October) or the end of a short grace ([`LiveHold`]), so a `resume` is answered
+            // before any live frame and the client sees one increasing sequence.
+            let release_at = self.hold.deadline();
             let flow = tokio::select! {
-                () = &mut grace, if holding => {
-                    holding = false;
+                () = sleep_until(release_at), if release_at.is_some() => {
+                    self.hold.on_deadline();
                     Flow::Continue
                 }
                 () = sleep_until(deadline), if deadline.is_some() => {
@@ -286,12 +287,12 @@ impl Served<'_> {
                     Some(Ok(Message::Text(text))) => {
                         processed += 1;
                         silence.as_mut().reset(tokio::time::Instant::now() + heartbeat_after);
-                        holding = false;
+                        self.hold.on_client_message();
                         self.on_text(socket, text.as_str()).await
                     }
                     other => self.on_other(socket, other).await,
                 },
-                outgoing = inbox.recv(), if !holding && self.may_deliver() => {
+                outgoing = inbox.recv(), if !self.hold.is_holding() && self.may_deliver() => {
                     // `None`: the hub dropped this connection (too slow); close it.
                     match outgoing {
                         Some(delivery) => self.on_delivery(socket, delivery).await,
@@ -356,6 +357,8 @@ impl Served<'_> {
                         return Flow::Stop;
                     }
                     self.peer.record(HandshakeEvent::CompleteSent, &thread_id, None);
+                    // With --seq the client may `resume` now: the grace starts.
+                    self.hold.on_handshake_complete(tokio::time::Instant::now());
                     return Flow::Continue;
                 }
                 Verdict::WrongThread { named } => {
@@ -447,13 +450,13 @@ impl Served<'_> {
         }
     }
 
-    /// No ack by the deadline: record it and close with 1008.
+    /// No ack by the deadline: record it and close with 1002 ([`handshake::TIMEOUT_CLOSE_CODE`]).
     async fn handshake_timed_out(&self, socket: &mut WebSocket) {
         let thread_id = self.handshake.as_ref().map(Handshake::thread_id).unwrap_or_default();
         self.peer.record(HandshakeEvent::Timeout, thread_id, None);
         let seconds = self.shared.handshake_timeout.as_secs_f64();
         tracing::info!(user = self.user, connection = self.connection_id, "handshake timed out");
-        close(socket, 1008, handshake::timeout_reason(seconds)).await;
+        close(socket, handshake::TIMEOUT_CLOSE_CODE, handshake::timeout_reason(seconds)).await;
     }
 }
 

@@ -6,24 +6,36 @@
 //! ```text
 //!  upgrade + auth ─► connection_established ─► handshake_response{thread_id}
 //!                                                   │
-//!          AwaitingAck ── ping ─────────────► pong (processed as usual)
+//!          AwaitingAck ── keepalive ────────► processed as usual: ping ► pong, heartbeat ►
+//!               │                             heartbeat_ack, pong and heartbeat_ack ► nothing
 //!               │      ── other message ────► error_message HANDSHAKE_INCOMPLETE (not processed)
 //!               │      ── ack, other thread ► error_message HANDSHAKE_THREAD_MISMATCH (still waiting)
-//!               │      ── deadline ─────────► close 1008 "handshake not acknowledged within N s"
+//!               │      ── deadline ─────────► close 1002 "handshake not acknowledged within N s"
 //!               ▼ handshake_acknowledged{thread_id}
 //!          Complete ─► handshake_complete, before any other frame; then the hub's held frames
+//!                      (with --seq, after the client's next message or a grace: hold.rs)
 //! ```
 //!
-//! Decisions (also in README.md, "The October 2025 profile"): a message other than `ping` or
-//! the ack before the ack is answered with an `error_message` (code `HANDSHAKE_INCOMPLETE`) and
-//! is never processed, so a `user_message` starts no run; an ack naming another thread gets an
-//! `error_message` (code `HANDSHAKE_THREAD_MISMATCH`) and the server keeps waiting, the deadline
-//! unchanged; no ack by the deadline closes the connection with 1008. After the ack the
-//! handshake thread is the connection's default thread: a `user_message` without `thread_id`
-//! runs on it.
+//! Decisions (also in README.md, "The October 2025 profile"):
+//! * a keepalive ([`KEEPALIVES`]) before the ack is an ordinary message, answered as in
+//!   September, starting no run: a client's keepalive timer need not wait for the handshake;
+//! * any other message but the ack before the ack is answered with an `error_message` (code
+//!   `HANDSHAKE_INCOMPLETE`) and never processed, so a `user_message` starts no run;
+//! * an ack naming another thread gets an `error_message` (code `HANDSHAKE_THREAD_MISMATCH`)
+//!   and the server keeps waiting, the deadline unchanged;
+//! * no ack by the deadline closes the connection with [`TIMEOUT_CLOSE_CODE`], 1002 (protocol
+//!   error), not 1008: clients read 1008 as the manager's authentication failure and stop
+//!   retrying for good (the SDK's `close::classify`), while a missing ack is a protocol slip a
+//!   reconnect may fix;
+//! * after the ack the handshake thread is the connection's default thread: a `user_message`
+//!   without `thread_id` runs on it.
 
 use serde_json::Value;
 use tokio::time::Instant;
+
+/// The keepalive message types a client may send before the ack: processed as in September
+/// (`ping` gets `pong`, `heartbeat` gets `heartbeat_ack`, the answers get nothing), never a run.
+pub(crate) const KEEPALIVES: [&str; 4] = ["ping", "pong", "heartbeat", "heartbeat_ack"];
 
 /// Where a connection's handshake stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,7 +69,7 @@ pub(crate) enum Verdict {
         /// Its `type` (`None` when it has none or is not JSON).
         kind: Option<String>,
     },
-    /// Process it as usual (a `ping` before the ack, anything after it).
+    /// Process it as usual (a keepalive before the ack, anything after it).
     Process,
 }
 
@@ -97,7 +109,7 @@ impl Handshake {
         let message = serde_json::from_str::<Value>(text).ok();
         let kind = message.as_ref().and_then(|m| m.get("type")).and_then(Value::as_str);
         match kind {
-            Some("ping") => Verdict::Process,
+            Some(kind) if KEEPALIVES.contains(&kind) => Verdict::Process,
             Some("handshake_acknowledged") => {
                 let named = message.as_ref().and_then(named_thread);
                 if named.as_deref() == Some(thread_id.as_str()) {
@@ -117,6 +129,10 @@ fn named_thread(message: &Value) -> Option<String> {
     let at = |value: &Value| value.get("thread_id").and_then(Value::as_str).map(str::to_owned);
     at(message).or_else(|| message.get("payload").and_then(at))
 }
+
+/// The close code when no ack came in time: 1002, protocol error (not 1008, which clients take
+/// for an authentication failure and never retry).
+pub(crate) const TIMEOUT_CLOSE_CODE: u16 = 1002;
 
 /// The close reason when no ack came in time: "handshake not acknowledged within 10 s".
 pub(crate) fn timeout_reason(seconds: f64) -> String {
@@ -171,7 +187,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn messages_before_the_ack_are_early_except_ping() {
+    async fn messages_before_the_ack_are_early_except_keepalives() {
         let mut handshake = awaiting();
         let user = json!({"type": "user_message", "payload": {"content": "hi"}});
         assert_eq!(
@@ -179,7 +195,10 @@ mod tests {
             Verdict::Early { kind: Some("user_message".into()) }
         );
         assert_eq!(handshake.on_message("not json"), Verdict::Early { kind: None });
-        assert_eq!(handshake.on_message(r#"{"type":"ping"}"#), Verdict::Process);
+        for keepalive in ["ping", "pong", "heartbeat", "heartbeat_ack"] {
+            let message = json!({"type": keepalive});
+            assert_eq!(handshake.on_message(&message.to_string()), Verdict::Process, "{keepalive}");
+        }
         assert!(!handshake.is_complete());
     }
 

@@ -25,6 +25,10 @@ pub(crate) enum Delivery {
     /// Send a frame: its sequence number (when numbered) and its text.
     Frame(Option<u64>, String),
     /// Drop the connection abruptly, without a close frame (fault injection).
+    ///
+    /// Like [`Delivery::Freeze`], it is queued in order with the frames: an October connection
+    /// still in its handshake (its outbox held) answers as usual until the ack, sends
+    /// `handshake_complete` and the frames queued before this, then drops.
     DropAbruptly,
     /// Freeze the connection (fault injection): send nothing more on it, not even a close frame,
     /// and ignore what it receives, until the client goes. The hub queues nothing after this.

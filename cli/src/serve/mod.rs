@@ -13,8 +13,8 @@
 //! before any hub frame, and cleanup frames after each run).
 //!
 //! The pure parts live in [`auth`] (JWT, subprotocols), [`script`] (realistic runs),
-//! [`spelling`] (the October field names), [`handshake`] (its state machine) and [`frames`]
-//! (the server's own frames); [`connection`], [`runs`], [`messages`] and [`dev`] do the IO.
+//! [`spelling`] (the October field names), [`handshake`] (its state machine), [`hold`] (when
+//! live frames wait for a `resume`) and [`frames`] (the server's own frames); [`connection`], [`runs`], [`messages`] and [`dev`] do the IO.
 
 pub(crate) mod auth;
 mod connection;
@@ -22,6 +22,7 @@ mod dev;
 mod faults;
 mod frames;
 mod handshake;
+mod hold;
 mod hub;
 mod messages;
 mod runs;
@@ -77,9 +78,10 @@ pub(crate) struct ServeArgs {
 
     /// Frame shapes to mix in besides the canonical flat S3 one, comma-separated:
     /// `bridge` (S4 `data` wrapper), `payload` (the old `payload` wrapper), `reasoning` (the
-    /// `type: "reasoning"` quirk), `oct` (the October 2025 field spellings: `thought`, `tool`,
-    /// `input`, `output`/`result`, `retry_info`, `llm_validation`, `agents_involved`, and the
-    /// `system_message` wrapper), or `all`.
+    /// `type: "reasoning"` quirk), `all` (those three), and `oct` (the October 2025 field
+    /// spellings: `thought`, `tool`, `input`, `output`/`result`, `retry_info`, `llm_validation`,
+    /// `agents_involved`, and the `system_message` wrapper; never part of `all`, name it:
+    /// `--shapes all,oct`).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     shapes: Vec<ShapeName>,
 
@@ -140,8 +142,8 @@ pub(crate) struct ServeArgs {
     protocol: ProtocolSetting,
 
     /// October sessions: seconds the server waits for `handshake_acknowledged` after sending
-    /// `handshake_response`; then it closes the connection with 1008 "handshake not
-    /// acknowledged within SECS s".
+    /// `handshake_response`; then it closes the connection with 1002 (protocol error, so clients
+    /// retry) "handshake not acknowledged within SECS s".
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     handshake_timeout: f64,
 
@@ -185,8 +187,20 @@ pub(crate) enum ShapeName {
     Reasoning,
     /// The October 2025 field spellings and `system_message` wrapper (§10).
     Oct,
-    /// All of the above.
+    /// The September shapes: bridge, payload and reasoning (not `oct`, so seeded `--shapes all`
+    /// sessions stay what they were; name `oct` to add it).
     All,
+}
+
+/// The shapes `--shapes` names: `all` is the September ones, `oct` only when named.
+fn shapes_from(names: &[ShapeName]) -> Shapes {
+    let all = names.contains(&ShapeName::All);
+    Shapes {
+        bridge: all || names.contains(&ShapeName::Bridge),
+        payload_wrapper: all || names.contains(&ShapeName::Payload),
+        reasoning_quirk: all || names.contains(&ShapeName::Reasoning),
+        october: names.contains(&ShapeName::Oct),
+    }
 }
 
 /// Which manager generation `agentwire serve` speaks (`--protocol`).
@@ -363,7 +377,6 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), ServeError> {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), ServeError> {
-    let all = args.shapes.contains(&ShapeName::All);
     let truth = match &args.truth {
         Some(path) => Some(
             truth::Truth::create(path)
@@ -375,12 +388,7 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
         secret: args.jwt_secret.into_bytes(),
         heartbeat_after: Duration::from_secs_f64(args.heartbeat_after),
         speed: args.speed,
-        shapes: Shapes {
-            bridge: all || args.shapes.contains(&ShapeName::Bridge),
-            payload_wrapper: all || args.shapes.contains(&ShapeName::Payload),
-            reasoning_quirk: all || args.shapes.contains(&ShapeName::Reasoning),
-            october: all || args.shapes.contains(&ShapeName::Oct),
-        },
+        shapes: shapes_from(&args.shapes),
         seed: args.seed,
         dev: dev_mode(args.host, args.dev),
         hub: Hub::new(args.seq.then(|| Duration::from_secs_f64(args.seq_keep))),
@@ -481,6 +489,23 @@ mod tests {
         assert!(shared(auth::DEV_SECRET).dev_secret_ok(IpAddr::V4(Ipv4Addr::LOCALHOST)));
         assert!(!shared(auth::DEV_SECRET).dev_secret_ok(public));
         assert!(shared("a real secret").dev_secret_ok(public));
+    }
+
+    #[test]
+    fn shapes_all_means_the_september_shapes_and_oct_is_named_explicitly() {
+        let september =
+            Shapes { bridge: true, payload_wrapper: true, reasoning_quirk: true, october: false };
+        assert_eq!(shapes_from(&[ShapeName::All]), september, "`all` leaves out `oct`");
+        assert_eq!(
+            shapes_from(&[ShapeName::Bridge, ShapeName::Payload, ShapeName::Reasoning]),
+            september
+        );
+        assert_eq!(
+            shapes_from(&[ShapeName::All, ShapeName::Oct]),
+            Shapes { october: true, ..september }
+        );
+        assert_eq!(shapes_from(&[ShapeName::Oct]), Shapes { october: true, ..Shapes::default() });
+        assert_eq!(shapes_from(&[]), Shapes::default());
     }
 
     #[test]

@@ -15,7 +15,10 @@
 //! * `{"record":"fault","fault":"drop_connection"|"freeze_connection"|"refuse_connections","user","connection"}`:
 //!   a connection-level fault, written when it happens (`user` is empty and `connection` null for
 //!   `refuse_connections`). After a `freeze_connection` the frozen connection is in no later
-//!   `frame` record's `connections`: nothing more is queued for it;
+//!   `frame` record's `connections`: nothing more is queued for it. Written when the fault is
+//!   queued: an October connection still in its handshake carries it out after its ack, once it
+//!   has sent `handshake_complete` and the frames queued for it before the fault (or never, when
+//!   the handshake times out first);
 //! * `{"record":"direct","user","connection","seq","text"}`: a frame a connection got for itself
 //!   (`connection_established`, `pong`, `ack`, `heartbeat`, errors, replays and `resume_result`;
 //!   `user` and `connection` are null for a refused authentication).
@@ -23,7 +26,7 @@
 //! * `{"record":"handshake","event","user","connection","thread_id"}`: a step of an October
 //!   connection's handshake (§10), `event` being `response_sent`, `acknowledged`, `wrong_thread`
 //!   (an ack naming another thread; `named` holds it), `complete_sent` or `timeout` (no ack in
-//!   time; the connection is then closed with 1008). The handshake frames themselves are also
+//!   time; the connection is then closed with 1002). The handshake frames themselves are also
 //!   `direct` records, as are the cleanup frames an October connection sends after each run.
 //!
 //! Each record is flushed as written, so a test can read the file while the server runs.
@@ -156,7 +159,7 @@ pub(crate) enum HandshakeEvent {
     WrongThread,
     /// `handshake_complete` was sent.
     CompleteSent,
-    /// No ack came in time; the connection is closed with 1008.
+    /// No ack came in time; the connection is closed with 1002.
     Timeout,
 }
 

@@ -19,6 +19,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+pub(crate) mod october;
+
 pub(crate) const SECRET: &str = "test-secret";
 pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
