@@ -141,6 +141,25 @@ fn edge_cases_agree_with_the_oracle() {
     )
     .chain([512usize, 513].into_iter().map(deep))
     .chain(std::iter::once(format!("{{\"type\":\"x\",\"v\":{}", "[".repeat(100_000))))
+    // Deep inside a JSON-typed field: too deep, or invalid JSON when it is also broken.
+    .chain(["]", "", "x]", "]]"].into_iter().map(|tail| {
+        format!(
+            "{{\"type\":\"x\",\"results\":{}{}}}",
+            "[".repeat(600),
+            tail.repeat(if tail.is_empty() { 0 } else { 600 })
+        )
+    }))
+    .chain(std::iter::once(format!("{{\"type\":\"x\",\"results\":{}", "[".repeat(100_000))))
+    .chain(std::iter::once(format!(
+        "{{\"type\":\"x\",\"results\":{}1,]{}}}",
+        "[".repeat(600),
+        "]".repeat(599)
+    )))
+    .chain(std::iter::once(format!(
+        "{{\"type\":\"x\",\"results\":{}\"k\":{{}}{}}}",
+        "{\"a\":".repeat(600),
+        "}".repeat(600)
+    )))
     .collect();
     for text in &cases {
         assert_agree(text);

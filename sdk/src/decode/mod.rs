@@ -764,6 +764,9 @@ mod tests {
             );
             assert_eq!(decode(&text), Err(DecodeError::TooDeep { limit: MAX_DEPTH }), "{field}");
         }
+        // Unterminated and deep inside a JSON-typed field: invalid JSON is reported as such.
+        let unterminated = format!(r#"{{"type":"x","results":{}"#, "[".repeat(100_000));
+        assert!(matches!(decode(&unterminated), Err(DecodeError::InvalidJson { .. })));
     }
 
     #[test]

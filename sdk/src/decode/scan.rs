@@ -208,6 +208,22 @@ impl<'de> Scanner<'de> {
     fn value(&mut self, mode: Mode, depth: usize) -> Result<Visited<'de>, Stop> {
         self.skip_whitespace();
         let start = self.pos;
+        if mode == Mode::Json {
+            // A JSON-typed field is a value of its own: invalid JSON in it is reported as such
+            // even when it also nests too deep (what a parser that skips the value first says).
+            return match self.value(Mode::Hash, depth) {
+                Err(Stop::TooDeep) => {
+                    self.pos = start;
+                    self.skip_value()?;
+                    Err(Stop::TooDeep)
+                }
+                Ok((hash, _)) => {
+                    let raw = self.text.get(start..self.pos).unwrap_or_default();
+                    Ok((hash, Some(Captured::Raw(raw))))
+                }
+                Err(stop) => Err(stop),
+            };
+        }
         let keep_scalar = mode == Mode::Scalar;
         let (hash, captured) = match self.peek() {
             None => return self.invalid("EOF while parsing a value"),
@@ -243,11 +259,104 @@ impl<'de> Scanner<'de> {
             }
             Some(_) => return self.invalid("expected value"),
         };
-        if mode == Mode::Json {
-            let raw = self.text.get(start..self.pos).unwrap_or_default();
-            return Ok((hash, Some(Captured::Raw(raw))));
-        }
         Ok((hash, captured))
+    }
+
+    /// Validates one value of any nesting without recursion (an explicit stack of open
+    /// containers), to tell invalid JSON from JSON that is only too deep.
+    fn skip_value(&mut self) -> Result<(), Stop> {
+        // For each open container: whether it is an object.
+        let mut open: Vec<bool> = Vec::new();
+        loop {
+            // A value.
+            self.skip_whitespace();
+            match self.peek() {
+                None => return self.invalid("EOF while parsing a value"),
+                Some(b'{') => {
+                    self.pos += 1;
+                    self.skip_whitespace();
+                    if self.peek() == Some(b'}') {
+                        self.pos += 1;
+                    } else {
+                        open.push(true);
+                        self.member_key()?;
+                        continue;
+                    }
+                }
+                Some(b'[') => {
+                    self.pos += 1;
+                    self.skip_whitespace();
+                    if self.peek() == Some(b']') {
+                        self.pos += 1;
+                    } else {
+                        open.push(false);
+                        continue;
+                    }
+                }
+                Some(b'"') => {
+                    self.string()?;
+                }
+                Some(b't') => self.literal(b"true")?,
+                Some(b'f') => self.literal(b"false")?,
+                Some(b'n') => self.literal(b"null")?,
+                Some(b'-' | b'0'..=b'9') => {
+                    self.number()?;
+                }
+                Some(_) => return self.invalid("expected value"),
+            }
+            // After a value: close containers, or go on with the next element.
+            loop {
+                let Some(&object) = open.last() else { return Ok(()) };
+                self.skip_whitespace();
+                match (self.peek(), object) {
+                    (Some(b','), true) => {
+                        self.pos += 1;
+                        self.skip_whitespace();
+                        if self.peek() == Some(b'}') {
+                            return self.invalid("trailing comma");
+                        }
+                        self.member_key()?;
+                        break;
+                    }
+                    (Some(b','), false) => {
+                        self.pos += 1;
+                        self.skip_whitespace();
+                        if self.peek() == Some(b']') {
+                            return self.invalid("trailing comma");
+                        }
+                        break;
+                    }
+                    (Some(b'}'), true) | (Some(b']'), false) => {
+                        self.pos += 1;
+                        open.pop();
+                    }
+                    (Some(_), true) => return self.invalid("expected `,` or `}`"),
+                    (Some(_), false) => return self.invalid("expected `,` or `]`"),
+                    (None, true) => return self.invalid("EOF while parsing an object"),
+                    (None, false) => return self.invalid("EOF while parsing a list"),
+                }
+            }
+        }
+    }
+
+    /// An object member's key and colon, before its value.
+    fn member_key(&mut self) -> Result<(), Stop> {
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b'"') => {}
+            Some(_) => return self.invalid("key must be a string"),
+            None => return self.invalid("EOF while parsing an object"),
+        }
+        self.string()?;
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b':') => {
+                self.pos += 1;
+                Ok(())
+            }
+            Some(_) => self.invalid("expected `:`"),
+            None => self.invalid("EOF while parsing an object"),
+        }
     }
 
     fn literal(&mut self, word: &'static [u8]) -> Result<(), Stop> {
