@@ -105,6 +105,8 @@ function describeState(state: ConnectionState): string {
       return "idle";
     case "connecting":
       return state.attempt > 1 ? `connecting (attempt ${state.attempt})` : "connecting";
+    case "handshaking":
+      return "handshaking";
     case "open":
       return "open";
     case "backing_off":
