@@ -9,6 +9,7 @@
     clippy::indexing_slicing,
     reason = "test helpers fail the test by panicking"
 )]
+#![allow(clippy::disallowed_methods, reason = "a black-box test waits on the real clock")]
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

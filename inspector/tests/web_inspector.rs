@@ -254,6 +254,27 @@ async fn space_pauses_capture_keeping_and_counting_frames_until_resumed() {
 }
 
 #[wasm_bindgen_test]
+async fn slash_focuses_the_search_field_and_typed_slashes_stay_in_it() {
+    let (root, _sink) = mount();
+    settle().await;
+    press("/");
+    settle().await;
+    // Other tests' pages may still be mounted: the page focuses the document's `#search`.
+    let active = document().active_element().expect("a focused element");
+    assert_eq!(active.id(), "search", "`/` focuses the search");
+    let search = root.query_selector(".search").unwrap().expect("the search field");
+    // A second press goes to the field (a key typed into a field is the field's).
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("/");
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    search.dispatch_event(&event).unwrap();
+    assert!(!event.default_prevented(), "the field keeps its `/`");
+}
+
+#[wasm_bindgen_test]
 async fn an_imported_recording_shows_the_flags_agentwire_check_reports() {
     let (root, _sink) = mount();
     settle().await;

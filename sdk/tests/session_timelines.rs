@@ -711,6 +711,42 @@ fn the_thread_filter_holds_back_foreign_threads_but_still_checks_them() {
 }
 
 #[test]
+fn the_configured_thread_filter_is_the_one_applied_after_add_thread_and_a_send() {
+    let config = SessionConfig {
+        threads: Some(BTreeSet::from(["t1".to_owned()])),
+        checker: agentwire::CheckerConfig::live().with_user("user-1"),
+        ..SessionConfig::default()
+    };
+    let mut h = Harness::new(config);
+    h.open();
+    let threads = |h: &Harness| -> Vec<String> {
+        h.session.config().threads.iter().flatten().cloned().collect()
+    };
+    h.session.add_thread("t2");
+    assert_eq!(threads(&h), ["t1", "t2"], "add_thread shows in the configuration");
+    h.send(ClientMessage::UserMessage { content: "hi".into(), thread_id: Some("t3".into()) })
+        .unwrap();
+    assert_eq!(threads(&h), ["t1", "t2", "t3"], "so does a thread the client sent to");
+
+    h.take_events();
+    for thread in ["t1", "t2", "t3", "t4"] {
+        h.frame(&format!(
+            r#"{{"type":"agent_started","user_id":"user-1","thread_id":"{thread}","run_id":"r-{thread}"}}"#
+        ));
+    }
+    let delivered: Vec<String> = h
+        .take_events()
+        .iter()
+        .filter_map(|event| match event {
+            SessionEvent::Event { event, .. } => event.context.thread_id.clone(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(delivered, threads(&h), "the filter lets through exactly the configured threads");
+    assert_eq!(h.session.stats().filtered, 1);
+}
+
+#[test]
 fn a_repeated_event_is_flagged_and_not_delivered_twice() {
     let started = common::started("r1", "triage", 0.0);
     let mut h = Harness::new(SessionConfig::default());

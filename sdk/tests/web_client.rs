@@ -318,6 +318,32 @@ async fn a_refused_token_is_refreshed_once_through_get_token() {
 }
 
 #[wasm_bindgen_test]
+async fn a_get_token_that_reads_the_client_runs_outside_its_borrow_and_the_connection_opens() {
+    let (Some(url), Some(good)) = (server("clean"), token("web-3")) else { return };
+    // The client, as the token source sees it: set right after connect, before the first
+    // attempt (which starts on the next turn of the event loop).
+    let cell: Rc<RefCell<std::rc::Weak<Client>>> = Rc::new(RefCell::new(std::rc::Weak::new()));
+    let seen = Rc::new(RefCell::new(Vec::<&'static str>::new()));
+    let (reader, sink) = (Rc::clone(&cell), Rc::clone(&seen));
+    let options = ClientOptions {
+        // No token: the source is asked before the first attempt.
+        get_token: Some(Rc::new(move || {
+            let client = reader.borrow().upgrade().expect("the client is set before its attempt");
+            sink.borrow_mut().push(client.state().name());
+            let _ = client.stats();
+            let good = good.clone();
+            Box::pin(async move { Ok(good) })
+        })),
+        ..ClientOptions::default()
+    };
+    let client = Rc::new(Client::connect(url, options).unwrap());
+    *cell.borrow_mut() = Rc::downgrade(&client);
+    wait_for("open with the fetched token", 10.0, || client.state() == ConnectionState::Open).await;
+    assert_eq!(*seen.borrow(), ["connecting"], "asked once, while connecting");
+    assert_eq!(client.user_id().as_deref(), Some("web-3"), "the user comes from the token");
+}
+
+#[wasm_bindgen_test]
 async fn a_dropped_connection_reconnects_and_resumes_with_zero_lost_events() {
     let Some((client, log)) = connect("drop", "web-4", SessionConfig::default()) else { return };
     run_golden_path(&client, &log, "Survive a dropped connection", 30.0).await;

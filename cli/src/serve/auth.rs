@@ -15,12 +15,10 @@
 
 use base64::Engine as _;
 use base64::alphabet;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use hmac::digest::{Key, KeyInit};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Deserializer};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 mod october;
 
@@ -154,28 +152,17 @@ impl AuthError {
     }
 }
 
-/// An HMAC-SHA256 instance keyed with `secret`.
+/// An HMAC-SHA256 instance keyed with `secret`; the crate prepares the key (RFC 2104: hashed
+/// when longer than a block, zero-padded when shorter).
 ///
-/// HMAC takes keys of any length (RFC 2104): longer than a block, the key is hashed first;
-/// shorter, it is zero-padded. Doing that here keeps the function total (the crate's
-/// `new_from_slice` returns a `Result` that can never be an error).
-fn keyed_mac(secret: &[u8]) -> HmacSha256 {
-    let mut key = Key::<HmacSha256>::default();
-    let hashed;
-    let bytes: &[u8] = if secret.len() > key.len() {
-        hashed = Sha256::digest(secret);
-        hashed.as_slice()
-    } else {
-        secret
-    };
-    for (slot, byte) in key.iter_mut().zip(bytes) {
-        *slot = *byte;
-    }
-    <HmacSha256 as KeyInit>::new(&key)
+/// HMAC takes keys of any length, so the crate never refuses one; `None` would mean it did.
+fn keyed_mac(secret: &[u8]) -> Option<HmacSha256> {
+    <HmacSha256 as Mac>::new_from_slice(secret).ok()
 }
 
-/// Mints an HS256 JWT carrying `claims` (absent dates are left out).
-pub(crate) fn mint(secret: &[u8], claims: &Claims) -> String {
+/// Mints an HS256 JWT carrying `claims` (absent dates are left out); `None` only if the MAC
+/// refused the secret, which HMAC never does (see [`keyed_mac`]).
+pub(crate) fn mint(secret: &[u8], claims: &Claims) -> Option<String> {
     let mut payload = serde_json::Map::new();
     payload.insert("sub".to_owned(), claims.sub.clone().into());
     for (name, value) in [("exp", claims.exp), ("iat", claims.iat), ("nbf", claims.nbf)] {
@@ -186,10 +173,10 @@ pub(crate) fn mint(secret: &[u8], claims: &Claims) -> String {
     let payload = serde_json::Value::Object(payload).to_string();
     let signing_input =
         format!("{}.{}", JWT_BASE64.encode(HEADER_JSON), JWT_BASE64.encode(payload));
-    let mut mac = keyed_mac(secret);
+    let mut mac = keyed_mac(secret)?;
     mac.update(signing_input.as_bytes());
     let signature = mac.finalize().into_bytes();
-    format!("{signing_input}.{}", JWT_BASE64.encode(signature))
+    Some(format!("{signing_input}.{}", JWT_BASE64.encode(signature)))
 }
 
 /// The JOSE header fields that matter here.
@@ -240,7 +227,8 @@ pub(crate) fn verify(secret: &[u8], token: &str, now_unix: u64) -> Result<Claims
     let signing_input = token
         .get(..signed_len)
         .ok_or(AuthError::Malformed("a JWT has three dot-separated parts"))?;
-    let mut mac = keyed_mac(secret);
+    // No signature verifies under a secret the MAC refuses (it never refuses one).
+    let mut mac = keyed_mac(secret).ok_or(AuthError::BadSignature)?;
     mac.update(signing_input.as_bytes());
     mac.verify_slice(&signature).map_err(|_| AuthError::BadSignature)?;
 
@@ -339,13 +327,6 @@ pub(crate) fn bearer_token<'a>(authorization: impl Into<Option<&'a str>>) -> Opt
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// The subprotocols a browser client offers to authenticate with `token` (§9.1):
-/// `["jwt-auth", "jwt.<base64url(token) without padding>"]`.
-#[cfg_attr(not(test), allow(dead_code, reason = "the client side of negotiate; used by tests"))]
-pub(crate) fn subprotocol_for(token: &str) -> [String; 2] {
-    ["jwt-auth".to_owned(), format!("jwt.{}", URL_SAFE_NO_PAD.encode(token))]
-}
-
 /// The form of a user id in `connection_established.data.user_id` (§4.1): the first 8 chars
 /// plus `"..."`, always (the manager truncates even short ids).
 pub(crate) fn truncate_user_id(user_id: &str) -> String {
@@ -357,6 +338,8 @@ pub(crate) fn truncate_user_id(user_id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use agentwire::token::subprotocols;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
 
@@ -371,7 +354,7 @@ mod tests {
     fn sign_raw(secret: &[u8], header: &str, payload: &str) -> String {
         let input =
             format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(payload));
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(secret).unwrap();
+        let mut mac = keyed_mac(secret).unwrap();
         mac.update(input.as_bytes());
         format!("{input}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
     }
@@ -382,7 +365,7 @@ mod tests {
 
     #[test]
     fn mint_then_verify_round_trips_the_claims() {
-        let token = mint(SECRET, &claims("user-42"));
+        let token = mint(SECRET, &claims("user-42")).unwrap();
         assert_eq!(token.split('.').count(), 3);
         assert!(!token.contains('='), "segments are unpadded");
         assert_eq!(verify(SECRET, &token, NOW), Ok(claims("user-42")));
@@ -390,7 +373,8 @@ mod tests {
 
     #[test]
     fn mint_leaves_absent_dates_out() {
-        let token = mint(SECRET, &Claims { sub: "u".into(), exp: None, iat: None, nbf: None });
+        let token =
+            mint(SECRET, &Claims { sub: "u".into(), exp: None, iat: None, nbf: None }).unwrap();
         let payload = token.split('.').nth(1).unwrap();
         assert_eq!(URL_SAFE_NO_PAD.decode(payload).unwrap(), br#"{"sub":"u"}"#);
         assert_eq!(verify(SECRET, &token, u64::MAX).unwrap().exp, None);
@@ -412,7 +396,7 @@ mod tests {
         let payload = pad(&URL_SAFE_NO_PAD.encode(r#"{"sub":"padded-user1"}"#));
         assert!(header.ends_with('=') && payload.ends_with('='));
         let input = format!("{header}.{payload}");
-        let mut mac = keyed_mac(SECRET);
+        let mut mac = keyed_mac(SECRET).unwrap();
         mac.update(input.as_bytes());
         let token =
             format!("{input}.{}", pad(&URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())));
@@ -422,7 +406,7 @@ mod tests {
 
     #[test]
     fn padding_the_signed_segments_afterwards_breaks_the_signature() {
-        let token = mint(SECRET, &claims("u"));
+        let token = mint(SECRET, &claims("u")).unwrap();
         let parts: Vec<&str> = token.split('.').collect();
         let repadded = format!("{}=.{}.{}", parts[0], parts[1], parts[2]);
         assert!(verify(SECRET, &repadded, NOW).is_err());
@@ -430,13 +414,13 @@ mod tests {
 
     #[test]
     fn keyed_mac_matches_rfc_4231_for_short_and_long_keys() {
-        let mut mac = keyed_mac(&[0x0b; 20]);
+        let mut mac = keyed_mac(&[0x0b; 20]).unwrap();
         mac.update(b"Hi There");
         assert_eq!(
             hex(&mac.finalize().into_bytes()),
             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
         );
-        let mut mac = keyed_mac(&[0xaa; 131]);
+        let mut mac = keyed_mac(&[0xaa; 131]).unwrap();
         mac.update(b"Test Using Larger Than Block-Size Key - Hash Key First");
         assert_eq!(
             hex(&mac.finalize().into_bytes()),
@@ -445,30 +429,14 @@ mod tests {
     }
 
     #[test]
-    fn keyed_mac_agrees_with_the_crate_for_every_key_length_around_the_block_size() {
-        for len in [0, 1, 31, 32, 63, 64, 65, 128, 200] {
-            let secret = vec![0x5a; len];
-            let mut ours = keyed_mac(&secret);
-            let mut theirs = <HmacSha256 as Mac>::new_from_slice(&secret).unwrap();
-            ours.update(b"payload");
-            theirs.update(b"payload");
-            assert_eq!(
-                ours.finalize().into_bytes(),
-                theirs.finalize().into_bytes(),
-                "key length {len}"
-            );
-        }
-    }
-
-    #[test]
     fn wrong_secret_is_a_bad_signature() {
-        let token = mint(SECRET, &claims("u"));
+        let token = mint(SECRET, &claims("u")).unwrap();
         assert_eq!(verify(b"another-secret", &token, NOW), Err(AuthError::BadSignature));
     }
 
     #[test]
     fn tampered_payload_is_a_bad_signature() {
-        let token = mint(SECRET, &claims("alice"));
+        let token = mint(SECRET, &claims("alice")).unwrap();
         let parts: Vec<&str> = token.split('.').collect();
         let forged = URL_SAFE_NO_PAD.encode(format!(r#"{{"sub":"mallory","exp":{}}}"#, NOW + 3600));
         let tampered = format!("{}.{forged}.{}", parts[0], parts[2]);
@@ -477,7 +445,7 @@ mod tests {
 
     #[test]
     fn truncated_signature_is_a_bad_signature() {
-        let token = mint(SECRET, &claims("u"));
+        let token = mint(SECRET, &claims("u")).unwrap();
         let (input, signature) = token.rsplit_once('.').unwrap();
         let signature = URL_SAFE_NO_PAD.decode(signature).unwrap();
         let short = format!("{input}.{}", URL_SAFE_NO_PAD.encode(&signature[..16]));
@@ -488,7 +456,7 @@ mod tests {
     fn expiry_at_or_before_now_is_expired() {
         let mut expiring = claims("u");
         expiring.exp = Some(NOW);
-        let token = mint(SECRET, &expiring);
+        let token = mint(SECRET, &expiring).unwrap();
         assert_eq!(verify(SECRET, &token, NOW), Err(AuthError::Expired));
         assert_eq!(verify(SECRET, &token, NOW + 1), Err(AuthError::Expired));
         assert!(verify(SECRET, &token, NOW - 1).is_ok());
@@ -498,7 +466,7 @@ mod tests {
     fn not_before_in_the_future_is_not_yet_valid() {
         let mut early = claims("u");
         early.nbf = Some(NOW + 1);
-        let token = mint(SECRET, &early);
+        let token = mint(SECRET, &early).unwrap();
         assert_eq!(verify(SECRET, &token, NOW), Err(AuthError::NotYetValid));
         assert!(verify(SECRET, &token, NOW + 1).is_ok());
     }
@@ -588,7 +556,7 @@ mod tests {
 
     #[test]
     fn empty_or_absent_subject_is_missing_subject() {
-        let token = mint(SECRET, &claims(""));
+        let token = mint(SECRET, &claims("")).unwrap();
         assert_eq!(verify(SECRET, &token, NOW), Err(AuthError::MissingSubject));
         let blank = sign_raw(SECRET, r#"{"alg":"HS256"}"#, r#"{"sub":"  "}"#);
         assert_eq!(verify(SECRET, &blank, NOW), Err(AuthError::MissingSubject));
@@ -609,7 +577,7 @@ mod tests {
 
     #[test]
     fn error_messages_never_contain_the_token() {
-        let token = mint(SECRET, &claims("user-with-a-long-id"));
+        let token = mint(SECRET, &claims("user-with-a-long-id")).unwrap();
         for (secret, now) in
             [(b"other".as_slice(), NOW), (SECRET, NOW + 7200), (b"other".as_slice(), NOW + 7200)]
         {
@@ -626,8 +594,8 @@ mod tests {
 
     #[test]
     fn negotiate_selects_the_jwt_entry_verbatim_and_extracts_the_token() {
-        let token = mint(SECRET, &claims("browser-user"));
-        let offered = subprotocol_for(&token);
+        let token = mint(SECRET, &claims("browser-user")).unwrap();
+        let offered = subprotocols(&token);
         assert_eq!(offered[0], "jwt-auth");
         let header = offered.join(", ");
         let Negotiation::Selected { protocol, token: extracted } = negotiate(Some(&header)) else {
@@ -640,7 +608,7 @@ mod tests {
 
     #[test]
     fn negotiate_accepts_every_token_prefix_and_padded_base64() {
-        let token = mint(SECRET, &claims("u"));
+        let token = mint(SECRET, &claims("u")).unwrap();
         let padded = base64::engine::general_purpose::URL_SAFE.encode(&token);
         for prefix in TOKEN_PREFIXES {
             let entry = format!("{prefix}{padded}");
@@ -653,7 +621,7 @@ mod tests {
 
     #[test]
     fn negotiate_accepts_a_raw_jwt_suffix() {
-        let token = mint(SECRET, &claims("raw"));
+        let token = mint(SECRET, &claims("raw")).unwrap();
         let entry = format!("bearer.{token}");
         assert_eq!(
             negotiate(Some(&format!("jwt-auth,{entry}"))),
@@ -690,7 +658,7 @@ mod tests {
     #[test]
     fn a_staging_auth_token_entry_is_not_echoed() {
         // §2.2 echoes only jwt., jwt-auth. and bearer. entries.
-        let entry = format!("staging-auth.{}", mint(SECRET, &claims("u")));
+        let entry = format!("staging-auth.{}", mint(SECRET, &claims("u")).unwrap());
         assert_eq!(negotiate(Some(&entry)), Negotiation::Unsupported);
         assert_eq!(
             negotiate(Some(&format!("{entry}, staging-auth"))),
@@ -727,8 +695,8 @@ mod tests {
 
     #[test]
     fn negotiate_trims_whitespace_around_entries() {
-        let token = mint(SECRET, &claims("u"));
-        let [plain, bearing] = subprotocol_for(&token);
+        let token = mint(SECRET, &claims("u")).unwrap();
+        let [plain, bearing] = subprotocols(&token);
         let header = format!("  {plain} ,\t{bearing}  , compression-deflate ");
         assert_eq!(
             negotiate(Some(&header)),
@@ -751,13 +719,6 @@ mod tests {
         assert_eq!(bearer_token(Some("Bearera.b.c")), None);
         assert_eq!(bearer_token(Some("")), None);
         assert_eq!(bearer_token(None), None);
-    }
-
-    #[test]
-    fn subprotocol_for_encodes_without_padding() {
-        let [plain, bearing] = subprotocol_for("a.b.c");
-        assert_eq!(plain, "jwt-auth");
-        assert_eq!(bearing, "jwt.YS5iLmM");
     }
 
     #[test]
@@ -791,7 +752,7 @@ mod tests {
     #[test]
     fn mutated_tokens_never_verify() {
         let mut rng = StdRng::seed_from_u64(42);
-        let token = mint(SECRET, &claims("target"));
+        let token = mint(SECRET, &claims("target")).unwrap();
         let alphabet: Vec<char> = "ABCxyz019-_=.+/".chars().collect();
         for _ in 0..400 {
             let mut chars: Vec<char> = token.chars().collect();

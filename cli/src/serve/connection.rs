@@ -20,7 +20,7 @@ use super::handshake::{self, Handshake, Verdict};
 use super::hold::LiveHold;
 use super::messages::{handle_client_message, resume_request};
 use super::truth::HandshakeEvent;
-use super::{Shared, faults, frames, hub, now, unix_seconds};
+use super::{Shared, faults, frames, hub, instant, now, unix_seconds};
 
 /// Bytes read from a socket at a time.
 const READ_BUFFER: usize = 4 * 1024;
@@ -36,7 +36,7 @@ const REFUSAL_WINDOW: Duration = Duration::from_secs(3);
 fn refusing(shared: &Shared) -> bool {
     let rate = shared.faults.rate(faults::FaultKind::RefuseConnections);
     let Ok(mut until) = shared.refuse_until.lock() else { return false };
-    let now = tokio::time::Instant::now();
+    let now = instant();
     if until.is_some_and(|until| now < until) {
         return true;
     }
@@ -197,7 +197,7 @@ async fn connection(
             user: &user,
             connection_id: &connection_id,
             handshake: None,
-            hold: LiveHold::new(numbered, october, tokio::time::Instant::now()),
+            hold: LiveHold::new(numbered, october, instant()),
             first_live_seq: None,
             replayed: None,
         };
@@ -251,7 +251,7 @@ impl Served<'_> {
             return false;
         }
         self.peer.record(HandshakeEvent::ResponseSent, &thread_id, None);
-        let deadline = tokio::time::Instant::now() + self.shared.handshake_timeout;
+        let deadline = instant() + self.shared.handshake_timeout;
         self.handshake = Some(Handshake::new(thread_id, deadline));
         true
     }
@@ -286,7 +286,7 @@ impl Served<'_> {
                 incoming = socket.next() => match incoming {
                     Some(Ok(Message::Text(text))) => {
                         processed += 1;
-                        silence.as_mut().reset(tokio::time::Instant::now() + heartbeat_after);
+                        silence.as_mut().reset(instant() + heartbeat_after);
                         self.hold.on_client_message();
                         self.on_text(socket, text.as_str()).await
                     }
@@ -300,7 +300,7 @@ impl Served<'_> {
                     }
                 }
                 () = &mut silence => {
-                    silence.as_mut().reset(tokio::time::Instant::now() + heartbeat_after);
+                    silence.as_mut().reset(instant() + heartbeat_after);
                     let beat = frames::heartbeat(self.connection_id, processed, now());
                     if self.peer.send(socket, &beat).await { Flow::Continue } else { Flow::Stop }
                 }
@@ -358,7 +358,7 @@ impl Served<'_> {
                     }
                     self.peer.record(HandshakeEvent::CompleteSent, &thread_id, None);
                     // With --seq the client may `resume` now: the grace starts.
-                    self.hold.on_handshake_complete(tokio::time::Instant::now());
+                    self.hold.on_handshake_complete(instant());
                     return Flow::Continue;
                 }
                 Verdict::WrongThread { named } => {

@@ -46,8 +46,8 @@ fn is_loopback_host(host: &str) -> bool {
         || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// A token valid for a day.
-fn day_token(shared: &Shared, user: &str) -> String {
+/// A token valid for a day (`None` only if the MAC refused the secret, which it never does).
+fn day_token(shared: &Shared, user: &str) -> Option<String> {
     let issued = unix_seconds(now());
     let claims = Claims {
         sub: user.to_owned(),
@@ -63,12 +63,15 @@ async fn dev_users(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Res
     if !dev_allowed(&shared, &headers) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let users: Vec<Value> = shared
+    let users: Option<Vec<Value>> = shared
         .demo_users
         .iter()
-        .map(|user| json!({"user_id": user, "token": day_token(&shared, user)}))
+        .map(|user| Some(json!({"user_id": user, "token": day_token(&shared, user)?})))
         .collect();
-    Json(Value::Array(users)).into_response()
+    match users {
+        Some(users) => Json(Value::Array(users)).into_response(),
+        None => unsigned(),
+    }
 }
 
 /// `GET /dev/info`: what this simulated manager does, so a page can say so: the fault preset
@@ -108,8 +111,15 @@ async fn dev_token(
     if query.user.trim().is_empty() {
         return (StatusCode::BAD_REQUEST, "user must not be empty").into_response();
     }
-    let token = day_token(&shared, &query.user);
-    Json(json!({"user_id": query.user, "token": token})).into_response()
+    match day_token(&shared, &query.user) {
+        Some(token) => Json(json!({"user_id": query.user, "token": token})).into_response(),
+        None => unsigned(),
+    }
+}
+
+/// The answer when no token could be signed (the MAC refused the secret; it never does).
+fn unsigned() -> Response {
+    (StatusCode::INTERNAL_SERVER_ERROR, "the JWT secret cannot sign").into_response()
 }
 
 #[cfg(test)]

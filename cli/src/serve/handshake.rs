@@ -146,9 +146,10 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::serve::clock::instant;
 
     fn awaiting() -> Handshake {
-        Handshake::new("thread_ab12".into(), Instant::now() + Duration::from_secs(10))
+        Handshake::new("thread_ab12".into(), instant() + Duration::from_secs(10))
     }
 
     #[tokio::test]

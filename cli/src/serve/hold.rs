@@ -86,10 +86,11 @@ impl LiveHold {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::serve::clock::instant;
 
     #[test]
     fn without_seq_nothing_is_held() {
-        let now = Instant::now();
+        let now = instant();
         for october in [false, true] {
             let hold = LiveHold::new(false, october, now);
             assert!(!hold.is_holding());
@@ -99,7 +100,7 @@ mod tests {
 
     #[test]
     fn a_september_connection_holds_from_its_start_until_its_first_message() {
-        let now = Instant::now();
+        let now = instant();
         let mut hold = LiveHold::new(true, false, now);
         assert_eq!(hold.deadline(), Some(now + RESUME_GRACE));
         hold.on_client_message();
@@ -111,7 +112,7 @@ mod tests {
 
     #[test]
     fn an_october_connection_holds_through_the_handshake_then_for_the_grace() {
-        let start = Instant::now();
+        let start = instant();
         let mut hold = LiveHold::new(true, true, start);
         assert!(hold.is_holding());
         assert_eq!(hold.deadline(), None, "no grace runs during the handshake");
@@ -131,7 +132,7 @@ mod tests {
 
     #[test]
     fn an_october_connection_silent_after_the_handshake_is_released_at_the_deadline() {
-        let start = Instant::now();
+        let start = instant();
         let mut hold = LiveHold::new(true, true, start);
         hold.on_handshake_complete(start);
         hold.on_deadline();

@@ -13,6 +13,8 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::instant;
+
 /// Frames queued per connection before it counts as too slow and is dropped.
 pub(crate) const OUTBOX: usize = 4096;
 
@@ -68,7 +70,7 @@ struct UserState {
 impl UserState {
     /// Drops frames older than `keep`, and the oldest beyond [`HISTORY_LIMIT`].
     fn forget_older_than(&mut self, keep: Duration) {
-        let now = Instant::now();
+        let now = instant();
         while self.history.len() > HISTORY_LIMIT
             || self.history.front().is_some_and(|(_, at, _)| now.duration_since(*at) > keep)
         {
@@ -169,7 +171,7 @@ impl Hub {
             let seq = state.last_seq;
             object.insert("seq".to_owned(), Value::from(seq));
             let text = Value::Object(object).to_string();
-            state.history.push_back((seq, Instant::now(), text.clone()));
+            state.history.push_back((seq, instant(), text.clone()));
             state.forget_older_than(keep);
             Some((seq, text))
         });

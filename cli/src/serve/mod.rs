@@ -14,9 +14,12 @@
 //!
 //! The pure parts live in [`auth`] (JWT, subprotocols), [`script`] (realistic runs),
 //! [`spelling`] (the October field names), [`handshake`] (its state machine), [`hold`] (when
-//! live frames wait for a `resume`) and [`frames`] (the server's own frames); [`connection`], [`runs`], [`messages`] and [`dev`] do the IO.
+//! live frames wait for a `resume`) and [`frames`] (the server's own frames); [`connection`],
+//! [`runs`], [`messages`] and [`dev`] do the IO, and [`clock`] is the one place that reads the
+//! time.
 
 pub(crate) mod auth;
+mod clock;
 mod connection;
 mod dev;
 mod faults;
@@ -44,6 +47,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tower_http::services::ServeDir;
 
+use clock::{instant, now};
 use hub::Hub;
 use script::Shapes;
 
@@ -297,14 +301,6 @@ struct Shared {
     protocol: ProtocolSetting,
     /// October sessions: how long the server waits for `handshake_acknowledged`.
     handshake_timeout: Duration,
-}
-
-/// The server's clock: the one place `agentwire serve` reads the time.
-#[allow(clippy::disallowed_methods, reason = "the server is IO code; the SDK core stays sans-IO")]
-fn now() -> Timestamp {
-    let since_epoch =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    Timestamp::from_unix_micros(i64::try_from(since_epoch.as_micros()).unwrap_or(i64::MAX))
 }
 
 /// Whether the /dev endpoints (tokens for any user) are served: always on loopback, elsewhere

@@ -2,7 +2,7 @@
 //! Escape closes what is open. Keys typed into a field are the field's.
 
 use agentwire::web::Listener;
-use gloo_timers::callback::Timeout;
+use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
@@ -54,8 +54,12 @@ pub fn use_keyboard(on_shortcut: Callback<Shortcut>) {
 }
 
 /// Focuses the element with this id on the next turn (after a render).
+///
+/// The wait is a future that owns its timer and the timer's closure, and drops both when it
+/// completes: nothing outlives the keypress (a forgotten `Timeout` kept one closure per `/`).
 pub fn focus_later(id: &'static str) {
-    Timeout::new(0, move || {
+    wasm_bindgen_futures::spawn_local(async move {
+        TimeoutFuture::new(0).await;
         if let Some(element) = web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.get_element_by_id(id))
@@ -63,6 +67,5 @@ pub fn focus_later(id: &'static str) {
         {
             let _ = element.focus();
         }
-    })
-    .forget();
+    });
 }

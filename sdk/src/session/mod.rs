@@ -96,6 +96,7 @@ pub struct SessionConfig {
     /// When set, only events of these threads (or of threads the client sends to) and events
     /// without a thread reach the application; the others are counted in
     /// [`Stats::filtered`]. They are still checked (a foreign `user_id` is a flag either way).
+    /// The session grows this set as it goes; [`Session::config`] shows the live one.
     pub threads: Option<BTreeSet<String>>,
     /// Whether events the checker flags as `duplicate-event` (the same agent event again, as
     /// at-least-once delivery and manager retries produce) still reach the application (default
@@ -467,7 +468,6 @@ pub struct Session {
     seq_supported: bool,
     /// The thread the server assigned in its last handshake: the default thread of sends.
     thread_id: Option<String>,
-    threads: Option<BTreeSet<String>>,
     queue: VecDeque<ClientMessage>,
     events: VecDeque<SessionEvent>,
     commands: VecDeque<Command>,
@@ -481,7 +481,6 @@ impl Session {
     #[must_use]
     pub fn new(config: SessionConfig, seed: u64) -> Self {
         let checker = Checker::new(config.checker.clone());
-        let threads = config.threads.clone();
         Session {
             config,
             phase: Phase::Idle,
@@ -491,7 +490,6 @@ impl Session {
             was_open: false,
             seq_supported: false,
             thread_id: None,
-            threads,
             queue: VecDeque::new(),
             events: VecDeque::new(),
             commands: VecDeque::new(),
@@ -500,7 +498,8 @@ impl Session {
         }
     }
 
-    /// The configuration.
+    /// The configuration. Its `threads` is the live thread filter, the one events are
+    /// filtered by: it grows with [`Session::add_thread`] and with sends naming a thread.
     #[must_use]
     pub fn config(&self) -> &SessionConfig {
         &self.config
@@ -575,8 +574,8 @@ impl Session {
         if matches!(self.phase, Phase::Closed { .. }) {
             return Err(SendError::Closed);
         }
-        if let (Some(threads), Some(thread)) = (self.threads.as_mut(), thread_of(&message)) {
-            threads.insert(thread.to_owned());
+        if let Some(thread) = thread_of(&message) {
+            self.add_thread(thread);
         }
         if self.is_ready() {
             self.transmit(now, &message);
@@ -597,7 +596,7 @@ impl Session {
 
     /// Lets events of `thread_id` through the thread filter (no effect without a filter).
     pub fn add_thread(&mut self, thread_id: &str) {
-        if let Some(threads) = self.threads.as_mut() {
+        if let Some(threads) = self.config.threads.as_mut() {
             threads.insert(thread_id.to_owned());
         }
     }
@@ -912,7 +911,7 @@ impl Session {
             }
         }
 
-        let wanted = match (&self.threads, event.context.thread_id.as_deref()) {
+        let wanted = match (&self.config.threads, event.context.thread_id.as_deref()) {
             (Some(threads), Some(thread)) => threads.contains(thread),
             _ => true,
         };

@@ -90,6 +90,13 @@ struct Shared {
     streams: RefCell<Vec<UnboundedSender<Event>>>,
 }
 
+/// A token the session asked for, fetched once the core's borrow has ended.
+struct TokenFetch {
+    /// The attempt the token is for.
+    generation: u64,
+    source: TokenSource,
+}
+
 struct Core {
     session: Session,
     url: String,
@@ -339,10 +346,11 @@ impl Shared {
     /// Carries out the session's commands, reschedules the timer and hands the session's events
     /// to the listeners. Called after every input.
     fn pump(self: &Rc<Self>) {
+        let mut fetches = Vec::new();
         {
             let mut core = self.core.borrow_mut();
             while let Some(command) = core.session.poll_command() {
-                self.execute(&mut core, command);
+                fetches.extend(self.execute(&mut core, command));
             }
             let mut pending = self.pending.borrow_mut();
             while let Some(event) = core.session.poll_event() {
@@ -356,25 +364,25 @@ impl Shared {
                 self.schedule(&mut core);
             }
         }
+        // The token source is the app's code, which may read the client (its state, its
+        // stats): it runs with the core free.
+        for fetch in fetches {
+            self.fetch_token(fetch);
+        }
         self.dispatch();
     }
 
-    fn execute(self: &Rc<Self>, core: &mut Core, command: Command) {
+    /// Carries out one command; a token fetch is handed back to run once the core is free.
+    #[must_use]
+    fn execute(self: &Rc<Self>, core: &mut Core, command: Command) -> Option<TokenFetch> {
         match command {
             Command::Connect { fresh_token } => {
                 core.socket = None;
                 core.generation += 1;
                 let generation = core.generation;
                 match core.get_token.clone() {
-                    Some(get_token) if fresh_token || core.token.is_none() => {
-                        let weak = Rc::downgrade(self);
-                        let fetch = get_token();
-                        wasm_bindgen_futures::spawn_local(async move {
-                            let token = fetch.await;
-                            if let Some(shared) = weak.upgrade() {
-                                shared.on_token(generation, token);
-                            }
-                        });
+                    Some(source) if fresh_token || core.token.is_none() => {
+                        return Some(TokenFetch { generation, source });
                     }
                     _ => self.open_socket(core, generation),
                 }
@@ -392,6 +400,20 @@ impl Shared {
                 }
             }
         }
+        None
+    }
+
+    /// Asks the token source for a token for attempt `generation`; never called with the core
+    /// borrowed.
+    fn fetch_token(self: &Rc<Self>, TokenFetch { generation, source }: TokenFetch) {
+        let weak = Rc::downgrade(self);
+        let fetch = source();
+        wasm_bindgen_futures::spawn_local(async move {
+            let token = fetch.await;
+            if let Some(shared) = weak.upgrade() {
+                shared.on_token(generation, token);
+            }
+        });
     }
 
     fn open_socket(self: &Rc<Self>, core: &mut Core, generation: u64) {

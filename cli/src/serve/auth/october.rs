@@ -102,14 +102,16 @@ pub(crate) fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Claims, mint, negotiate, subprotocol_for, verify};
+    use super::super::{Claims, mint, negotiate, verify};
     use super::*;
+    use agentwire::token::subprotocols;
 
     const SECRET: &[u8] = b"test-secret";
     const NOW: u64 = 1_758_207_374;
 
     fn token(sub: &str) -> String {
         mint(SECRET, &Claims { sub: sub.into(), exp: Some(NOW + 60), iat: None, nbf: None })
+            .unwrap()
     }
 
     /// The list the October CLI client offers, in its order.
@@ -155,7 +157,7 @@ mod tests {
     #[test]
     fn the_browser_list_is_accepted_in_october_too() {
         let jwt = token("browser");
-        let [plain, bearing] = subprotocol_for(&jwt);
+        let [plain, bearing] = subprotocols(&jwt);
         assert_eq!(
             negotiate_october(Some(&format!("{plain}, {bearing}"))),
             Negotiation::Selected { protocol: bearing, token: Some(jwt) }
@@ -203,7 +205,7 @@ mod tests {
     fn october_is_recognised_by_an_env_tag_the_environment_header_or_the_env_parameter() {
         let jwt = token("u");
         let tagged = october_list("development", &jwt).join(",");
-        let september = subprotocol_for(&jwt).join(",");
+        let september = subprotocols(&jwt).join(",");
         let unknown = format!("jwt.qa.{jwt}");
         let signals = |offered, header, query| ClientSignals {
             offered,
