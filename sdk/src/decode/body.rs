@@ -292,7 +292,9 @@ pub(super) mod number {
         if let Some(value) = as_negative_i64(text) {
             return Some(value.to_string());
         }
-        as_f64(text).map(|value| ryu::Buffer::new().format_finite(value).to_owned())
+        // serde_json's own float text (the same printer its serialiser links into the wasm
+        // package anyway; a second float-printing crate would add about 14 KB).
+        as_f64(text).and_then(serde_json::Number::from_f64).map(|number| number.to_string())
     }
 }
 

@@ -94,6 +94,18 @@ fn edge_cases_agree_with_the_oracle() {
         "{\"type\":\"x\",\"run_id\":-12}",
         "{\"type\":\"x\",\"run_id\":0.1}",
         "{\"type\":\"x\",\"run_id\":5e-324}",
+        "{\"type\":\"x\",\"run_id\":0.0}",
+        "{\"type\":\"x\",\"run_id\":-0.0}",
+        "{\"type\":\"x\",\"run_id\":1e16}",
+        "{\"type\":\"x\",\"run_id\":1e15}",
+        "{\"type\":\"x\",\"run_id\":1.5e16}",
+        "{\"type\":\"x\",\"run_id\":123.456}",
+        "{\"type\":\"x\",\"run_id\":0.0001234}",
+        "{\"type\":\"x\",\"run_id\":0.00001234}",
+        "{\"type\":\"x\",\"run_id\":1.7976931348623157e308}",
+        "{\"type\":\"x\",\"run_id\":-2.5e-10}",
+        "{\"type\":\"x\",\"run_id\":12345678901234567890.5}",
+        "{\"type\":\"x\",\"run_id\":9007199254740993}",
         "{\"type\":\"x\",\"timestamp\":1758207374123.5}",
         "{\"type\":\"x\",\"step_number\":3.0}",
         // Strings and escapes.
@@ -391,6 +403,14 @@ proptest! {
     }
 
     #[test]
+    fn every_float_as_an_id_reads_as_a_serialiser_writes_it(
+        value in any::<f64>().prop_filter("finite", |f| f.is_finite()),
+    ) {
+        assert_agree(&format!("{{\"type\":\"x\",\"run_id\":{}}}", Value::from(value)));
+        assert_agree(&format!("{{\"type\":\"x\",\"run_id\":{value:e}}}"));
+    }
+
+    #[test]
     fn token_soup_decodes_alike(tokens in prop::collection::vec(token(), 0..24)) {
         assert_agree(&tokens.concat());
     }
@@ -431,6 +451,34 @@ proptest! {
             let mut changed = text.clone();
             changed.replace_range(at..(at + 1).min(text.len()), &char::from(byte).to_string());
             assert_agree(&changed);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4096, ..ProptestConfig::default() })]
+
+    /// A number used as an id reads as the old decoder wrote it: serde_json's `Number` text.
+    #[test]
+    fn a_number_id_is_the_text_serde_json_writes_for_it(
+        value in any::<f64>().prop_filter("finite", |f| f.is_finite()),
+        integer in any::<i64>(),
+        big in any::<u64>(),
+        exponent in -30i32..30,
+    ) {
+        let texts = [
+            Value::from(value).to_string(),
+            format!("{value:e}"),
+            format!("{value}"),
+            integer.to_string(),
+            big.to_string(),
+            format!("{big}0"),
+            format!("{integer}e{exponent}"),
+            format!("{}.5e{exponent}", integer / 7),
+        ];
+        for text in texts {
+            let expected = serde_json::from_str::<serde_json::Number>(&text).map(|n| n.to_string()).ok();
+            prop_assert_eq!(super::body::number::canonical(&text), expected, "{}", text);
         }
     }
 }
