@@ -46,7 +46,7 @@ pub(crate) struct CheckOptions {
     pub(crate) stall_after: Option<Duration>,
 }
 
-/// The input formats `check` understands (checker-rules.md, "Input detection").
+/// The input formats `check` understands (docs/rules.md, "Input detection").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Format {
     /// One frame's text per line, exactly as received.

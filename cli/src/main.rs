@@ -1,7 +1,7 @@
 //! `agentwire`: the command line of agentwire.
 //!
 //! * `agentwire check FILE` judges a recorded stream of agent events with the run checker of the
-//!   `agentwire` crate (the rules of checker-rules.md) and prints a report;
+//!   `agentwire` crate (the rules of docs/rules.md) and prints a report;
 //! * `agentwire rules` lists the checker's rules.
 //!
 //! This file only parses the arguments, dispatches, and maps the outcome to an exit status:

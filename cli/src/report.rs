@@ -41,7 +41,7 @@ pub(crate) enum ReportError {
     Json(#[from] serde_json::Error),
 }
 
-/// The `--json` output: exactly the keys of checker-rules.md.
+/// The `--json` output: exactly the keys of docs/rules.md.
 #[derive(Serialize)]
 struct JsonReport<'a> {
     frames: u64,
@@ -196,7 +196,7 @@ fn group_by_run(flags: &[Flag]) -> Vec<(Option<&str>, Vec<&Flag>)> {
 }
 
 /// How many flags each rule raised: errors first, then warnings, then info; within a
-/// severity, in the order of checker-rules.md.
+/// severity, in the order of docs/rules.md.
 fn counts_per_rule(flags: &[Flag]) -> BTreeMap<(Reverse<Severity>, Rule), u64> {
     let mut counts = BTreeMap::new();
     for flag in flags {

@@ -8,7 +8,7 @@ use crate::report::ReportError;
 /// The width of the severity column (`warning`).
 const SEVERITY_WIDTH: usize = 7;
 
-/// One line per rule, in the order of checker-rules.md, columns aligned:
+/// One line per rule, in the order of docs/rules.md, columns aligned:
 /// `tool-never-completed              error    A run stopped being active ...`.
 pub(crate) fn render_text() -> String {
     let width = Rule::ALL.iter().map(|rule| rule.id().len()).max().unwrap_or_default();
@@ -32,7 +32,7 @@ struct JsonRule {
     description: &'static str,
 }
 
-/// A JSON array of `{"id", "severity", "description"}`, in the order of checker-rules.md.
+/// A JSON array of `{"id", "severity", "description"}`, in the order of docs/rules.md.
 ///
 /// # Errors
 /// [`ReportError::Json`] if encoding fails (it does not, for these types).

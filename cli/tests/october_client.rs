@@ -1,5 +1,5 @@
-//! `agentwire serve` and a client of the October 2025 generation (manager-protocol.md §10): our
-//! own client that follows §10 step by step, the subprotocol forms and credential fallbacks,
+//! `agentwire serve` and a client of the October 2025 generation (docs/protocol.md §6): our
+//! own client that follows §6 step by step, the subprotocol forms and credential fallbacks,
 //! the handshake and what happens when a client gets it wrong, and September clients left as
 //! they were.
 #![allow(
@@ -35,7 +35,7 @@ async fn an_october_client_completes_a_golden_path_on_its_handshake_thread() {
     let offered = october_protocols("staging", &jwt);
     let (mut socket, selected) = open(request(&server.url(), &offered)).await;
     assert_eq!(selected.as_deref(), Some(offered[0].as_str()), "the first entry is echoed");
-    // §10 steps 1 to 4, one by one.
+    // §6 steps 1 to 4, one by one.
     let established = next_json(&mut socket, 2).await;
     assert_eq!(established["type"], json!("connection_established"), "{established}");
     assert_eq!(established["data"]["user_id"], json!(user), "October: the full user id");
@@ -405,7 +405,7 @@ fn serve_help_documents_the_october_options() {
     }
 }
 
-/// Depends on the SDK decoder reading the §10 spellings and the `system_message` wrapper with
+/// Depends on the SDK decoder reading the §6 spellings and the `system_message` wrapper with
 /// a root `event` (being added on main).
 #[tokio::test]
 async fn an_october_client_gets_clean_runs_in_october_spellings() {

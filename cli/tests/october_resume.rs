@@ -1,4 +1,4 @@
-//! `agentwire serve --protocol oct --seq`: an October client (manager-protocol.md §10) that
+//! `agentwire serve --protocol oct --seq`: an October client (docs/protocol.md §6) that
 //! reconnects mid-run and resumes. The SDK sends `resume` right after `handshake_complete`, so
 //! the server holds the user's live frames through the handshake and answers the `resume` first:
 //! the replay, then `resume_result`, then live frames, one increasing sequence.

@@ -1,5 +1,5 @@
 //! `agentwire serve` end to end: the real binary on 127.0.0.1 (a free port), a real WebSocket
-//! client (tokio-tungstenite), and the manager's protocol as manager-protocol.md describes it.
+//! client (tokio-tungstenite), and the manager's protocol as docs/protocol.md describes it.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

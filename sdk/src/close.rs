@@ -1,5 +1,5 @@
 //! What a closed connection means: retry, stop for good, or stop because the credentials were
-//! refused (manager-protocol.md §2.4, §7.2 and §9.2 "Auth signal"). Pure.
+//! refused (docs/protocol.md §1, §4 and §2 "Auth signal"). Pure.
 //!
 //! * A close the client asked for itself (its own `close()`, normally 1000) ends the session.
 //! * 1008 is the manager's authentication failure; 1011 is one too when its reason talks about

@@ -1,4 +1,4 @@
-//! Client messages: what the SDK sends to the manager (manager-protocol.md §3.2).
+//! Client messages: what the SDK sends to the manager (docs/protocol.md §3).
 //!
 //! The manager reads a message's body from `payload` when that key exists (it never unwraps
 //! `data`), so every message with a body puts it in `payload`. Timestamps go out as ISO 8601,
@@ -36,13 +36,13 @@ pub enum ClientMessage {
     /// The answer to a server `heartbeat`.
     HeartbeatAck,
     /// Asks a server that numbers frames to replay what came after `last_seq`
-    /// (agentwire's sequence extension, checker-rules.md).
+    /// (agentwire's sequence extension, docs/rules.md).
     Resume {
         /// The last sequence number the client received.
         last_seq: u64,
     },
-    /// The answer to an October 2025 manager's `handshake_response` (manager-protocol.md
-    /// §10): sent at once, before any queued message. Its fields are at the root.
+    /// The answer to an October 2025 manager's `handshake_response` (docs/protocol.md
+    /// §6): sent at once, before any queued message. Its fields are at the root.
     HandshakeAcknowledged {
         /// The thread the server assigned (echoed; `None` when the server named none).
         thread_id: Option<String>,

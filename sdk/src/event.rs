@@ -5,7 +5,7 @@
 //! number), the `type` string exactly as the wire sent it, and the raw JSON object itself, so
 //! nothing the server sent is ever lost.
 //!
-//! Canonical names follow manager-protocol.md §4: aliases collapse (`reasoning` is an
+//! Canonical names follow docs/protocol.md §2: aliases collapse (`reasoning` is an
 //! [`EventKind::AgentThinking`], `tool_result` a [`EventKind::ToolCompleted`], ...), and a `type`
 //! outside the vocabulary is an [`EventKind::Unknown`], kept as an opaque event.
 //!
@@ -199,7 +199,7 @@ impl Serialize for JsonText {
 }
 
 /// The fields that tie a frame to a user, a thread, a run and an agent. Each is looked up at the
-/// root, then in `payload`, `data`, `data.payload` and `metadata` (manager-protocol.md §9.2); an
+/// root, then in `payload`, `data`, `data.payload` and `metadata` (docs/protocol.md §2); an
 /// empty string or `null` counts as absent.
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -222,14 +222,14 @@ pub struct Context {
     /// When the server says the event happened; `None` when absent, unparseable or out of range.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<Timestamp>,
-    /// The frame's sequence number (optional agentwire extension, see checker-rules.md).
+    /// The frame's sequence number (optional agentwire extension, see docs/rules.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seq: Option<u64>,
     /// The retry attempt, present only when the manager re-sent the frame.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attempt: Option<u64>,
     /// The October 2025 manager's retry description (`retry_info`, on any agent event), when
-    /// sent (manager-protocol.md §10).
+    /// sent (docs/protocol.md §6).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_info: Option<RetryInfo>,
 }
@@ -249,13 +249,13 @@ pub struct RetryInfo {
     pub reason: Option<String>,
 }
 
-/// Every kind of frame the manager sends, with its typed fields (manager-protocol.md §4).
+/// Every kind of frame the manager sends, with its typed fields (docs/protocol.md §2).
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum EventKind {
-    // --- Connection lifecycle and auth (§4.1) ---
+    // --- Connection lifecycle and auth (§2) ---
     /// The server accepted the connection (`connection_established`, or a `system_message` whose
     /// `data.event` says so).
     ConnectionEstablished(ConnectionEstablished),
@@ -264,7 +264,7 @@ pub enum EventKind {
     /// The server accepted the credentials (`authentication_success`).
     AuthenticationSuccess(AuthenticationSuccess),
 
-    // --- The five critical agent events (§4.2) ---
+    // --- The five critical agent events (§2) ---
     /// An agent (the supervisor or a sub-agent) started executing.
     AgentStarted(AgentStarted),
     /// An agent reasoned (`agent_thinking`, or the `reasoning` quirk).
@@ -276,7 +276,7 @@ pub enum EventKind {
     /// An agent finished (`agent_completed`, `agent_finished`).
     AgentCompleted(AgentCompleted),
 
-    // --- Other agent and run events (§4.3) ---
+    // --- Other agent and run events (§2) ---
     /// A tool call failed (`tool_error`).
     ToolError(ToolError),
     /// An agent failed (`agent_error`, `agent_failed`, `agent_fallback`).
@@ -300,7 +300,7 @@ pub enum EventKind {
     /// A chunk of streamed output (`stream_chunk`).
     StreamChunk(TextContent),
 
-    // --- Thread frames (§4.3, S5) ---
+    // --- Thread frames (§2, S5) ---
     /// A thread was created (`thread_created`).
     ThreadCreated,
     /// The connection switched thread (`thread_switched`).
@@ -316,7 +316,7 @@ pub enum EventKind {
     /// The answer to an example message (`example_message_response`).
     ExampleMessageResponse(Opaque),
 
-    // --- Heartbeat and acknowledgement frames (§4.4) ---
+    // --- Heartbeat and acknowledgement frames (§2) ---
     /// The server's keepalive after client silence (`heartbeat`); answer with `heartbeat_ack`.
     Heartbeat(Heartbeat),
     /// A server ping; answer with `pong`.
@@ -332,7 +332,7 @@ pub enum EventKind {
     /// The server's answer to a `resume` (agentwire's sequence extension).
     ResumeResult(ResumeResult),
 
-    // --- The October 2025 profile (§10) ---
+    // --- The October 2025 profile (§6) ---
     /// The server opens its handshake and assigns the connection's thread
     /// (`handshake_response`; the thread is the context's `thread_id`). A client answers
     /// `handshake_acknowledged` at once.
@@ -419,7 +419,7 @@ impl EventKind {
         })
     }
 
-    /// Whether this is an *agent event* in the checker's sense (checker-rules.md, "Precise
+    /// Whether this is an *agent event* in the checker's sense (docs/rules.md, "Precise
     /// points"): agent_started, agent_thinking, tool_executing, tool_completed, tool_error,
     /// agent_completed, agent_error, agent_death or agent_timeout_failure. Only these drive the
     /// run rules.
@@ -462,7 +462,7 @@ impl EventKind {
     }
 
     /// Whether the frame says the credentials were refused: an `authentication_error`, or an
-    /// error whose code is `AUTH_FAILED` (manager-protocol.md §9.2, "Auth signal").
+    /// error whose code is `AUTH_FAILED` (docs/protocol.md §2, "Auth signal").
     #[must_use]
     pub fn is_auth_failure(&self) -> bool {
         match self {
@@ -836,7 +836,7 @@ pub struct ErrorInfo {
 
 /// A duration as the manager reports it. Its units are mixed: `execution_time_ms` and
 /// `duration_ms` are milliseconds, while `duration` and `execution_time` may be either
-/// (manager-protocol.md §4.2), so the unit is kept rather than guessed.
+/// (docs/protocol.md §2), so the unit is kept rather than guessed.
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Duration {

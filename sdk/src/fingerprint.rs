@@ -2,7 +2,7 @@
 //!
 //! Two frames are the same event when their JSON objects are equal as JSON values (numbers by
 //! value, objects ignoring key order) after removing the top-level keys `attempt`, `recovered`
-//! and `seq` (checker-rules.md). Rather than keep recent objects around to compare, the decoder
+//! and `seq` (docs/rules.md). Rather than keep recent objects around to compare, the decoder
 //! computes a 64-bit fingerprint of that canonical value while it parses (see
 //! `decode::scan`), and the checker keeps a window of fingerprints.
 //!

@@ -2,7 +2,7 @@
 //!
 //! The manager mixes ISO 8601 strings (`2025-09-18T14:56:14.123456+00:00`, sometimes with `Z`,
 //! sometimes naive) and epoch numbers (float seconds, and milliseconds from some clients) within a
-//! single run (manager-protocol.md §9.2). [`Timestamp`] holds microseconds since the Unix epoch in
+//! single run (docs/protocol.md §2). [`Timestamp`] holds microseconds since the Unix epoch in
 //! UTC, so all of them compare and subtract the same way. Parsing is total: bad or out-of-range
 //! input gives `None`, never a panic.
 
@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Microseconds in one second.
 const MICROS_PER_SEC: i64 = 1_000_000;
-/// Epoch numbers above this are milliseconds, at or below it seconds (manager-protocol.md §9.2).
+/// Epoch numbers above this are milliseconds, at or below it seconds (docs/protocol.md §2).
 const MILLIS_THRESHOLD: f64 = 1e12;
 /// Seconds from 0000-01-01T00:00:00Z to the epoch, negated: the earliest accepted instant.
 const MIN_SECS: i64 = -62_167_219_200;
@@ -62,7 +62,7 @@ impl Timestamp {
     }
 
     /// Reads an epoch number the way the manager's clients must: above 1e12 it is milliseconds,
-    /// otherwise seconds (manager-protocol.md §9.2).
+    /// otherwise seconds (docs/protocol.md §2).
     #[must_use]
     pub fn from_epoch_number(value: f64) -> Option<Self> {
         if value.abs() > MILLIS_THRESHOLD {

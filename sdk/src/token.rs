@@ -2,10 +2,10 @@
 //!
 //! Browsers cannot set an `Authorization` header on a WebSocket, so the token travels as a
 //! subprotocol, in one of two styles ([`AuthStyle`]), never both in one list:
-//! * `["jwt-auth", "jwt.<base64url(token)>"]`, the browser frontend's (manager-protocol.md
-//!   §2.3, §9.1); the server echoes either entry;
+//! * `["jwt-auth", "jwt.<base64url(token)>"]`, the browser frontend's (docs/protocol.md
+//!   §1, §2); the server echoes either entry;
 //! * `["jwt.<env>.<token>"]`, the October 2025 manager's env-tagged form with the raw JWT
-//!   (§10), which its own client offers first.
+//!   (§6), which its own client offers first.
 //!
 //! The connection's user is the token's `sub` claim, read here without verifying the signature: the SDK only uses it to judge `cross-user-event`, the
 //! server is the one that verifies.
@@ -29,7 +29,7 @@ pub fn subprotocols(token: &str) -> [String; 2] {
     [AUTH_PROTOCOL.to_owned(), bearer]
 }
 
-/// A manager environment an env-tagged subprotocol names (manager-protocol.md §10).
+/// A manager environment an env-tagged subprotocol names (docs/protocol.md §6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Environment {

@@ -1,5 +1,5 @@
 //! One test per checker rule that triggers it, and one near miss that must stay clean
-//! (checker-rules.md).
+//! (docs/rules.md).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

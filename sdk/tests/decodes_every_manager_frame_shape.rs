@@ -1,4 +1,4 @@
-//! Golden decoding tests: every frame shape and every example of manager-protocol.md decodes to
+//! Golden decoding tests: every frame shape and every example of docs/protocol.md decodes to
 //! the right typed event.
 //!
 //! Each test decodes one frame's text and asserts the canonical kind with all its typed fields,
@@ -6,9 +6,9 @@
 //! `raw` is the input frame untouched, as text and as a JSON object (checked by [`decode_ok`] for
 //! every frame).
 //!
-//! Sections follow the protocol document: §3.1 shapes S1-S6, §4.1 connection and auth, §4.2 the
-//! five critical events in every envelope, §4.3 other run events and thread frames, §4.4 heartbeat
-//! and acknowledgement frames, then the §9.2 tolerance rules (aliases, timestamps, field
+//! Sections follow the protocol document: §2 shapes S1-S6, §2 connection and auth, §2 the
+//! five critical events in every envelope, §2 other run events and thread frames, §2 heartbeat
+//! and acknowledgement frames, then the §2 tolerance rules (aliases, timestamps, field
 //! synonyms, lookup order) and serialisation.
 
 #![allow(
@@ -112,12 +112,12 @@ fn error_info(code: Option<&str>, message: Option<&str>) -> ErrorInfo {
 }
 
 // ------------------------------------------------------------------------------------------
-// §4.1 Connection lifecycle and auth (S1, S2, S6)
+// §2 Connection lifecycle and auth (S1, S2, S6)
 // ------------------------------------------------------------------------------------------
 
 #[test]
 fn s1_connection_established_main_mode_reads_data_fields_and_root_epoch_timestamp() {
-    // The §4.1 example, verbatim.
+    // The §2 example, verbatim.
     let frame = r#"{"type":"connection_established","data":{"mode":"main","user_id":"7c9e6679...","connection_id":"main_3fa9c2d1","golden_path_events":["agent_started","agent_thinking","tool_executing","tool_completed","agent_completed"],"features":{"agent_orchestration":true},"timestamp":"2025-09-18T14:56:14.1+00:00"},"timestamp":1758207374.1,"server_id":null,"correlation_id":null}"#;
     let event = decode_ok(frame);
     assert_wire(&event, "connection_established", "connection_established");
@@ -157,7 +157,7 @@ fn s1_factory_connection_established_keeps_context_object_in_raw() {
     );
     assert_eq!(event.context.user_id.as_deref(), Some("7c9e6679..."));
     assert_eq!(event.context.timestamp, micros(ISO_MICROS));
-    // `data.context` is not a body location of §9.2; its ids stay in raw.
+    // `data.context` is not a body location of §2; its ids stay in raw.
     assert_eq!(raw(&event)["data"]["context"]["run_id"], json!("run_ws_1"));
 }
 
@@ -204,7 +204,7 @@ fn s6_demo_connection_established_reads_connection_id_at_root() {
 
 #[test]
 fn s2_error_message_auth_failed_reads_code_message_and_details_at_root() {
-    // The §4.1 example, verbatim.
+    // The §2 example, verbatim.
     let frame = r#"{"type":"error_message","error_code":"AUTH_FAILED","error_message":"WebSocket authentication failed. Supported formats: jwt.TOKEN, jwt-auth.TOKEN, bearer.TOKEN. Error: …","details":{},"timestamp":1758207374.2,"recovery_suggestions":null}"#;
     let event = decode_ok(frame);
     assert_wire(&event, "error_message", "error");
@@ -360,7 +360,7 @@ fn authentication_success_reads_client_id_and_user_id() {
 }
 
 // ------------------------------------------------------------------------------------------
-// §4.2 The five critical events: S3 flat (the table's examples)
+// §2 The five critical events: S3 flat (the table's examples)
 // ------------------------------------------------------------------------------------------
 
 const S3_AGENT_STARTED: &str = r#"{"timestamp":"2025-09-18T14:56:14.123456+00:00","critical":true,"type":"agent_started","user_id":"u1","thread_id":"t1","agent_name":"supervisor","task_description":"Processing request","status":"started","run_id":"r1","metadata":{"user_tier":"free","is_priority_queue":false}}"#;
@@ -466,7 +466,7 @@ fn s3_thinking_reads_step_number_and_progress_percentage() {
             progress_percentage: Some(40.5),
         })
     );
-    // agent_name only in metadata (§4.2 "metadata may contain step_number, agent_name").
+    // agent_name only in metadata (§2 "metadata may contain step_number, agent_name").
     assert_eq!(event.context, Context { request_id: some("req_9"), ..s3_context(Some("triage")) });
 }
 
@@ -496,7 +496,7 @@ fn s3_retry_attempt_and_request_id_land_in_context() {
 }
 
 // ------------------------------------------------------------------------------------------
-// §4.2 The five critical events: S4 bridge shape (`data` wrapper, since 2025-09-14)
+// §2 The five critical events: S4 bridge shape (`data` wrapper, since 2025-09-14)
 // ------------------------------------------------------------------------------------------
 
 #[test]
@@ -591,7 +591,7 @@ fn s4_bridge_trace_and_event_id_are_kept_in_raw_only() {
 }
 
 // ------------------------------------------------------------------------------------------
-// §4.2 The five critical events: old S4 bridge shape (`payload` wrapper, before 2025-09-14)
+// §2 The five critical events: old S4 bridge shape (`payload` wrapper, before 2025-09-14)
 // ------------------------------------------------------------------------------------------
 
 #[test]
@@ -671,7 +671,7 @@ fn old_s4_payload_agent_completed_reads_final_response_in_payload() {
 }
 
 // ------------------------------------------------------------------------------------------
-// §4.2 The five critical events: S5 payload-wrapped (emit_critical_event, 2025-09-15/16) and
+// §2 The five critical events: S5 payload-wrapped (emit_critical_event, 2025-09-15/16) and
 // the `data` wrapper of emit_critical_event (before 2025-09-14)
 // ------------------------------------------------------------------------------------------
 
@@ -747,12 +747,12 @@ fn emit_critical_event_data_wrapper_reads_fields_in_data_and_naive_root_timestam
 }
 
 // ------------------------------------------------------------------------------------------
-// §4.2 Mock wrappers: system_message / agent_progress / agent_response_complete
+// §2 Mock wrappers: system_message / agent_progress / agent_response_complete
 // ------------------------------------------------------------------------------------------
 
 #[test]
 fn mock_agent_progress_wrapping_tool_executing_reads_fields_in_data_payload() {
-    // The §4.2 mock example, completed with an S1 envelope.
+    // The §2 mock example, completed with an S1 envelope.
     let frame = r#"{"type":"agent_progress","data":{"event":"tool_executing","type":"tool_executing","payload":{"tool_name":"analysis_tool","parameters":{"query":"gpu costs"},"run_id":"r1","thread_id":"t1","user_id":"u1"}},"timestamp":1758207374.123456,"server_id":null,"correlation_id":null}"#;
     let event = decode_ok(frame);
     assert_wire(&event, "agent_progress", "tool_executing");
@@ -788,7 +788,7 @@ fn every_wrapper_type_wrapping_each_critical_event_decodes_as_that_event() {
 
 #[test]
 fn wrapper_naming_the_event_only_in_data_type_is_unwrapped() {
-    // §9.2: "whose `data.type` is one of the five events".
+    // §2: "whose `data.type` is one of the five events".
     let frame = r#"{"type":"system_message","data":{"type":"agent_thinking","payload":{"reasoning":"Looking at invoices"}},"timestamp":1758207374.0}"#;
     let event = decode_ok(frame);
     assert_wire(&event, "system_message", "agent_thinking");
@@ -848,12 +848,12 @@ fn system_message_wrapping_a_non_critical_type_stays_a_system_message() {
 }
 
 // ------------------------------------------------------------------------------------------
-// §9.2 Type aliases
+// §2 Type aliases
 // ------------------------------------------------------------------------------------------
 
 #[test]
 fn reasoning_with_a_reasoning_field_is_agent_thinking() {
-    // The emitter quirk (§4.2): the data's `"type":"reasoning"` overwrites `agent_thinking`.
+    // The emitter quirk (§2): the data's `"type":"reasoning"` overwrites `agent_thinking`.
     let frame = r#"{"timestamp":"2025-09-18T14:56:14.123456+00:00","critical":true,"type":"reasoning","reasoning":"Comparing instance prices","agent_name":"triage","step_number":1,"user_id":"u1","thread_id":"t1","run_id":"r1"}"#;
     let event = decode_ok(frame);
     assert_wire(&event, "reasoning", "agent_thinking");
@@ -1009,7 +1009,7 @@ fn error_message_and_error_are_error() {
 
 #[test]
 fn agent_response_reads_the_response_in_data() {
-    // `legacy_response` is sent as `agent_response` through S1 (§4.1).
+    // `legacy_response` is sent as `agent_response` through S1 (§2).
     let frame = r#"{"type":"agent_response","data":{"response":{"content":"Here is your plan"},"thread_id":"t1","run_id":"r1"},"timestamp":1758207374.123456,"server_id":null,"correlation_id":null}"#;
     let event = decode_ok(frame);
     assert_wire(&event, "agent_response", "agent_response");
@@ -1068,7 +1068,7 @@ fn agent_response_reads_content_message_or_result_synonyms() {
 }
 
 // ------------------------------------------------------------------------------------------
-// §4.3 Other agent and run events
+// §2 Other agent and run events
 // ------------------------------------------------------------------------------------------
 
 #[test]
@@ -1411,7 +1411,7 @@ fn s5_example_message_response_is_opaque_and_keeps_fields_in_raw() {
 }
 
 // ------------------------------------------------------------------------------------------
-// §4.4 Heartbeat and acknowledgement frames
+// §2 Heartbeat and acknowledgement frames
 // ------------------------------------------------------------------------------------------
 
 #[test]
@@ -1542,7 +1542,7 @@ fn s1_typing_ack_with_a_non_critical_data_type_stays_a_system_message_with_threa
 
 #[test]
 fn ack_reads_received_type_status_and_user_id_at_root() {
-    // The §4.4 example, verbatim.
+    // The §2 example, verbatim.
     let frame = r#"{"type":"ack","received_type":"session_restore","timestamp":1758207374.5,"user_id":"u1","status":"acknowledged"}"#;
     let event = decode_ok(frame);
     assert_wire(&event, "ack", "ack");
@@ -1622,7 +1622,7 @@ fn connection_established_with_features_seq_false_or_not_a_bool_is_not_seq_suppo
 }
 
 // ------------------------------------------------------------------------------------------
-// §9.2 Timestamps
+// §2 Timestamps
 // ------------------------------------------------------------------------------------------
 
 fn timestamp_of(timestamp: Value) -> Option<Timestamp> {
@@ -1692,7 +1692,7 @@ fn a_frame_without_a_timestamp_has_none() {
 #[test]
 fn epoch_timestamp_past_year_9999_is_out_of_range_and_absent() {
     // timestamp.rs: "Returns `None` for a non-finite value or one outside the years 0000 to
-    // 9999"; checker-rules.md: "An unparseable or out-of-range timestamp counts as absent".
+    // 9999"; docs/rules.md: "An unparseable or out-of-range timestamp counts as absent".
     assert_eq!(timestamp_of(json!(253_402_300_800.0)), None);
     assert_eq!(timestamp_of(json!(253_402_300_800_000_u64)), None);
 }
@@ -1703,7 +1703,7 @@ fn epoch_timestamp_at_the_last_second_of_year_9999_is_read() {
 }
 
 // ------------------------------------------------------------------------------------------
-// §9.2 Field synonyms
+// §2 Field synonyms
 // ------------------------------------------------------------------------------------------
 
 fn tool_completed_fields(frame: &Value) -> ToolCompleted {
@@ -1858,7 +1858,7 @@ fn parameters_are_read_from_parameters_or_tool_args() {
 }
 
 // ------------------------------------------------------------------------------------------
-// §9.2 Body location lookup order: root, payload, data, data.payload, metadata
+// §2 Body location lookup order: root, payload, data, data.payload, metadata
 // ------------------------------------------------------------------------------------------
 
 fn run_id_of(frame: &Value) -> Option<String> {
@@ -2067,7 +2067,7 @@ fn recovered_replays_decode_like_the_original_with_the_flag_in_raw() {
 }
 
 // ------------------------------------------------------------------------------------------
-// JSON-level tolerance (checker-rules.md "Parsing"): escapes, repeated keys, odd envelopes
+// JSON-level tolerance (docs/rules.md "Parsing"): escapes, repeated keys, odd envelopes
 // ------------------------------------------------------------------------------------------
 
 #[test]

@@ -1,4 +1,4 @@
-//! Golden decoding tests for the October 2025 manager (manager-protocol.md §10): every new
+//! Golden decoding tests for the October 2025 manager (docs/protocol.md §6): every new
 //! frame type, every new optional field, the October field spellings in every body location,
 //! and the `system_message` wrapper with a root `event`.
 //!

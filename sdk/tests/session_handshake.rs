@@ -1,4 +1,4 @@
-//! The October 2025 manager's handshake (manager-protocol.md §10), scripted on a simulated
+//! The October 2025 manager's handshake (docs/protocol.md §6), scripted on a simulated
 //! clock: the acknowledgement goes out at once and first, the queue waits until the handshake
 //! is over, the server's thread becomes the default of sends, a handshake that never comes
 //! leaves a usable connection and says so, and no frame is lost on the way.

@@ -512,7 +512,7 @@ async fn coming_back_online_retries_at_once_instead_of_waiting_out_the_backoff()
     assert_eq!(client.stats().reconnects, 2, "pageshow (back/forward cache) too");
 }
 
-// --- the October 2025 manager (manager-protocol.md §10) ---
+// --- the October 2025 manager (docs/protocol.md §6) ---
 
 fn connect_october(user: &str) -> Option<(Client, Rc<Log>)> {
     let url = server("october")?;

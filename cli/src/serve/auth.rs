@@ -1,4 +1,4 @@
-//! Authentication as the manager does it (manager-protocol.md §2.2–§2.4): HS256 JWTs, the
+//! Authentication as the manager does it (docs/protocol.md §1): HS256 JWTs, the
 //! `Sec-WebSocket-Protocol` negotiation that carries them from browsers, and the
 //! `Authorization: Bearer` header.
 //!
@@ -37,10 +37,10 @@ const HEADER_JSON: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 /// The only accepted `alg`.
 const ALGORITHM: &str = "HS256";
 
-/// Subprotocol prefixes that carry a token in their suffix (§2.3), in the order they are tried.
+/// Subprotocol prefixes that carry a token in their suffix (§1), in the order they are tried.
 const TOKEN_PREFIXES: [&str; 3] = ["jwt.", "jwt-auth.", "bearer."];
 
-/// Subprotocols the manager selects when offered exactly and no entry carries a token (§2.2).
+/// Subprotocols the manager selects when offered exactly and no entry carries a token (§1).
 const PLAIN_PROTOCOLS: [&str; 6] =
     ["jwt-auth", "jwt", "bearer", "e2e-testing", "staging-auth", "agent_chat"];
 
@@ -137,7 +137,7 @@ pub(crate) enum AuthError {
 }
 
 impl AuthError {
-    /// The manager's error code for this failure (`unified_websocket_auth`, §2.4): NO_TOKEN,
+    /// The manager's error code for this failure (`unified_websocket_auth`, §1): NO_TOKEN,
     /// INVALID_FORMAT, VALIDATION_FAILED or TOKEN_EXPIRED.
     pub(crate) fn code(&self) -> &'static str {
         match self {
@@ -254,7 +254,7 @@ pub(crate) fn verify(secret: &[u8], token: &str, now_unix: u64) -> Result<Claims
     Ok(claims)
 }
 
-/// The outcome of subprotocol negotiation (§2.2), decided before the upgrade.
+/// The outcome of subprotocol negotiation (§1), decided before the upgrade.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Negotiation {
     /// No `Sec-WebSocket-Protocol` header (or a blank one): accept without a subprotocol.
@@ -276,7 +276,7 @@ pub(crate) enum Negotiation {
 /// (comma-separated; whitespace around entries is ignored).
 ///
 /// The first token-bearing entry (`jwt.<x>`, `jwt-auth.<x>` or `bearer.<x>` with a non-empty
-/// suffix, §2.2) wins and is echoed verbatim, with its token extracted as §2.3 describes (a
+/// suffix, §1) wins and is echoed verbatim, with its token extracted as §1 describes (a
 /// suffix shorter than 10 chars carries no token, so authentication then fails after the
 /// upgrade); otherwise the first exact match of `jwt-auth`, `jwt`, `bearer`, `e2e-testing`,
 /// `staging-auth` or `agent_chat` wins, without a token.
@@ -305,7 +305,7 @@ fn has_three_parts(text: &str) -> bool {
     text.split('.').count() == 3
 }
 
-/// The JWT in a token-bearing subprotocol suffix (§2.3): the suffix base64url-decoded when
+/// The JWT in a token-bearing subprotocol suffix (§1): the suffix base64url-decoded when
 /// that gives a UTF-8, three-part string, else the suffix itself when it has three parts.
 fn token_from_suffix(suffix: &str) -> Option<String> {
     let decoded = SUFFIX_BASE64
@@ -327,7 +327,7 @@ pub(crate) fn bearer_token<'a>(authorization: impl Into<Option<&'a str>>) -> Opt
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// The form of a user id in `connection_established.data.user_id` (§4.1): the first 8 chars
+/// The form of a user id in `connection_established.data.user_id` (§2): the first 8 chars
 /// plus `"..."`, always (the manager truncates even short ids).
 pub(crate) fn truncate_user_id(user_id: &str) -> String {
     let mut truncated: String = user_id.chars().take(8).collect();
@@ -657,7 +657,7 @@ mod tests {
 
     #[test]
     fn a_staging_auth_token_entry_is_not_echoed() {
-        // §2.2 echoes only jwt., jwt-auth. and bearer. entries.
+        // §1 echoes only jwt., jwt-auth. and bearer. entries.
         let entry = format!("staging-auth.{}", mint(SECRET, &claims("u")).unwrap());
         assert_eq!(negotiate(Some(&entry)), Negotiation::Unsupported);
         assert_eq!(

@@ -1,6 +1,6 @@
 //! One WebSocket connection, from the upgrade request to the close: subprotocol negotiation
 //! before the upgrade, authentication after it, then the socket task that serves the client's
-//! messages and the hub's frames. An October connection (manager-protocol.md §10) also runs the
+//! messages and the hub's frames. An October connection (docs/protocol.md §6) also runs the
 //! handshake of [`handshake`] and sends cleanup frames after each run.
 
 use std::sync::Arc;
@@ -351,7 +351,7 @@ impl Served<'_> {
                 Verdict::Acknowledged => {
                     self.peer.record(HandshakeEvent::Acknowledged, &thread_id, None);
                     // Sent from this task before the loop reads the outbox again: nothing can
-                    // overtake it (§10 step 4).
+                    // overtake it (§6 step 4).
                     let complete = frames::handshake_complete(&thread_id, now());
                     if !self.peer.send(socket, &complete).await {
                         return Flow::Stop;

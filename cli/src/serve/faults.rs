@@ -5,7 +5,7 @@
 //! truth of what was injected ([`InjectedFault`], for the `--truth` file). Randomness is an
 //! argument: the same generator state gives the same faults.
 //!
-//! Every injected fault is *detectable* by the checker (checker-rules.md, "What can and cannot be
+//! Every injected fault is *detectable* by the checker (docs/rules.md, "What can and cannot be
 //! detected"): the affected event is chosen only among the events where the fault breaks a rule,
 //! judged from the protocol's structure (never by running the checker, so measuring the checker's
 //! recall on these faults is not circular):
@@ -54,7 +54,7 @@ const SKEW_MIN_REGRESSION_MICROS: i64 = 1_250_000;
 const DELAY_BEYOND_STALL_MS: u64 = 2_000;
 /// The `attempt` a `duplicate_attempt` copy carries.
 const RETRY_ATTEMPT: u64 = 2;
-/// Epoch numbers above this are milliseconds (manager-protocol.md §9.2).
+/// Epoch numbers above this are milliseconds (docs/protocol.md §2).
 const EPOCH_MILLIS_THRESHOLD: f64 = 1e12;
 
 /// The order [`apply_to_run`] draws the per-run kinds in: the most constrained first (a reorder
@@ -450,7 +450,7 @@ pub(crate) struct InjectedFault {
     pub(crate) frame: Value,
 }
 
-/// What an agent event does to the run's structure (the checker's model, checker-rules.md).
+/// What an agent event does to the run's structure (the checker's model, docs/rules.md).
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Role {
     /// `agent_started`: opens an execution.

@@ -1,5 +1,5 @@
-//! The server's own frames, in the shapes the real manager sends them (manager-protocol.md §3.1,
-//! §4.1, §4.4): S1 `{"type", "data", "timestamp", "server_id", "correlation_id"}` for connection,
+//! The server's own frames, in the shapes the real manager sends them (docs/protocol.md §2,
+//! §2): S1 `{"type", "data", "timestamp", "server_id", "correlation_id"}` for connection,
 //! heartbeat and acknowledgement frames, S2 for `error_message`.
 
 use agentwire::Timestamp;
@@ -55,7 +55,7 @@ pub(crate) fn connection_established(
     )
 }
 
-/// `connection_established` as an October manager sends it (§10): the same S1 frame, with the
+/// `connection_established` as an October manager sends it (§6): the same S1 frame, with the
 /// full user id.
 pub(crate) fn connection_established_october(
     user_id: &str,
@@ -70,7 +70,7 @@ pub(crate) fn connection_established_october(
     frame
 }
 
-/// `handshake_response` (§10 step 2): root-level fields, `thread_id` assigned by the server.
+/// `handshake_response` (§6 step 2): root-level fields, `thread_id` assigned by the server.
 pub(crate) fn handshake_response(
     thread_id: &str,
     run_id: &str,
@@ -87,7 +87,7 @@ pub(crate) fn handshake_response(
     })
 }
 
-/// `handshake_complete` (§10 step 4), the first frame after the client's ack.
+/// `handshake_complete` (§6 step 4), the first frame after the client's ack.
 pub(crate) fn handshake_complete(thread_id: &str, now: Timestamp) -> Value {
     json!({"type": "handshake_complete", "thread_id": thread_id, "timestamp": iso(now)})
 }
@@ -98,7 +98,7 @@ const CLEANUP_ESTIMATE_SECONDS: f64 = 0.5;
 /// Resources a run's cleanup releases (`cleanup_complete.data.total_cleanups`).
 const CLEANUP_COUNT: u64 = 3;
 
-/// The frames an October manager sends after a run's last event (§10): `cleanup_started`,
+/// The frames an October manager sends after a run's last event (§6): `cleanup_started`,
 /// `cleanup_duration_estimate` and `cleanup_complete`, S1 with the run's `run_id` and
 /// `thread_id` at the root so a client can group them with the run.
 pub(crate) fn cleanup(

@@ -1,4 +1,4 @@
-//! The October 2025 handshake (manager-protocol.md §10), server side, as a sans-IO state
+//! The October 2025 handshake (docs/protocol.md §6), server side, as a sans-IO state
 //! machine: the socket task sends `handshake_response` after `connection_established`, then
 //! feeds every client message through [`Handshake::on_message`] and waits until
 //! [`Handshake::deadline`].
@@ -124,7 +124,7 @@ impl Handshake {
     }
 }
 
-/// The thread an ack names: root `thread_id`, else `payload.thread_id` (§3.2's body rule).
+/// The thread an ack names: root `thread_id`, else `payload.thread_id` (§3's body rule).
 fn named_thread(message: &Value) -> Option<String> {
     let at = |value: &Value| value.get("thread_id").and_then(Value::as_str).map(str::to_owned);
     at(message).or_else(|| message.get("payload").and_then(at))

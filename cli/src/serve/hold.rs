@@ -7,7 +7,7 @@
 //!  October ───► Handshake ─ handshake complete ─► Grace{until: then + grace} ─► …
 //! ```
 //!
-//! An October client speaks only after the handshake (manager-protocol.md §10): the ack itself
+//! An October client speaks only after the handshake (docs/protocol.md §6): the ack itself
 //! is not the message that may be a `resume` (the SDK sends `resume` right after it receives
 //! `handshake_complete`). So an October connection holds its live frames through the handshake,
 //! the grace starts when the handshake completes, and the first message after it releases them.

@@ -1,7 +1,7 @@
 //! Which connections belong to which user. Like the manager's `send_to_user`, an event goes to
 //! every connection of its user, and never to another user's.
 //!
-//! With the sequence extension (checker-rules.md, `--seq`), every frame sent to a user gets the
+//! With the sequence extension (docs/rules.md, `--seq`), every frame sent to a user gets the
 //! next number of that user's sequence in a root `seq` key, and the user's recent frames are kept
 //! (for `--seq-keep`, and at most [`HISTORY_LIMIT`] frames) so a reconnecting client can `resume`.
 
@@ -36,7 +36,7 @@ pub(crate) enum Delivery {
     /// and ignore what it receives, until the client goes. The hub queues nothing after this.
     Freeze,
     /// A run of the user has sent its last frame. An October connection sends its cleanup
-    /// frames (§10) for it; a September connection ignores it. Never numbered (`--seq`): a
+    /// frames (§6) for it; a September connection ignores it. Never numbered (`--seq`): a
     /// September connection of the same user never sees cleanup frames, so a number would be
     /// a gap to it.
     RunEnded {

@@ -1,4 +1,4 @@
-//! What the server answers to each client message (manager-protocol.md §3.2, §4.4).
+//! What the server answers to each client message (docs/protocol.md §3, §2).
 
 use std::sync::Arc;
 
@@ -50,7 +50,7 @@ pub(crate) fn handle_client_message(
             now(),
         )];
     };
-    // The body is `payload` when that key exists, otherwise the whole message (§3.2).
+    // The body is `payload` when that key exists, otherwise the whole message (§3).
     let body = message.get("payload").unwrap_or(&message);
     let text_of = |keys: &[&str]| {
         keys.iter()

@@ -1,5 +1,5 @@
 //! `agentwire serve`: a simulated manager that speaks the real manager's protocol
-//! (manager-protocol.md) and serves the inspector page.
+//! (docs/protocol.md) and serves the inspector page.
 //!
 //! ```text
 //!  browser ──GET /ws (subprotocols jwt-auth, jwt.<token>)──► negotiate ─► upgrade ─► verify JWT
@@ -9,7 +9,7 @@
 //! ```
 //!
 //! `--protocol` picks the generation per connection: September 2025 (the diagram above) or
-//! October 2025 (manager-protocol.md §10: env-tagged subprotocols, then the [`handshake`]
+//! October 2025 (docs/protocol.md §6: env-tagged subprotocols, then the [`handshake`]
 //! before any hub frame, and cleanup frames after each run).
 //!
 //! The pure parts live in [`auth`] (JWT, subprotocols), [`script`] (realistic runs),
@@ -138,7 +138,7 @@ pub(crate) struct ServeArgs {
     truth: Option<PathBuf>,
 
     /// Manager generation to speak: `sept` (September 2025, every client), `oct` (October 2025,
-    /// manager-protocol.md §10, every client: env-tagged and raw-JWT subprotocols, `?token=`,
+    /// docs/protocol.md §6, every client: env-tagged and raw-JWT subprotocols, `?token=`,
     /// the handshake, cleanup frames after each run) or `auto`: October for a client that offers
     /// an env-tagged subprotocol (`jwt.<env>.<JWT>`, env development|local|staging|production),
     /// sends an `X-Environment` header or an `env=` query parameter, September for the rest.
@@ -189,7 +189,7 @@ pub(crate) enum ShapeName {
     Payload,
     /// `type: "reasoning"` for thinking events.
     Reasoning,
-    /// The October 2025 field spellings and `system_message` wrapper (§10).
+    /// The October 2025 field spellings and `system_message` wrapper (§6).
     Oct,
     /// The September shapes: bridge, payload and reasoning (not `oct`, so seeded `--shapes all`
     /// sessions stay what they were; name `oct` to add it).
@@ -212,7 +212,7 @@ fn shapes_from(names: &[ShapeName]) -> Shapes {
 pub(crate) enum ProtocolSetting {
     /// September 2025 (the backend at aebb16f77) for every client.
     Sept,
-    /// October 2025 (manager-protocol.md §10) for every client.
+    /// October 2025 (docs/protocol.md §6) for every client.
     Oct,
     /// October for a client that shows it speaks it, September for the rest.
     Auto,

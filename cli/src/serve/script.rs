@@ -1,7 +1,7 @@
 //! Realistic agent runs for the simulated manager, as timed frames (sans-IO).
 //!
 //! [`script_run`] turns one user request into the frames the manager sends for it
-//! (manager-protocol.md §4.2, §4.3, §5.3): a `supervisor` execution wrapping one to three
+//! (docs/protocol.md §2, §4): a `supervisor` execution wrapping one to three
 //! sub-agent executions, each an `agent_started`/`agent_completed` pair under the same `run_id`;
 //! one to four `agent_thinking` events; zero to three tool calls (sometimes two calls of one tool
 //! at once); and, in about one run in ten, a sub-agent that ends with `agent_error` while the
@@ -844,7 +844,7 @@ impl Render<'_> {
                     }),
                     Map::new(),
                 );
-                // The emitter's agent_error carries an epoch float, not ISO (§4.3).
+                // The emitter's agent_error carries an epoch float, not ISO (§2).
                 if let Some(object) = frame.as_object_mut() {
                     object.insert("timestamp".into(), json!(epoch_seconds(at)));
                 }

@@ -1,4 +1,4 @@
-//! `--shapes oct`: the field spellings of the October 2025 profile (manager-protocol.md §10),
+//! `--shapes oct`: the field spellings of the October 2025 profile (docs/protocol.md §6),
 //! applied to a share of a scripted run's frames after [`script_run`](super::script::script_run)
 //! (sans-IO: the generator is an argument).
 //!
@@ -237,7 +237,7 @@ mod tests {
         assert!(wrapped["payload"].get("type").is_none());
     }
 
-    /// Depends on the SDK decoder reading the §10 spellings and the `system_message` wrapper
+    /// Depends on the SDK decoder reading the §6 spellings and the `system_message` wrapper
     /// with a root `event` (being added on main).
     #[test]
     fn respelled_runs_raise_no_checker_flag() {

@@ -24,7 +24,7 @@
 //!   `user` and `connection` are null for a refused authentication).
 //!
 //! * `{"record":"handshake","event","user","connection","thread_id"}`: a step of an October
-//!   connection's handshake (§10), `event` being `response_sent`, `acknowledged`, `wrong_thread`
+//!   connection's handshake (§6), `event` being `response_sent`, `acknowledged`, `wrong_thread`
 //!   (an ack naming another thread; `named` holds it), `complete_sent` or `timeout` (no ack in
 //!   time; the connection is then closed with 1002). The handshake frames themselves are also
 //!   `direct` records, as are the cleanup frames an October connection sends after each run.

@@ -1,4 +1,4 @@
-//! Helpers for the end-to-end tests of the October 2025 profile (manager-protocol.md §10): the
+//! Helpers for the end-to-end tests of the October 2025 profile (docs/protocol.md §6): the
 //! October CLI client's subprotocol list, its handshake step by step, and the checker over what
 //! such a client saw.
 
@@ -50,7 +50,7 @@ pub(crate) async fn open(request: Request) -> (Socket, Option<String>) {
     (socket, selected)
 }
 
-/// §10 steps 1 and 2: `connection_established`, then `handshake_response` within 2 s. The
+/// §6 steps 1 and 2: `connection_established`, then `handshake_response` within 2 s. The
 /// established frame and the handshake thread.
 pub(crate) async fn await_handshake(socket: &mut Socket) -> (Value, String) {
     let established = next_json(socket, 2).await;
@@ -65,13 +65,13 @@ pub(crate) async fn await_handshake(socket: &mut Socket) -> (Value, String) {
     (established, thread)
 }
 
-/// §10 step 3: the ack, with the thread and an ISO UTC timestamp.
+/// §6 step 3: the ack, with the thread and an ISO UTC timestamp.
 pub(crate) async fn acknowledge(socket: &mut Socket, thread: &str) {
     let ack = json!({"type": "handshake_acknowledged", "thread_id": thread, "timestamp": "2025-10-31T10:15:30.123456+00:00"});
     send(socket, ack).await;
 }
 
-/// §10 steps 1 to 4: the handshake, then `handshake_complete` as the very next frame; the
+/// §6 steps 1 to 4: the handshake, then `handshake_complete` as the very next frame; the
 /// established frame and the thread.
 pub(crate) async fn handshake(socket: &mut Socket) -> (Value, String) {
     let (established, thread) = await_handshake(socket).await;
@@ -82,7 +82,7 @@ pub(crate) async fn handshake(socket: &mut Socket) -> (Value, String) {
     (established, thread)
 }
 
-/// §10 step 5: the CLI client's `user_message`.
+/// §6 step 5: the CLI client's `user_message`.
 pub(crate) fn user_message(content: &str, thread: &str) -> Value {
     json!({"type": "user_message", "payload": {
         "content": content,
@@ -131,7 +131,7 @@ pub(crate) fn flags(user: &str, frames: &[Value]) -> Vec<agentwire::Flag> {
     std::iter::from_fn(|| checker.poll_flag()).collect()
 }
 
-/// An October client of `user` on `server` (staging credentials, the whole §10 list), before
+/// An October client of `user` on `server` (staging credentials, the whole §6 list), before
 /// the handshake.
 pub(crate) async fn october_client(server: &Server, user: &str) -> Socket {
     let jwt = server.token(user).await;

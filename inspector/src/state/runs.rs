@@ -1,7 +1,7 @@
 //! Runs as timelines: executions, thinking steps, tool calls, where each flag sits, and the
 //! connection's lifecycle on the same time axis.
 //!
-//! Events are assigned to runs as the checker assigns them (checker-rules.md, "Run"): by
+//! Events are assigned to runs as the checker assigns them (docs/rules.md, "Run"): by
 //! `run_id`, else `thread_id`; an agent event with neither belongs to the run of the previous
 //! agent event, or to the connection's anonymous run. Tool completions close the oldest open
 //! call with the same `execution_id` (when the completion has one), else the same tool name, and

@@ -1,4 +1,4 @@
-//! The run checker (checker-rules.md): reads one connection's frames in arrival order and flags
+//! The run checker (docs/rules.md): reads one connection's frames in arrival order and flags
 //! every way the stream departs from a healthy agent run. It never stops at a problem: it flags,
 //! then carries on.
 //!
@@ -452,7 +452,7 @@ impl Checker {
         });
     }
 
-    /// The run an agent event belongs to (checker-rules.md, "Run"). Reuses the previous agent
+    /// The run an agent event belongs to (docs/rules.md, "Run"). Reuses the previous agent
     /// event's key when it names the same run (the common case), without allocating.
     fn run_key(&self, event: &Event) -> RunKey {
         let (by_run, id) = match (&event.context.run_id, &event.context.thread_id) {
@@ -806,7 +806,7 @@ impl Checker {
         else {
             return;
         };
-        // A user id equal to the event's own thread id is a known manager quirk (§6).
+        // A user id equal to the event's own thread id is a known manager quirk (§4).
         if event.context.thread_id.as_deref() == Some(actual) {
             return;
         }

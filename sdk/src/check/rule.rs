@@ -1,4 +1,4 @@
-//! Rule ids, severities and flags: the checker's public vocabulary (checker-rules.md).
+//! Rule ids, severities and flags: the checker's public vocabulary (docs/rules.md).
 
 use std::fmt;
 use std::str::FromStr;
@@ -80,7 +80,7 @@ pub enum Rule {
 }
 
 impl Rule {
-    /// Every rule, in the order of checker-rules.md.
+    /// Every rule, in the order of docs/rules.md.
     pub const ALL: [Rule; 16] = [
         Rule::MalformedFrame,
         Rule::UnknownType,
@@ -145,7 +145,7 @@ impl Rule {
         }
     }
 
-    /// When the rule fires, in one sentence (the table of checker-rules.md).
+    /// When the rule fires, in one sentence (the table of docs/rules.md).
     #[must_use]
     pub fn description(self) -> &'static str {
         match self {

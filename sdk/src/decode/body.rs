@@ -126,7 +126,7 @@ fields! {
     FromSeq = "from_seq",
     ToSeq = "to_seq",
     Complete = "complete",
-    // The October 2025 profile (manager-protocol.md §10).
+    // The October 2025 profile (docs/protocol.md §6).
     Input = "input" as json,
     Output = "output" as json,
     RetryInfo = "retry_info" as json,
@@ -163,7 +163,7 @@ pub(super) enum Captured<'de> {
 }
 
 impl Captured<'_> {
-    /// Present: not `null` and not an empty string (checker-rules.md, "Precise points").
+    /// Present: not `null` and not an empty string (docs/rules.md, "Precise points").
     pub(super) fn is_present(&self) -> bool {
         match self {
             Captured::Null => false,

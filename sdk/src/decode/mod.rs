@@ -1,4 +1,4 @@
-//! Tolerant, total decoding of server frames (manager-protocol.md §9.2).
+//! Tolerant, total decoding of server frames (docs/protocol.md §2).
 //!
 //! Any text gives an [`Event`] or a typed [`DecodeError`], never a panic: 1 MB strings decode,
 //! and JSON nested deeper than [`MAX_DEPTH`] levels is refused before the parser could exhaust
@@ -17,7 +17,7 @@
 //!   `reasoning`/`thought`/`message`, `tool_name`/`tool`, `parameters`/`tool_args`/`input`,
 //!   `final_response`/`response`, ... (the September name first: when a frame carries both,
 //!   they hold the same value in every trace we know);
-//! * the October 2025 generation (§10): its new types (handshake, cleanup, `backend_log`,
+//! * the October 2025 generation (§6): its new types (handshake, cleanup, `backend_log`,
 //!   agent timeouts), its optional fields (`retry_info`, `llm_validation`, `agents_involved`),
 //!   and its `system_message` wrapper that names an agent event in a root `event` with the
 //!   body in `payload`;
@@ -370,7 +370,7 @@ enum Tag {
 }
 
 impl Tag {
-    /// The alias table of manager-protocol.md §9.2 (wrappers are resolved by [`resolve_tag`]).
+    /// The alias table of docs/protocol.md §2 (wrappers are resolved by [`resolve_tag`]).
     fn of_name(name: &str) -> Tag {
         match name {
             "connection_established" => Tag::ConnectionEstablished,
@@ -433,7 +433,7 @@ impl Tag {
         )
     }
 
-    /// The events the October 2025 `system_message` wrapper carries (§10): agent events and
+    /// The events the October 2025 `system_message` wrapper carries (§6): agent events and
     /// the agent timeout frames.
     fn is_agent(self) -> bool {
         self.is_critical()
@@ -459,7 +459,7 @@ fn resolve_tag(wire_type: &str, body: &Scan<'_>) -> Tag {
             {
                 return Tag::ConnectionEstablished;
             }
-            // The October 2025 wrapper (§10): `{"type":"system_message","event":<agent event>,
+            // The October 2025 wrapper (§6): `{"type":"system_message","event":<agent event>,
             // "payload":{...}}`; its fields are in `payload`, a body location already.
             if wire_type == "system_message" {
                 let root_event = body.at(Loc::Root, Field::Event).and_then(Captured::as_str);
@@ -538,7 +538,7 @@ fn decode_kind(wire_type: &str, body: &Scan<'_>) -> EventKind {
                         None => value.to_json_text().map(FinalResponse::Structured),
                     }
                 })
-                // The October manager's answer is a text `result` (§10).
+                // The October manager's answer is a text `result` (§6).
                 .or_else(|| {
                     let text = body.get(Field::Result)?.as_str()?;
                     Some(FinalResponse::Text(text.into_owned()))
@@ -674,7 +674,7 @@ fn decode_kind(wire_type: &str, body: &Scan<'_>) -> EventKind {
     }
 }
 
-/// `retry_info{is_retry, attempt_number, max_attempts, reason}` (§10), when it is an object.
+/// `retry_info{is_retry, attempt_number, max_attempts, reason}` (§6), when it is an object.
 fn retry_info(body: &Scan<'_>) -> Option<RetryInfo> {
     let value = body.value(&[Field::RetryInfo])?;
     let object = value.as_object()?;

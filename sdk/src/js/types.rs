@@ -19,7 +19,7 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObj
 /** A JSON object, as `JSON.parse` returns it. */
 export type JsonObject = { [key: string]: JsonValue };
 
-/** A checker rule's stable id (`Flag.rule`), like a lint name; in the order of checker-rules.md. */
+/** A checker rule's stable id (`Flag.rule`), like a lint name; in the order of docs/rules.md. */
 export type RuleId =
   | "malformed-frame"
   | "unknown-type"

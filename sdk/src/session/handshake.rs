@@ -1,4 +1,4 @@
-//! The October 2025 manager's handshake (manager-protocol.md §10), as the [`Session`] sees it.
+//! The October 2025 manager's handshake (docs/protocol.md §6), as the [`Session`] sees it.
 //!
 //! The server speaks first: `connection_established`, then `handshake_response` with the
 //! connection's thread. The session answers `handshake_acknowledged` at once, before anything
@@ -12,8 +12,8 @@ use super::{ClientMessage, Phase, Session, SessionEvent, after};
 use crate::event::Event;
 use crate::timestamp::Timestamp;
 
-/// Whether a [`Session`] waits for the October 2025 manager's handshake (manager-protocol.md
-/// §10) before it sends queued messages.
+/// Whether a [`Session`] waits for the October 2025 manager's handshake (docs/protocol.md
+/// §6) before it sends queued messages.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum HandshakeMode {
@@ -30,7 +30,7 @@ pub enum HandshakeMode {
     Expect,
 }
 
-/// How the October 2025 handshake of a connection ended (manager-protocol.md §10).
+/// How the October 2025 handshake of a connection ended (docs/protocol.md §6).
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]

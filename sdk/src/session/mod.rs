@@ -38,14 +38,14 @@
 //!   is not an auth failure, or `ready_after` passed in silence. (Flushing at the socket's `open`
 //!   would hand the messages to a connection the server is about to refuse.) Messages still queued
 //!   when the session ends are handed back in [`ConnectionState::Closed`].
-//! * **Handshake** (the October 2025 manager, manager-protocol.md §10): a `handshake_response`
+//! * **Handshake** (the October 2025 manager, docs/protocol.md §6): a `handshake_response`
 //!   is answered with `handshake_acknowledged` at once, before anything queued; the connection
 //!   counts as ready only after that, once `handshake_complete` arrives or `handshake_grace`
 //!   passes, and the server's thread becomes the default thread of sends. With
 //!   [`HandshakeMode::Expect`] the session waits up to `handshake_timeout` for the handshake
 //!   before it uses the connection without one ([`HandshakeOutcome::Missing`]). Every frame,
 //!   during the handshake too, reaches the application.
-//! * **Resume** (agentwire's sequence extension, checker-rules.md): after a reconnect to a server
+//! * **Resume** (agentwire's sequence extension, docs/rules.md): after a reconnect to a server
 //!   that numbers its frames, `resume` from the last `seq` is the first message, and the outcome
 //!   is reported as a [`ResumeOutcome`].
 //! * **Timers that fire late** (a sleeping laptop, a throttled background tab) are handled once:

@@ -32,7 +32,7 @@ const TYPES_RS: &str = include_str!("../../src/js/types.rs");
 /// The golden file `check.sh` type-checks.
 const SERIALISED_TS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ts/serialised.ts");
 
-/// One frame of every canonical event type (most from manager-protocol.md, as in
+/// One frame of every canonical event type (most from docs/protocol.md, as in
 /// decodes_every_manager_frame_shape.rs), in the order of `EventKind`.
 const FRAMES: &[&str] = &[
     r#"{"type":"connection_established","data":{"mode":"main","user_id":"u1","connection_id":"main_00000001","features":{"agent_orchestration":true,"seq":true}},"timestamp":1758207374.0,"seq":1}"#,

@@ -168,7 +168,7 @@ function describe(e: AgentEvent): string {
       return `${e.from_seq ?? ""}..${e.to_seq ?? ""} ${complete}`;
     }
 
-    // The October 2025 manager (protocol §10).
+    // The October 2025 manager (protocol §6).
     case "handshake_response":
       return `${e.thread_id ?? ""} ${e.message ?? ""} ${e.session_token === null}`;
     case "handshake_complete":

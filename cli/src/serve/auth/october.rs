@@ -1,4 +1,4 @@
-//! Credentials of the October 2025 profile (manager-protocol.md §10): the env-tagged
+//! Credentials of the October 2025 profile (docs/protocol.md §6): the env-tagged
 //! subprotocols `jwt.<env>.<JWT>`, `jwt-auth.<env>.<JWT>` and `bearer.<env>.<JWT>`, the raw-JWT
 //! forms `staging-auth.<JWT>`, `jwt.<JWT>`, `jwt-auth.<JWT>` and `bearer.<JWT>`, the query
 //! fallback `?token=<JWT>&env=<env>`, and the `X-Environment` header; and whether a client
@@ -20,7 +20,7 @@ pub(crate) const ENVIRONMENTS: [&str; 4] = ["development", "local", "staging", "
 /// Prefixes whose entries may carry `<env>.<JWT>`.
 const ENV_TAGGED_PREFIXES: [&str; 3] = ["jwt.", "jwt-auth.", "bearer."];
 
-/// Prefixes of entries that carry a JWT in October negotiation (raw, or base64url as §2.3).
+/// Prefixes of entries that carry a JWT in October negotiation (raw, or base64url as §1).
 const TOKEN_PREFIXES: [&str; 4] = ["jwt.", "jwt-auth.", "bearer.", "staging-auth."];
 
 /// What an upgrade request says about the profile its client speaks.
