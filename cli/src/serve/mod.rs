@@ -13,10 +13,10 @@
 //! before any hub frame, and cleanup frames after each run).
 //!
 //! The pure parts live in [`auth`] (JWT, subprotocols), [`script`] (realistic runs),
-//! [`spelling`] (the October field names), [`handshake`] (its state machine), [`hold`] (when
-//! live frames wait for a `resume`) and [`frames`] (the server's own frames); [`connection`],
-//! [`runs`], [`messages`] and [`dev`] do the IO, and [`clock`] is the one place that reads the
-//! time.
+//! [`faults`] (fault configuration, and injection into scripted runs), [`spelling`] (the October
+//! field names), [`handshake`] (its state machine), [`hold`] (when live frames wait for a
+//! `resume`) and [`frames`] (the server's own frames); [`connection`], [`runs`], [`messages`] and
+//! [`dev`] do the IO, and [`clock`] is the one place that reads the time.
 
 pub(crate) mod auth;
 mod clock;
