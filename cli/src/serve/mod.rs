@@ -431,6 +431,9 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
         .await
         .map_err(|source| ServeError::Bind { address, source })?;
     let local = listener.local_addr()?;
+    // Listening for Ctrl-C starts before the startup line: a SIGINT sent as soon as a script
+    // reads that line must shut the server down cleanly, not kill it.
+    let shutdown = shutdown_signal()?;
     // The one line scripts and tests read: keep its shape.
     #[allow(clippy::print_stdout, reason = "the startup line is the command's output")]
     {
@@ -438,12 +441,30 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
     }
     tracing::info!(%local, www = %args.www.display(), faults = !shared_faults_off, "serving");
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("shutting down");
-        })
+        .with_graceful_shutdown(shutdown)
         .await?;
     Ok(())
+}
+
+/// Resolves on Ctrl-C (SIGINT). The handler is installed by this call, not when the future is
+/// first polled (as `tokio::signal::ctrl_c` would), so no signal is missed in between.
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        interrupt.recv().await;
+        tracing::info!("shutting down");
+    })
+}
+
+/// Resolves on Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
 }
 
 #[cfg(test)]
