@@ -825,17 +825,26 @@ fn rule_ids_are_stable_and_round_trip() {
     }
 }
 
+/// Rule prose lives in one place, `Rule`: the README's table, docs/rules.md's table and each
+/// section's opening are held to `summary()` and `description()` (the CLI's `agentwire rules`,
+/// the inspector's rules dialog and the TypeScript `RuleId` read the same source).
 #[test]
-fn every_rule_is_documented_in_the_readme_and_in_docs_rules() {
+fn every_rule_is_documented_in_the_readme_and_in_docs_rules_in_the_rules_own_words() {
     let readme = include_str!("../../README.md");
     let rules_page = include_str!("../../docs/rules.md");
+    let one_line = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
     for rule in Rule::ALL {
-        let id = rule.id();
-        assert!(readme.contains(&format!("| `{id}` | {} |", rule.severity())), "README lacks {id}");
-        assert!(
-            rules_page.contains(&format!("## {id}\n\n**{}.**", rule.severity())),
-            "docs/rules.md lacks {id}"
-        );
+        let (id, severity) = (rule.id(), rule.severity());
+        let row = format!("| `{id}` | {severity} | {} |", rule.summary());
+        assert!(readme.contains(&row), "README's rule table lacks {row}");
+        let row = format!("| [`{id}`](#{id}) | {severity} | {} |", rule.summary());
+        assert!(rules_page.contains(&row), "docs/rules.md's table lacks {row}");
+        let heading = format!("## {id}\n\n");
+        let start = rules_page.find(&heading).unwrap_or_else(|| panic!("no section {id}"));
+        let section = &rules_page[start + heading.len()..];
+        let opening = one_line(section.split("\n\n").next().unwrap_or_default());
+        let expected = format!("**{severity}.** {}", rule.description());
+        assert_eq!(opening, expected, "docs/rules.md's section {id} opens with the description");
     }
 }
 

@@ -440,9 +440,7 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
         println!("agentwire serve: listening on http://{local}/ (WebSocket: ws://{local}/ws)");
     }
     tracing::info!(%local, www = %args.www.display(), faults = !shared_faults_off, "serving");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }
 

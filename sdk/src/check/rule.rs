@@ -145,56 +145,88 @@ impl Rule {
         }
     }
 
-    /// When the rule fires, in one sentence (the table of docs/rules.md).
+    /// When the rule fires, in a sentence or two: the opening of its section in docs/rules.md,
+    /// and what `agentwire rules` and the inspector's rules dialog show (tests hold the page
+    /// to it).
     #[must_use]
     pub fn description(self) -> &'static str {
         match self {
             Rule::MalformedFrame => {
-                "The text is not a JSON object, or has no string `type`. The checker goes on with the next frame."
+                "The text is not JSON, not a JSON object, has no `type`, has a `type` that is not a string, is not UTF-8, or nests JSON deeper than 512 levels. The checker goes on with the next frame."
             }
             Rule::UnknownType => {
-                "A `type` outside the known vocabulary, even after aliases. The event is kept, as an opaque event."
+                "A `type` outside the manager's vocabulary, even after aliases. The event is kept as an opaque event with all its JSON; nothing else judges it."
             }
             Rule::MissingField => {
-                "A critical event lacks a field the manager's own validator requires, looked up in every tolerated body location and under every synonym."
+                "A critical event lacks a field the manager's own validator requires, looked up in every body location and under every synonym; one flag per missing requirement."
             }
             Rule::EventBeforeStart => {
-                "An agent event (thinking, tool, completed, error, death) for a run that has never had an agent_started."
+                "An agent event other than `agent_started` (thinking, a tool event, `agent_completed`, `agent_error`, `agent_death`, `agent_timeout_failure`) for a run that has never had an `agent_started`."
             }
             Rule::EventAfterCompletion => {
-                "An agent event for a run that had executions but has none open now. A new agent_started is always allowed."
+                "An agent event for a run that had executions but has none open now: it arrived after the run finished. A new `agent_started` is always allowed (runs may restart)."
             }
             Rule::ToolCompletedWithoutExecuting => {
-                "A tool_completed (or tool_error) with no open tool call to match in its run."
+                "A `tool_completed` (or `tool_error`) with no open call to match in its active run."
             }
             Rule::ToolNeverCompleted => {
-                "A run stopped being active while one of its tool calls was still open; one flag per open call."
+                "A run stopped being active (its last execution closed) while a tool call was still open; one flag per open call, and the call is closed by the flag."
             }
             Rule::RunIncomplete => {
-                "At the end of the frames, a run still has an open execution. One flag per run."
+                "Offline, at the end of the frames: a run still has an open execution. One flag per run; its open tool calls are named in it, not flagged separately."
             }
             Rule::RunStalled => {
-                "An active run had no event for `stall_after` (default 30 s, the manager's own deadline)."
+                "An active run had no event for `stall_after` (default 30 s, the manager's own deadline; `--stall-after` in the CLI)."
             }
             Rule::SlowGap => {
-                "Two consecutive events of an active run are more than 15 s apart (the manager's SLA), but less than `stall_after`."
+                "Two consecutive events of an active run are more than 15 s apart (the manager's SLA) but less than `stall_after`."
             }
             Rule::MissingThinking => {
-                "A run stopped being active without any agent_thinking since its first agent_started."
+                "A run stopped being active without any `agent_thinking` since its first `agent_started`; at most once per run."
             }
             Rule::DuplicateEvent => {
-                "An agent event equal to one of the last 256 on the connection, ignoring `attempt`, `recovered` and `seq`. It is not applied again."
+                "An agent event equal, as JSON, to one of the last 256 agent events of the connection, after removing the keys `attempt`, `recovered` and `seq`. It is reported and not applied again."
             }
             Rule::TimestampRegression => {
-                "An agent event's timestamp is more than 1 s earlier than the latest timestamp already seen in its run."
+                "An agent event stamped more than 1 s earlier than the latest timestamp already seen in its run."
             }
             Rule::CrossUserEvent => {
-                "An event's `user_id` differs from the connection's user: a user-isolation breach."
+                "The connection's user is known and a frame's `user_id` is another user's: a user-isolation breach."
             }
-            Rule::SequenceGap => "Frames carry `seq` and one or more numbers were skipped.",
+            Rule::SequenceGap => {
+                "Frames carry `seq` (agentwire's optional extension) and one or more numbers were skipped; one flag per jump, naming the missing range."
+            }
             Rule::SequenceRegression => {
-                "A `seq` lower than or equal to one already seen, on a frame that is not a duplicate."
+                "A `seq` lower than or equal to one already seen, on a frame that is not a duplicate: a reordered frame, or a replay whose content changed."
             }
+        }
+    }
+
+    /// The rule in one line: the tables of docs/rules.md and the README (tests hold them to
+    /// it).
+    #[must_use]
+    pub fn summary(self) -> &'static str {
+        match self {
+            Rule::MalformedFrame => "the text is not a JSON object with a string `type`",
+            Rule::UnknownType => "a `type` outside the manager's vocabulary, even after aliases",
+            Rule::MissingField => {
+                "a critical event lacks a field the manager's own validator requires"
+            }
+            Rule::EventBeforeStart => "an agent event for a run that never had an `agent_started`",
+            Rule::EventAfterCompletion => "an agent event after the run's last execution closed",
+            Rule::ToolCompletedWithoutExecuting => "a tool result with no open tool call to match",
+            Rule::ToolNeverCompleted => "a run finished while one of its tool calls was still open",
+            Rule::RunIncomplete => "at the end of the frames, a run still has an open execution",
+            Rule::RunStalled => "an active run was silent for `stall_after` (default 30 s)",
+            Rule::SlowGap => "two events of an active run more than 15 s apart",
+            Rule::MissingThinking => "a run finished without any `agent_thinking`",
+            Rule::DuplicateEvent => {
+                "an agent event equal to a recent one (ignoring `attempt`, `recovered`, `seq`); not applied twice"
+            }
+            Rule::TimestampRegression => "an event stamped over 1 s before the latest of its run",
+            Rule::CrossUserEvent => "a frame naming another user reached this connection",
+            Rule::SequenceGap => "sequence numbers were skipped (optional `seq` extension)",
+            Rule::SequenceRegression => "a sequence number not above one already seen",
         }
     }
 }
