@@ -7,7 +7,8 @@ use super::HandshakeMode;
 use crate::backoff::Backoff;
 use crate::check::CheckerConfig;
 
-/// How a [`Session`](super::Session) behaves. Every field has a documented default ([`SessionConfig::default`]).
+/// How a [`Session`](super::Session) behaves. Every field has a documented default
+/// ([`SessionConfig::default`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionConfig {
     /// The reconnect delays (full jitter, 0.5 s first ceiling, 30 s cap, unlimited attempts,
@@ -32,13 +33,15 @@ pub struct SessionConfig {
     pub refresh_token: bool,
     /// When set, only events of these threads (or of threads the client sends to) and events
     /// without a thread reach the application; the others are counted in
-    /// [`Stats::filtered`](super::Stats::filtered). They are still checked (a foreign `user_id` is a flag either way).
-    /// The session grows this set as it goes; [`Session::config`](super::Session::config) shows the live one.
+    /// [`Stats::filtered`](super::Stats::filtered). They are still checked (a foreign `user_id`
+    /// is a flag either way). The session grows this set as it goes;
+    /// [`Session::config`](super::Session::config) shows the live one.
     pub threads: Option<BTreeSet<String>>,
     /// Whether events the checker flags as `duplicate-event` (the same agent event again, as
     /// at-least-once delivery and manager retries produce) still reach the application (default
-    /// false: the flag is raised, the repeat is counted in [`Stats::duplicates`](super::Stats::duplicates) and not
-    /// delivered, so an app never shows a tool call twice). A debugging view wants them.
+    /// false: the flag is raised, the repeat is counted in
+    /// [`Stats::duplicates`](super::Stats::duplicates) and not delivered, so an app never shows
+    /// a tool call twice). A debugging view wants them.
     pub deliver_duplicates: bool,
     /// Whether the server is expected to open with the October 2025 handshake (default
     /// [`HandshakeMode::Auto`]: answered when it comes, not waited for).

@@ -19,12 +19,12 @@
 //! ```
 //!
 //! Decisions, each covered by a scripted test on a simulated clock (`tests/session_timelines.rs`):
-//! * **Reconnect** with full-jitter exponential [`Backoff`](crate::backoff::Backoff). Only failed attempts escalate the
-//!   wait: a connection the server accepted (it sent a frame that is not an auth failure) brings
-//!   the attempt counter back to one step, so a healthy server that drops connections now and then is rejoined within
-//!   the second ceiling (1 s by default) however often it happens, and a connection that stays up
-//!   for `backoff.reset_after` brings it back to zero. A server that is down, or refuses every
-//!   attempt, still sees the waits grow to the cap.
+//! * **Reconnect** with full-jitter exponential [`Backoff`](crate::backoff::Backoff). Only failed
+//!   attempts escalate the wait: a connection the server accepted (it sent a frame that is not an
+//!   auth failure) brings the attempt counter back to one step, so a healthy server that drops
+//!   connections now and then is rejoined within the second ceiling (1 s by default) however often
+//!   it happens, and a connection that stays up for `backoff.reset_after` brings it back to zero. A
+//!   server that is down, or refuses every attempt, still sees the waits grow to the cap.
 //! * **Close codes** ([`crate::close::classify`]): the client's own close ends the session; 1008,
 //!   an auth-looking 1011, or an `AUTH_FAILED` frame stop the retries with an auth error, except
 //!   that a client that can refresh its token (`refresh_token`) gets one retry with a fresh one.

@@ -176,7 +176,8 @@ pub enum ResumeOutcome {
 #[non_exhaustive]
 pub enum SessionEvent {
     /// A decoded frame (control frames included), unless the thread filter held it back or it
-    /// repeats an earlier event (see [`SessionConfig::deliver_duplicates`](super::SessionConfig::deliver_duplicates)).
+    /// repeats an earlier event (see
+    /// [`SessionConfig::deliver_duplicates`](super::SessionConfig::deliver_duplicates)).
     Event {
         /// The event.
         event: Box<Event>,
@@ -210,7 +211,8 @@ pub enum SessionEvent {
 #[non_exhaustive]
 pub enum Command {
     /// Open a new socket, replacing any previous one. With `fresh_token`, fetch a new token
-    /// first (call [`Session::handle_token_error`](super::Session::handle_token_error) if that fails).
+    /// first (call [`Session::handle_token_error`](super::Session::handle_token_error) if that
+    /// fails).
     Connect {
         /// Whether the previous token was refused.
         fresh_token: bool,
