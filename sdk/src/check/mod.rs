@@ -14,6 +14,7 @@
 //! Memory is bounded on an endless stream: finished runs are evicted (oldest first) once more
 //! than [`CheckerConfig::max_runs`] are tracked, and the duplicate window keeps 256 fingerprints.
 
+mod agent_event;
 mod duplicates;
 mod rule;
 mod run;
@@ -29,9 +30,7 @@ use crate::timestamp::Timestamp;
 
 use duplicates::Window;
 pub use rule::{Flag, Rule, Severity, UnknownRule};
-use run::{
-    Execution, MAX_OPEN_EXECUTIONS, MAX_OPEN_TOOLS, Run, RunKey, ToolCall, ToolKey, bounded,
-};
+use run::{Run, RunKey, ToolCall, bounded};
 
 /// Where the checker's sense of time comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -525,6 +524,8 @@ impl Checker {
         }
     }
 
+    /// Judges an agent event within its run (see [`agent_event`]) and raises what was found,
+    /// after the connection-wide rules (missing fields, cross-user) and before any eviction.
     fn check_agent_event(&mut self, event: &Event, frame: u64, received_at: Option<Timestamp>) {
         self.check_missing_fields(event, frame);
         let key = self.run_key(event);
@@ -538,206 +539,22 @@ impl Checker {
             self.summary.runs += 1;
             self.runs.insert(key.clone(), Run::new(frame));
         }
-        let mut pending: Vec<(Rule, Vec<u64>, String)> = Vec::new();
-        let mut dropped_executions = 0;
-        // Formatted only when a flag is raised.
-        let subject = Subject { event, frame };
-        let run_text = &key;
-        let config = &self.config;
         let Some(run) = self.runs.get_mut(&key) else { return };
         run.touched = touch;
-
-        // Time: gaps and stalls within an active run, then timestamp regression.
-        // One clock per mode, never mixed: live, arrival times (the timer compares them with the
-        // SDK's `now`); offline, the frames' own timestamps.
-        let clock_time = match config.clock {
-            ClockMode::Live => received_at,
-            ClockMode::Offline => event.context.timestamp,
-        };
-        if let (Some(now), Some(last)) = (clock_time, run.last_event_at) {
-            let gap = now.micros_since(last);
-            if run.is_active() {
-                if gap > duration_micros(config.stall_after) && !run.stalled {
-                    pending.push((
-                        Rule::RunStalled,
-                        vec![run.last_event_frame],
-                        format!(
-                            "{run_text} had no event for {} between frame {} and {subject} (stall limit {})",
-                            seconds(gap),
-                            run.last_event_frame,
-                            seconds(duration_micros(config.stall_after))
-                        ),
-                    ));
-                } else if gap > duration_micros(config.slow_gap)
-                    && gap < duration_micros(config.stall_after)
-                    && !run.stalled
-                {
-                    pending.push((
-                        Rule::SlowGap,
-                        vec![run.last_event_frame],
-                        format!(
-                            "{run_text} went {} between frame {} and {subject} (the manager's SLA is {})",
-                            seconds(gap),
-                            run.last_event_frame,
-                            seconds(duration_micros(config.slow_gap))
-                        ),
-                    ));
-                }
-            }
-        }
-        // Gaps are measured from the run's latest time, so an event stamped in the past (a
-        // `timestamp-regression`) neither stretches nor shortens the next gap.
-        if let Some(now) =
-            clock_time.filter(|now| run.last_event_at.is_none_or(|last| *now >= last))
-        {
-            run.last_event_at = Some(now);
-            run.last_event_frame = frame;
-        }
-        run.stalled = false;
-
-        if let Some(timestamp) = event.context.timestamp {
-            match run.latest_timestamp {
-                Some((latest, latest_frame))
-                    if latest.micros_since(timestamp)
-                        > duration_micros(config.regression_tolerance) =>
-                {
-                    pending.push((
-                        Rule::TimestampRegression,
-                        vec![latest_frame],
-                        format!(
-                            "{subject} is stamped {timestamp}, {} before the latest timestamp of {run_text} ({latest}, frame {latest_frame})",
-                            seconds(latest.micros_since(timestamp))
-                        ),
-                    ));
-                }
-                Some((latest, _)) if latest >= timestamp => {}
-                _ => run.latest_timestamp = Some((timestamp, frame)),
-            }
-        }
-
-        // Run state.
-        let was_active = run.is_active();
-        if !matches!(event.kind, EventKind::AgentStarted(_)) {
-            if !run.started {
-                pending.push((
-                    Rule::EventBeforeStart,
-                    vec![],
-                    format!("{subject} arrived for {run_text}, which has had no agent_started"),
-                ));
-            } else if !was_active {
-                pending.push((
-                    Rule::EventAfterCompletion,
-                    run.closed_at.into_iter().collect(),
-                    format!(
-                        "{subject} arrived for {run_text} after its last execution closed{}",
-                        run.closed_at.map(|f| format!(" at frame {f}")).unwrap_or_default()
-                    ),
-                ));
-            }
-        }
-        match &event.kind {
-            EventKind::AgentStarted(_) => {
-                if !run.started {
-                    run.started = true;
-                    run.first_start_frame = Some(frame);
-                }
-                if run.executions.len() >= MAX_OPEN_EXECUTIONS {
-                    run.executions.remove(0);
-                    dropped_executions += 1;
-                }
-                run.executions.push(Execution {
-                    agent_name: event
-                        .context
-                        .agent_name
-                        .as_deref()
-                        .map(|name| bounded(name).into_owned()),
-                    frame,
-                });
-            }
-            // Only thinking since the first agent_started counts for `missing-thinking`.
-            EventKind::AgentThinking(_) => run.thinking_seen |= run.started,
-            EventKind::ToolExecuting(tool) => {
-                if run.tools.len() >= MAX_OPEN_TOOLS {
-                    if let Some(oldest) = run.tools.pop_front() {
-                        pending.push((
-                            Rule::ToolNeverCompleted,
-                            vec![oldest.frame],
-                            format!(
-                                "{} was never completed: {run_text} has {MAX_OPEN_TOOLS} open tool calls, the most the checker tracks per run",
-                                oldest.describe()
-                            ),
-                        ));
-                    }
-                }
-                run.tools.push_back(ToolCall {
-                    tool_name: tool.tool_name.as_deref().map(|name| bounded(name).into_owned()),
-                    key: ToolKey::new(tool.tool_name.as_deref(), tool.execution_id.as_deref()),
-                    frame,
-                });
-            }
-            EventKind::ToolCompleted(_) | EventKind::ToolError(_) => {
-                let (tool_name, execution_id) = match &event.kind {
-                    EventKind::ToolCompleted(tool) => {
-                        (tool.tool_name.as_deref(), tool.execution_id.as_deref())
-                    }
-                    EventKind::ToolError(tool) => {
-                        (tool.tool_name.as_deref(), tool.execution_id.as_deref())
-                    }
-                    _ => (None, None),
-                };
-                let matched = run.close_tool(&ToolKey::new(tool_name, execution_id));
-                if matched.is_none() && was_active {
-                    pending.push((
-                        Rule::ToolCompletedWithoutExecuting,
-                        vec![],
-                        format!("{subject} matches no open tool_executing in {run_text}"),
-                    ));
-                }
-            }
-            EventKind::AgentCompleted(_)
-            | EventKind::AgentError(_)
-            | EventKind::AgentDeath(_)
-            | EventKind::AgentTimeoutFailure(_)
-                if run.close_execution(event.context.agent_name.as_deref()).is_some()
-                    && !run.is_active() =>
-            {
-                run.closed_at = Some(frame);
-                for tool in std::mem::take(&mut run.tools) {
-                    pending.push((
-                        Rule::ToolNeverCompleted,
-                        vec![tool.frame],
-                        format!(
-                            "{} was never completed: {run_text} stopped being active at {subject}",
-                            tool.describe()
-                        ),
-                    ));
-                }
-                if !run.thinking_seen && !run.missing_thinking_flagged {
-                    run.missing_thinking_flagged = true;
-                    pending.push((
-                            Rule::MissingThinking,
-                            run.first_start_frame.into_iter().collect(),
-                            format!(
-                                "{run_text} stopped being active at {subject} without any agent_thinking since its first agent_started{}",
-                                run.first_start_frame.map(|f| format!(" (frame {f})")).unwrap_or_default()
-                            ),
-                        ));
-                }
-            }
-            _ => {}
-        }
-        if run.is_active() != was_active {
-            if run.is_active() {
+        let applied = agent_event::apply(&self.config, &key, run, event, frame, received_at);
+        let is_active = run.is_active();
+        if is_active != applied.was_active {
+            if is_active {
                 self.active.insert(key.clone());
             } else {
                 self.active.remove(&key);
             }
         }
 
-        self.summary.dropped_open_executions += dropped_executions;
-        if !pending.is_empty() {
+        self.summary.dropped_open_executions += applied.dropped_executions;
+        if !applied.flags.is_empty() {
             let label = key.label();
-            for (rule, related, message) in pending {
+            for (rule, related, message) in applied.flags {
                 self.raise(rule, Some(frame), related, label.clone(), message);
             }
         }
@@ -902,51 +719,4 @@ fn plural(count: usize, one: &str, many: &str, list: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The deadline `poll_timeout` would give if it scanned every run, as it once did.
-    fn scanned_deadline(checker: &Checker) -> Option<Timestamp> {
-        let stall = duration_micros(checker.config.stall_after);
-        checker
-            .runs
-            .values()
-            .filter(|run| run.is_active() && !run.stalled)
-            .filter_map(|run| run.last_event_at.map(|at| at.add_micros(stall)))
-            .min()
-    }
-
-    #[test]
-    fn the_active_set_follows_every_run_through_starts_ends_stalls_and_evictions() {
-        let config = CheckerConfig { max_runs: 4, ..CheckerConfig::live() }
-            .with_stall_after(Duration::from_secs(2));
-        let mut checker = Checker::new(config);
-        let mut now = Timestamp::from_unix_micros(1_758_207_374_000_000);
-        let kinds = ["agent_started", "agent_thinking", "tool_executing", "agent_completed"];
-        for step in 0..400u64 {
-            // Seven runs in turn, each at its own point of a start-think-tool-end cycle, some
-            // started twice (nested executions), so runs open, close, reopen and get evicted.
-            let run = step % 7;
-            let kind = kinds[usize::try_from((step / 7 + run) % 4).unwrap_or(0)];
-            let frame = format!(
-                r#"{{"type":"{kind}","run_id":"r{run}","agent_name":"a","reasoning":"s{step}","tool_name":"t"}}"#
-            );
-            now = now.add_micros(if step % 50 == 49 { 3_000_000 } else { 100_000 });
-            let _ = checker.handle_text(&frame, Some(now));
-            if step % 13 == 0 {
-                checker.handle_timeout(now);
-            }
-            let expected: HashSet<RunKey> = checker
-                .runs
-                .iter()
-                .filter(|(_, run)| run.is_active())
-                .map(|(key, _)| key.clone())
-                .collect();
-            assert_eq!(checker.active, expected, "step {step}");
-            assert_eq!(checker.poll_timeout(), scanned_deadline(&checker), "step {step}");
-        }
-        let summary = checker.summary();
-        assert!(summary.runs > 4, "runs were evicted: {} seen, at most 4 kept", summary.runs);
-        assert!(summary.flags() > 0, "stalls and other flags were raised");
-    }
-}
+mod tests;

@@ -19,12 +19,12 @@
 //! ```
 //!
 //! Decisions, each covered by a scripted test on a simulated clock (`tests/session_timelines.rs`):
-//! * **Reconnect** with full-jitter exponential [`Backoff`]. Only failed attempts escalate the
-//!   wait: a connection the server accepted (it sent a frame that is not an auth failure) brings
-//!   the attempt counter back to one step, so a healthy server that drops connections now and then is rejoined within
-//!   the second ceiling (1 s by default) however often it happens, and a connection that stays up
-//!   for `backoff.reset_after` brings it back to zero. A server that is down, or refuses every
-//!   attempt, still sees the waits grow to the cap.
+//! * **Reconnect** with full-jitter exponential [`Backoff`](crate::backoff::Backoff). Only failed
+//!   attempts escalate the wait: a connection the server accepted (it sent a frame that is not an
+//!   auth failure) brings the attempt counter back to one step, so a healthy server that drops
+//!   connections now and then is rejoined within the second ceiling (1 s by default) however often
+//!   it happens, and a connection that stays up for `backoff.reset_after` brings it back to zero. A
+//!   server that is down, or refuses every attempt, still sees the waits grow to the cap.
 //! * **Close codes** ([`crate::close::classify`]): the client's own close ends the session; 1008,
 //!   an auth-looking 1011, or an `AUTH_FAILED` frame stop the retries with an auth error, except
 //!   that a client that can refresh its token (`refresh_token`) gets one retry with a fresh one.
@@ -52,365 +52,29 @@
 //!   deadlines are points in time, so a late `handle_timeout` acts once, never once per missed
 //!   period.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::time::Duration;
 
-use serde::Serialize;
-
-use crate::backoff::Backoff;
-use crate::check::{Checker, CheckerConfig, Flag};
+use crate::check::Checker;
 use crate::close::{self, CloseAction};
 use crate::decode::DecodeError;
 use crate::encode::ClientMessage;
 use crate::event::{Event, EventKind};
 use crate::timestamp::Timestamp;
 
+mod config;
 mod handshake;
+mod resume;
+mod types;
 
+pub use config::SessionConfig;
 use handshake::HandshakeStep;
 pub use handshake::{HandshakeMode, HandshakeOutcome};
-
-/// How a [`Session`] behaves. Every field has a documented default ([`SessionConfig::default`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SessionConfig {
-    /// The reconnect delays (full jitter, 0.5 s first ceiling, 30 s cap, unlimited attempts,
-    /// counter reset after 5 s of uptime).
-    pub backoff: Backoff,
-    /// How long a socket may take to open, token fetch included (default 10 s).
-    pub connect_timeout: Duration,
-    /// How often to send a `ping` while open (default 25 s).
-    pub ping_every: Duration,
-    /// Silence after which the connection counts as dead and is recycled (default 45 s). It
-    /// should exceed `ping_every` so a ping's answer has time to arrive.
-    pub dead_after: Duration,
-    /// How long a freshly opened, silent connection waits before its queue is flushed anyway
-    /// (default 1 s).
-    pub ready_after: Duration,
-    /// How many messages may wait while the connection is not ready (default 100).
-    pub queue_limit: usize,
-    /// Whether to `resume` after a reconnect when the server numbers its frames (default true).
-    pub resume: bool,
-    /// Whether the driver can fetch a fresh token; if so, an auth failure gets one retry with
-    /// a fresh token before the session gives up (default false).
-    pub refresh_token: bool,
-    /// When set, only events of these threads (or of threads the client sends to) and events
-    /// without a thread reach the application; the others are counted in
-    /// [`Stats::filtered`]. They are still checked (a foreign `user_id` is a flag either way).
-    /// The session grows this set as it goes; [`Session::config`] shows the live one.
-    pub threads: Option<BTreeSet<String>>,
-    /// Whether events the checker flags as `duplicate-event` (the same agent event again, as
-    /// at-least-once delivery and manager retries produce) still reach the application (default
-    /// false: the flag is raised, the repeat is counted in [`Stats::duplicates`] and not
-    /// delivered, so an app never shows a tool call twice). A debugging view wants them.
-    pub deliver_duplicates: bool,
-    /// Whether the server is expected to open with the October 2025 handshake (default
-    /// [`HandshakeMode::Auto`]: answered when it comes, not waited for).
-    pub handshake: HandshakeMode,
-    /// With [`HandshakeMode::Expect`]: how long a new connection waits for `handshake_response`
-    /// before it is used without a handshake (default 5 s; the manager's own client gives up
-    /// after about 7 s).
-    pub handshake_timeout: Duration,
-    /// After `handshake_acknowledged`: how long to wait for `handshake_complete` before the
-    /// connection counts as ready anyway; in [`HandshakeMode::Auto`], also how long an
-    /// October-looking welcome waits for `handshake_response` (default 1 s).
-    pub handshake_grace: Duration,
-    /// The live checker's configuration (the user, the stall deadline, ...).
-    pub checker: CheckerConfig,
-}
-
-impl Default for SessionConfig {
-    fn default() -> Self {
-        SessionConfig {
-            backoff: Backoff::default(),
-            connect_timeout: Duration::from_secs(10),
-            ping_every: Duration::from_secs(25),
-            dead_after: Duration::from_secs(45),
-            ready_after: Duration::from_secs(1),
-            queue_limit: 100,
-            resume: true,
-            refresh_token: false,
-            threads: None,
-            deliver_duplicates: false,
-            handshake: HandshakeMode::Auto,
-            handshake_timeout: Duration::from_secs(5),
-            handshake_grace: Duration::from_secs(1),
-            checker: CheckerConfig::live(),
-        }
-    }
-}
-
-/// Where the connection stands, as the application sees it.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum ConnectionState {
-    /// Created, not connecting yet.
-    Idle,
-    /// A socket is being opened (or a token fetched for it).
-    Connecting {
-        /// 0 for the first attempt, then the number of failed attempts before this one.
-        attempt: u32,
-    },
-    /// The socket is open, and the October 2025 handshake is under way: the server's
-    /// `handshake_response` is awaited or acknowledged, `handshake_complete` not yet seen.
-    /// Messages sent now wait in the queue.
-    Handshaking,
-    /// The socket is open.
-    Open,
-    /// Waiting before the next attempt.
-    BackingOff {
-        /// The attempt that will follow the wait.
-        attempt: u32,
-        /// When the next attempt starts.
-        #[cfg_attr(target_arch = "wasm32", tsify(type = "Timestamp"))]
-        retry_at: Timestamp,
-        /// The wait, in milliseconds.
-        delay_ms: u64,
-    },
-    /// Over for good.
-    Closed {
-        /// Why.
-        reason: ClosedReason,
-        /// Messages that were still waiting to be sent, in order (never dropped silently).
-        unsent: Vec<ClientMessage>,
-    },
-}
-
-impl ConnectionState {
-    /// The state's name: `idle`, `connecting`, `handshaking`, `open`, `backing_off` or `closed`.
-    #[must_use]
-    pub fn name(&self) -> &'static str {
-        match self {
-            ConnectionState::Idle => "idle",
-            ConnectionState::Connecting { .. } => "connecting",
-            ConnectionState::Handshaking => "handshaking",
-            ConnectionState::Open => "open",
-            ConnectionState::BackingOff { .. } => "backing_off",
-            ConnectionState::Closed { .. } => "closed",
-        }
-    }
-}
-
-/// Why a session ended.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum ClosedReason {
-    /// The application closed it.
-    Client,
-    /// The server refused the credentials (close 1008, an auth-looking 1011, or an
-    /// `AUTH_FAILED` frame), and no fresh token helped.
-    AuthFailed {
-        /// The close code, when the server closed.
-        code: Option<u16>,
-        /// What the server said (its close reason or error message), or why no token came.
-        message: String,
-    },
-    /// `backoff.max_attempts` retries failed.
-    GaveUp {
-        /// How many attempts were made.
-        attempts: u32,
-    },
-}
-
-/// Why a socket went away.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum DisconnectCause {
-    /// The server or the network closed it (see the code and reason).
-    Closed,
-    /// It did not open within `connect_timeout`.
-    ConnectTimeout,
-    /// Nothing arrived for `dead_after`: the client recycled it.
-    HeartbeatTimeout,
-    /// No token could be obtained for the attempt.
-    TokenUnavailable,
-}
-
-/// A socket that went away, for the lifecycle timeline.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Disconnect {
-    /// The close code (1006 when the socket never opened or vanished without a close frame).
-    pub code: u16,
-    /// The close reason as received.
-    pub reason: String,
-    /// Whether the closing handshake completed.
-    pub was_clean: bool,
-    /// Why.
-    pub cause: DisconnectCause,
-}
-
-/// An inclusive range of sequence numbers.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct SeqRange {
-    /// The first number in the range.
-    pub first: u64,
-    /// The last number in the range.
-    pub last: u64,
-}
-
-/// What a `resume` after a reconnect achieved.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum ResumeOutcome {
-    /// Every frame after `last_seq` came back (possibly none was missed).
-    Recovered {
-        /// The last number received before the reconnect.
-        last_seq: u64,
-        /// How many frames were replayed.
-        replayed: u64,
-    },
-    /// Some frames came back; the oldest ones had expired on the server.
-    Partial {
-        /// The last number received before the reconnect.
-        last_seq: u64,
-        /// How many frames were replayed.
-        replayed: u64,
-        /// The frames that are lost.
-        missing: SeqRange,
-    },
-    /// Nothing could be replayed.
-    Unrecoverable {
-        /// The last number received before the reconnect.
-        last_seq: u64,
-        /// The frames that are lost.
-        missing: SeqRange,
-    },
-    /// The server's numbering is behind the client's: it restarted, or lost its history, and
-    /// numbers from scratch. Whatever it sent between the client's last frame and its restart
-    /// cannot be counted or replayed (an interrupted run shows up as `run-stalled`). Sequence
-    /// tracking starts again from the server's numbers, so later resumes are exact again.
-    Reset {
-        /// The last number received before the reconnect.
-        last_seq: u64,
-        /// The server's last number (`to_seq` of its `resume_result`).
-        server_last_seq: u64,
-    },
-}
-
-/// Something the application should hear about, in order.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum SessionEvent {
-    /// A decoded frame (control frames included), unless the thread filter held it back or it
-    /// repeats an earlier event (see [`SessionConfig::deliver_duplicates`]).
-    Event {
-        /// The event.
-        event: Box<Event>,
-        /// Its index among the frames the checker saw (0-based), as flags name frames.
-        frame: u64,
-    },
-    /// A frame that did not decode (it is also a `malformed-frame` flag). Its text is kept so
-    /// nothing the server sent is lost: a debugging view shows it, a recording keeps it.
-    Malformed {
-        /// Its index among the frames the checker saw, as the flag names it.
-        frame: u64,
-        /// The frame's text (a binary frame that is not UTF-8 is decoded lossily).
-        text: String,
-        /// Why it did not decode.
-        error: DecodeError,
-    },
-    /// The live checker flagged something.
-    Flag(Flag),
-    /// The connection state changed.
-    State(ConnectionState),
-    /// A socket went away (followed by a state change).
-    Disconnected(Disconnect),
-    /// A `resume` after a reconnect finished.
-    Resumed(ResumeOutcome),
-    /// The October 2025 handshake of a connection ended (followed by the state `open`).
-    Handshake(HandshakeOutcome),
-}
-
-/// Something the driver must do with the transport.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Command {
-    /// Open a new socket, replacing any previous one. With `fresh_token`, fetch a new token
-    /// first (call [`Session::handle_token_error`] if that fails).
-    Connect {
-        /// Whether the previous token was refused.
-        fresh_token: bool,
-    },
-    /// Send this text on the open socket.
-    Send(String),
-    /// Close the current socket with this code and reason and forget it: the session has
-    /// already moved on, and events from that socket must not be fed back.
-    Close {
-        /// 1000, or 4000 for a dead connection.
-        code: u16,
-        /// A short reason, without secrets.
-        reason: &'static str,
-    },
-}
-
-/// Why a send was refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum SendError {
-    /// The connection is not ready and the queue already holds `limit` messages.
-    #[error("the outbound queue is full ({limit} messages wait for the connection)")]
-    QueueFull {
-        /// The queue's limit.
-        limit: usize,
-    },
-    /// The session is closed for good.
-    #[error("the connection is closed")]
-    Closed,
-}
-
-/// Counters for the application and the inspector.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(hashmap_as_object, missing_as_null))]
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct Stats {
-    /// Frames received.
-    pub frames: u64,
-    /// Bytes received.
-    pub bytes: u64,
-    /// Events delivered to the application.
-    pub events: u64,
-    /// Events held back by the thread filter.
-    pub filtered: u64,
-    /// Repeated events held back (flagged `duplicate-event`, not delivered).
-    pub duplicates: u64,
-    /// Frames that did not decode (each is also a `malformed-frame` flag).
-    pub decode_errors: u64,
-    /// Connection attempts after the first.
-    pub reconnects: u64,
-    /// Messages sent.
-    pub sent: u64,
-    /// Messages waiting for the connection.
-    pub queued: usize,
-    /// Flags raised.
-    pub flags: u64,
-    /// Flags raised, by rule id.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "Partial<Record<RuleId, number>>"))]
-    pub flags_by_rule: BTreeMap<String, u64>,
-    /// The highest `seq` received (sequence extension).
-    pub last_seq: Option<u64>,
-    /// When the last frame arrived.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "Timestamp | null"))]
-    pub last_frame_at: Option<Timestamp>,
-}
-
-/// A resume in progress: sent, not yet answered.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct PendingResume {
-    /// Whether the `resume` went out (it waits for an expected handshake to end).
-    sent: bool,
-    last_seq: u64,
-    replayed: u64,
-    first_replayed: Option<u64>,
-}
+use resume::PendingResume;
+pub use types::{
+    ClosedReason, Command, ConnectionState, Disconnect, DisconnectCause, ResumeOutcome, SendError,
+    SeqRange, SessionEvent, Stats,
+};
 
 /// Where the session is, with each state's own data.
 #[derive(Clone, Debug, PartialEq)]
@@ -606,12 +270,7 @@ impl Session {
         if !matches!(self.phase, Phase::Connecting { .. }) {
             return;
         }
-        let resume = match self.stats.last_seq {
-            Some(last_seq) if self.config.resume && self.seq_supported && self.was_open => {
-                Some(PendingResume { sent: false, last_seq, replayed: 0, first_replayed: None })
-            }
-            _ => None,
-        };
+        let resume = self.resume_owed();
         let handshake = self.opening_handshake(now);
         // A thread belongs to the connection whose handshake assigned it.
         self.thread_id = None;
@@ -871,13 +530,7 @@ impl Session {
 
         if let Some(seq) = event.context.seq {
             self.stats.last_seq = Some(self.stats.last_seq.map_or(seq, |last| last.max(seq)));
-            if let Phase::Open { resume: Some(pending), .. } = &mut self.phase {
-                if seq > pending.last_seq {
-                    pending.replayed += 1;
-                    pending.first_replayed =
-                        Some(pending.first_replayed.map_or(seq, |f| f.min(seq)));
-                }
-            }
+            self.count_replayed(seq);
         }
         let auth_failure = event.kind.is_auth_failure();
         match &event.kind {
@@ -926,53 +579,9 @@ impl Session {
         self.drain_flags();
     }
 
-    fn finish_resume(&mut self, result: &crate::event::ResumeResult) {
-        let Phase::Open { resume, .. } = &mut self.phase else { return };
-        let Some(pending) = resume.take() else { return };
-        let PendingResume { last_seq, replayed, first_replayed, .. } = pending;
-        let from = result.from_seq.unwrap_or(last_seq + 1);
-        let to = result.to_seq.unwrap_or(last_seq);
-        let outcome = if to < last_seq {
-            // "Nothing missed" is `to_seq == last_seq`; below it, the server never got as far as
-            // the client: its numbering is a new one. Resume from the server's numbers next time
-            // (the checker restarts its numbering on the same frame).
-            self.stats.last_seq = Some(to);
-            ResumeOutcome::Reset { last_seq, server_last_seq: to }
-        } else if result.complete || to < from {
-            ResumeOutcome::Recovered { last_seq, replayed }
-        } else if let Some(first) = first_replayed.filter(|first| *first > from) {
-            ResumeOutcome::Partial {
-                last_seq,
-                replayed,
-                missing: SeqRange { first: from, last: first - 1 },
-            }
-        } else if replayed > 0 {
-            // Incomplete, yet the first missed frame came back: the gap is inside the range.
-            ResumeOutcome::Partial {
-                last_seq,
-                replayed,
-                missing: SeqRange { first: from, last: to },
-            }
-        } else {
-            ResumeOutcome::Unrecoverable { last_seq, missing: SeqRange { first: from, last: to } }
-        };
-        self.events.push_back(SessionEvent::Resumed(outcome));
-    }
-
     /// Whether sends go out at once: open, past the handshake, and ready.
     fn is_ready(&self) -> bool {
         matches!(&self.phase, Phase::Open { ready_at: None, handshake, .. } if !handshake.is_pending())
-    }
-
-    /// Sends the pending `resume`, once.
-    fn send_resume(&mut self, now: Timestamp) {
-        let Phase::Open { resume: Some(pending), .. } = &mut self.phase else { return };
-        if pending.sent {
-            return;
-        }
-        pending.sent = true;
-        let last_seq = pending.last_seq;
-        self.transmit(now, &ClientMessage::Resume { last_seq });
     }
 
     fn become_ready(&mut self, now: Timestamp) {

@@ -1,0 +1,48 @@
+//! Unit tests of the checker's internals: the active-run set and the stall deadline.
+
+use super::*;
+
+/// The deadline `poll_timeout` would give if it scanned every run, as it once did.
+fn scanned_deadline(checker: &Checker) -> Option<Timestamp> {
+    let stall = duration_micros(checker.config.stall_after);
+    checker
+        .runs
+        .values()
+        .filter(|run| run.is_active() && !run.stalled)
+        .filter_map(|run| run.last_event_at.map(|at| at.add_micros(stall)))
+        .min()
+}
+
+#[test]
+fn the_active_set_follows_every_run_through_starts_ends_stalls_and_evictions() {
+    let config = CheckerConfig { max_runs: 4, ..CheckerConfig::live() }
+        .with_stall_after(Duration::from_secs(2));
+    let mut checker = Checker::new(config);
+    let mut now = Timestamp::from_unix_micros(1_758_207_374_000_000);
+    let kinds = ["agent_started", "agent_thinking", "tool_executing", "agent_completed"];
+    for step in 0..400u64 {
+        // Seven runs in turn, each at its own point of a start-think-tool-end cycle, some
+        // started twice (nested executions), so runs open, close, reopen and get evicted.
+        let run = step % 7;
+        let kind = kinds[usize::try_from((step / 7 + run) % 4).unwrap_or(0)];
+        let frame = format!(
+            r#"{{"type":"{kind}","run_id":"r{run}","agent_name":"a","reasoning":"s{step}","tool_name":"t"}}"#
+        );
+        now = now.add_micros(if step % 50 == 49 { 3_000_000 } else { 100_000 });
+        let _ = checker.handle_text(&frame, Some(now));
+        if step % 13 == 0 {
+            checker.handle_timeout(now);
+        }
+        let expected: HashSet<RunKey> = checker
+            .runs
+            .iter()
+            .filter(|(_, run)| run.is_active())
+            .map(|(key, _)| key.clone())
+            .collect();
+        assert_eq!(checker.active, expected, "step {step}");
+        assert_eq!(checker.poll_timeout(), scanned_deadline(&checker), "step {step}");
+    }
+    let summary = checker.summary();
+    assert!(summary.runs > 4, "runs were evicted: {} seen, at most 4 kept", summary.runs);
+    assert!(summary.flags() > 0, "stalls and other flags were raised");
+}

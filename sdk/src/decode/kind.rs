@@ -1,0 +1,403 @@
+//! From a scanned frame to its [`EventKind`]: the wire `type` resolved to a canonical tag
+//! (aliases collapse, wrapper frames unwrap), then each kind's fields read with their synonyms.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use super::body::{Captured, Field, Loc, Scan};
+use crate::event::{
+    Ack, AgentCompleted, AgentDeath, AgentError, AgentResponse, AgentStarted, AgentThinking,
+    AgentTimeoutFailure, AgentTimeoutWarning, AuthenticationSuccess, BackendLog, CleanupComplete,
+    CleanupDurationEstimate, CleanupStarted, ConnectionEstablished, ErrorInfo, EventKind,
+    FinalResponse, HandshakeResponse, Heartbeat, JsonText, LlmValidation, Opaque, Progress,
+    ResumeResult, StatusOnly, Subagent, SystemMessage, TextContent, ThreadData, ToolCompleted,
+    ToolError, ToolExecuting,
+};
+
+/// The canonical kind of a wire `type`, before fields are read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    ConnectionEstablished,
+    AuthenticationError,
+    AuthenticationSuccess,
+    AgentStarted,
+    AgentThinking,
+    ToolExecuting,
+    ToolCompleted,
+    AgentCompleted,
+    ToolError,
+    AgentError,
+    AgentDeath,
+    AgentStopped,
+    AgentResponse,
+    ProgressUpdate,
+    SubagentStarted,
+    SubagentCompleted,
+    PartialResult,
+    FinalReport,
+    StreamChunk,
+    ThreadCreated,
+    ThreadSwitched,
+    ThreadDeleted,
+    ThreadData,
+    ConversationHistory,
+    AgentContext,
+    ExampleMessageResponse,
+    Heartbeat,
+    Ping,
+    Pong,
+    HeartbeatAck,
+    Ack,
+    SystemMessage,
+    ResumeResult,
+    Error,
+    ConnectionError,
+    SystemError,
+    HandshakeResponse,
+    HandshakeComplete,
+    CleanupStarted,
+    CleanupDurationEstimate,
+    CleanupComplete,
+    BackendLog,
+    AgentTimeoutWarning,
+    AgentTimeoutFailure,
+    Unknown,
+}
+
+impl Tag {
+    /// The alias table of docs/protocol.md §2 (wrappers are resolved by [`resolve_tag`]).
+    fn of_name(name: &str) -> Tag {
+        match name {
+            "connection_established" => Tag::ConnectionEstablished,
+            "authentication_error" => Tag::AuthenticationError,
+            "authentication_success" => Tag::AuthenticationSuccess,
+            "agent_started" => Tag::AgentStarted,
+            "agent_thinking" => Tag::AgentThinking,
+            "tool_executing" | "tool_started" | "tool_call" => Tag::ToolExecuting,
+            "tool_completed" | "tool_result" => Tag::ToolCompleted,
+            "agent_completed" | "agent_finished" => Tag::AgentCompleted,
+            "tool_error" => Tag::ToolError,
+            "agent_error" | "agent_failed" | "agent_fallback" => Tag::AgentError,
+            "agent_death" => Tag::AgentDeath,
+            "agent_stopped" => Tag::AgentStopped,
+            "agent_response" | "agent_response_complete" => Tag::AgentResponse,
+            "progress_update" | "agent_progress" | "agent_update" => Tag::ProgressUpdate,
+            "subagent_started" => Tag::SubagentStarted,
+            "subagent_completed" => Tag::SubagentCompleted,
+            "partial_result" => Tag::PartialResult,
+            "final_report" => Tag::FinalReport,
+            "stream_chunk" => Tag::StreamChunk,
+            "thread_created" => Tag::ThreadCreated,
+            "thread_switched" => Tag::ThreadSwitched,
+            "thread_deleted" => Tag::ThreadDeleted,
+            "thread_data" => Tag::ThreadData,
+            "conversation_history" => Tag::ConversationHistory,
+            "agent_context" => Tag::AgentContext,
+            "example_message_response" => Tag::ExampleMessageResponse,
+            "heartbeat" => Tag::Heartbeat,
+            "ping" => Tag::Ping,
+            "pong" => Tag::Pong,
+            "heartbeat_ack" => Tag::HeartbeatAck,
+            "ack" => Tag::Ack,
+            "system_message" => Tag::SystemMessage,
+            "resume_result" => Tag::ResumeResult,
+            "error_message" | "error" => Tag::Error,
+            "connection_error" => Tag::ConnectionError,
+            "system_error" => Tag::SystemError,
+            "handshake_response" => Tag::HandshakeResponse,
+            "handshake_complete" => Tag::HandshakeComplete,
+            "cleanup_started" => Tag::CleanupStarted,
+            "cleanup_duration_estimate" => Tag::CleanupDurationEstimate,
+            "cleanup_complete" => Tag::CleanupComplete,
+            "backend_log" => Tag::BackendLog,
+            "agent_timeout_warning" => Tag::AgentTimeoutWarning,
+            "agent_timeout_failure" => Tag::AgentTimeoutFailure,
+            _ => Tag::Unknown,
+        }
+    }
+
+    /// The five critical events, which a wrapper frame may carry.
+    fn is_critical(self) -> bool {
+        matches!(
+            self,
+            Tag::AgentStarted
+                | Tag::AgentThinking
+                | Tag::ToolExecuting
+                | Tag::ToolCompleted
+                | Tag::AgentCompleted
+        )
+    }
+
+    /// The events the October 2025 `system_message` wrapper carries (§6): agent events and
+    /// the agent timeout frames.
+    fn is_agent(self) -> bool {
+        self.is_critical()
+            || matches!(
+                self,
+                Tag::ToolError
+                    | Tag::AgentError
+                    | Tag::AgentDeath
+                    | Tag::AgentTimeoutWarning
+                    | Tag::AgentTimeoutFailure
+            )
+    }
+}
+
+/// Resolves the wire `type` to a canonical tag, unwrapping wrapper frames.
+fn resolve_tag(wire_type: &str, body: &Scan<'_>) -> Tag {
+    let inner_name = |field: Field| body.at(Loc::Data, field).and_then(Captured::as_str);
+    let inner_name = |field: Field| inner_name(field).map(Cow::into_owned);
+    match wire_type {
+        "system_message" | "agent_progress" | "agent_update" | "agent_response_complete" => {
+            if wire_type == "system_message"
+                && inner_name(Field::Event).as_deref() == Some("connection_established")
+            {
+                return Tag::ConnectionEstablished;
+            }
+            // The October 2025 wrapper (§6): `{"type":"system_message","event":<agent event>,
+            // "payload":{...}}`; its fields are in `payload`, a body location already.
+            if wire_type == "system_message" {
+                let root_event = body.at(Loc::Root, Field::Event).and_then(Captured::as_str);
+                if let Some(tag) =
+                    root_event.map(|name| Tag::of_name(&name)).filter(|tag| tag.is_agent())
+                {
+                    return tag;
+                }
+            }
+            let wrapped = [inner_name(Field::Type), inner_name(Field::Event)]
+                .into_iter()
+                .flatten()
+                .map(|name| Tag::of_name(&name))
+                .find(|tag| tag.is_critical());
+            wrapped.unwrap_or_else(|| Tag::of_name(wire_type))
+        }
+        // The emitter's quirk: a thinking event arrives as `"type":"reasoning"` with a
+        // `reasoning` field. Without that field it is not recognisably a thought.
+        "reasoning" if body.get(Field::Reasoning).is_some() => Tag::AgentThinking,
+        _ => Tag::of_name(wire_type),
+    }
+}
+
+/// Error text synonyms, most specific first.
+const ERROR_TEXT: &[Field] =
+    &[Field::ErrorMessage, Field::Error, Field::Message, Field::UserFriendlyMessage];
+
+/// The event kind of a frame whose wire `type` is `wire_type`.
+pub(super) fn decode_kind(wire_type: &str, body: &Scan<'_>) -> EventKind {
+    match resolve_tag(wire_type, body) {
+        Tag::ConnectionEstablished => {
+            let features = body.json(&[Field::Features]);
+            let seq_supported = features
+                .as_ref()
+                .and_then(|features| features.to_value().get("seq")?.as_bool())
+                .unwrap_or(false);
+            EventKind::ConnectionEstablished(ConnectionEstablished {
+                connection_id: body.id(Field::ConnectionId),
+                mode: body.text(&[Field::Mode]),
+                features,
+                seq_supported,
+            })
+        }
+        Tag::AuthenticationError => EventKind::AuthenticationError(error_info(body)),
+        Tag::AuthenticationSuccess => EventKind::AuthenticationSuccess(AuthenticationSuccess {
+            client_id: body.id(Field::WebsocketClientId),
+        }),
+        Tag::AgentStarted => EventKind::AgentStarted(AgentStarted {
+            task_description: body.text(&[Field::TaskDescription]),
+            status: body.text(&[Field::Status]),
+        }),
+        Tag::AgentThinking => EventKind::AgentThinking(AgentThinking {
+            reasoning: body.text(&[Field::Reasoning, Field::Thought, Field::Message]),
+            step_number: body.unsigned(&[Field::StepNumber]),
+            progress_percentage: body.number(&[Field::ProgressPercentage]),
+        }),
+        Tag::ToolExecuting => EventKind::ToolExecuting(ToolExecuting {
+            tool_name: body.text(&[Field::ToolName, Field::Tool]),
+            parameters: body.json(&[Field::Parameters, Field::ToolArgs, Field::Args, Field::Input]),
+            execution_id: body.id(Field::ExecutionId),
+        }),
+        Tag::ToolCompleted => EventKind::ToolCompleted(ToolCompleted {
+            tool_name: body.text(&[Field::ToolName, Field::Tool]),
+            results: body.json(&[Field::Results, Field::Result, Field::Output]),
+            duration: body.duration(),
+            success: body.boolean(&[Field::Success]),
+            execution_id: body.id(Field::ExecutionId),
+        }),
+        Tag::AgentCompleted => EventKind::AgentCompleted(AgentCompleted {
+            status: body.text(&[Field::Status]),
+            final_response: [Field::FinalResponse, Field::Response]
+                .iter()
+                .find_map(|field| {
+                    let value = body.get(*field)?;
+                    match value.as_str() {
+                        Some(text) => Some(FinalResponse::Text(text.into_owned())),
+                        None => value.to_json_text().map(FinalResponse::Structured),
+                    }
+                })
+                // The October manager's answer is a text `result` (§6).
+                .or_else(|| {
+                    let text = body.get(Field::Result)?.as_str()?;
+                    Some(FinalResponse::Text(text.into_owned()))
+                }),
+            result: body.json(&[Field::Result]),
+            duration: body.duration(),
+            llm_validation: body.value(&[Field::LlmValidation]).and_then(|value| {
+                let object = value.as_object()?;
+                Some(LlmValidation {
+                    is_valid: object.get("is_valid").and_then(Value::as_bool),
+                    validation_result: object
+                        .get("validation_result")
+                        .filter(|value| !value.is_null())
+                        .map(JsonText::from),
+                    violations_count: object.get("violations_count").and_then(Value::as_u64),
+                })
+            }),
+            agents_involved: match body.value(&[Field::AgentsInvolved]) {
+                Some(Value::Array(names)) => {
+                    Some(names.iter().filter_map(|name| name.as_str().map(str::to_owned)).collect())
+                }
+                _ => None,
+            },
+        }),
+        Tag::ToolError => EventKind::ToolError(ToolError {
+            tool_name: body.text(&[Field::ToolName, Field::Tool]),
+            error: body.text(ERROR_TEXT),
+            execution_id: body.id(Field::ExecutionId),
+        }),
+        Tag::AgentError => EventKind::AgentError(AgentError {
+            error: body.text(ERROR_TEXT),
+            error_type: body.text(&[Field::ErrorType]).or_else(|| {
+                body.value(&[Field::ErrorContext])?.get("error_type")?.as_str().map(str::to_owned)
+            }),
+            status: body.text(&[Field::Status]),
+        }),
+        Tag::AgentDeath => EventKind::AgentDeath(AgentDeath {
+            death_cause: body.text(&[Field::DeathCause]),
+            message: body.text(&[Field::Message]),
+        }),
+        Tag::AgentStopped => {
+            EventKind::AgentStopped(StatusOnly { status: body.text(&[Field::Status]) })
+        }
+        Tag::AgentResponse => EventKind::AgentResponse(AgentResponse {
+            response: body.json(&[Field::Response, Field::Content, Field::Message, Field::Result]),
+        }),
+        Tag::ProgressUpdate => EventKind::ProgressUpdate(Progress {
+            message: body.text(&[Field::Message]),
+            progress: body.json(&[Field::ProgressData, Field::Progress]),
+        }),
+        Tag::SubagentStarted => EventKind::SubagentStarted(subagent(body)),
+        Tag::SubagentCompleted => EventKind::SubagentCompleted(subagent(body)),
+        Tag::PartialResult => EventKind::PartialResult(text_content(body)),
+        Tag::FinalReport => EventKind::FinalReport(text_content(body)),
+        Tag::StreamChunk => EventKind::StreamChunk(text_content(body)),
+        Tag::ThreadCreated => EventKind::ThreadCreated,
+        Tag::ThreadSwitched => EventKind::ThreadSwitched,
+        Tag::ThreadDeleted => EventKind::ThreadDeleted,
+        Tag::ThreadData => EventKind::ThreadData(ThreadData {
+            messages: match body.value(&[Field::Messages]) {
+                Some(Value::Array(messages)) => messages,
+                _ => Vec::new(),
+            },
+        }),
+        Tag::ConversationHistory => EventKind::ConversationHistory(Opaque {}),
+        Tag::AgentContext => EventKind::AgentContext(Opaque {}),
+        Tag::ExampleMessageResponse => EventKind::ExampleMessageResponse(Opaque {}),
+        Tag::Heartbeat => EventKind::Heartbeat(Heartbeat {
+            connection_id: body.id(Field::ConnectionId),
+            stats: body.json(&[Field::Stats]),
+        }),
+        Tag::Ping => EventKind::Ping,
+        Tag::Pong => EventKind::Pong,
+        Tag::HeartbeatAck => {
+            EventKind::HeartbeatAck(StatusOnly { status: body.text(&[Field::Status]) })
+        }
+        Tag::Ack => EventKind::Ack(Ack {
+            received_type: body.text(&[Field::ReceivedType]),
+            status: body.text(&[Field::Status]),
+        }),
+        Tag::SystemMessage => EventKind::SystemMessage(SystemMessage {
+            status: body.text(&[Field::Status]),
+            event: body.text(&[Field::Event]),
+            message: body.text(&[Field::Message]),
+        }),
+        Tag::ResumeResult => EventKind::ResumeResult(ResumeResult {
+            from_seq: body.unsigned(&[Field::FromSeq]),
+            to_seq: body.unsigned(&[Field::ToSeq]),
+            complete: body.boolean(&[Field::Complete]).unwrap_or(false),
+        }),
+        Tag::Error => EventKind::Error(error_info(body)),
+        Tag::ConnectionError => EventKind::ConnectionError(error_info(body)),
+        Tag::SystemError => EventKind::SystemError(error_info(body)),
+        Tag::HandshakeResponse => EventKind::HandshakeResponse(HandshakeResponse {
+            session_token: body.text(&[Field::SessionToken]),
+            message: body.text(&[Field::Message]),
+        }),
+        Tag::HandshakeComplete => EventKind::HandshakeComplete,
+        Tag::CleanupStarted => EventKind::CleanupStarted(CleanupStarted {
+            connection_id: body.id(Field::ConnectionId),
+        }),
+        Tag::CleanupDurationEstimate => {
+            EventKind::CleanupDurationEstimate(CleanupDurationEstimate {
+                estimated_seconds: body.number(&[Field::EstimatedSeconds]),
+            })
+        }
+        Tag::CleanupComplete => EventKind::CleanupComplete(CleanupComplete {
+            cleanup_status: body.text(&[Field::CleanupStatus, Field::Status]),
+            successful_cleanups: body.unsigned(&[Field::SuccessfulCleanups]),
+            total_cleanups: body.unsigned(&[Field::TotalCleanups]),
+        }),
+        Tag::BackendLog => EventKind::BackendLog(BackendLog {
+            messages: match body.value(&[Field::Messages]) {
+                Some(Value::Array(messages)) => messages,
+                _ => Vec::new(),
+            },
+            total_count: body.unsigned(&[Field::TotalCount]),
+            sink_stats: body.json(&[Field::SinkStats]),
+        }),
+        Tag::AgentTimeoutWarning => EventKind::AgentTimeoutWarning(AgentTimeoutWarning {
+            elapsed_seconds: body.number(&[Field::ElapsedSeconds]),
+            total_timeout_seconds: body.number(&[Field::TotalTimeoutSeconds]),
+            remaining_seconds: body.number(&[Field::RemainingSeconds]),
+            warning_threshold_percent: body.number(&[Field::WarningThresholdPercent]),
+        }),
+        Tag::AgentTimeoutFailure => EventKind::AgentTimeoutFailure(AgentTimeoutFailure {
+            elapsed_seconds: body.number(&[Field::ElapsedSeconds]),
+            timeout_seconds: body.number(&[Field::TimeoutSeconds]),
+            final_status: body.text(&[Field::FinalStatus]),
+            error: body.text(ERROR_TEXT),
+        }),
+        Tag::Unknown => EventKind::Unknown,
+    }
+}
+
+fn error_info(body: &Scan<'_>) -> ErrorInfo {
+    ErrorInfo {
+        code: body.text(&[Field::ErrorCode, Field::Code]),
+        message: body.text(ERROR_TEXT),
+        details: body.json(&[Field::Details]),
+        retry_allowed: body.boolean(&[Field::RetryAllowed]),
+        severity: body.text(&[Field::Severity]),
+    }
+}
+
+fn subagent(body: &Scan<'_>) -> Subagent {
+    Subagent {
+        subagent_name: body.text(&[Field::SubagentName]),
+        subagent_id: body.id(Field::SubagentId),
+        result: body.json(&[Field::Result]),
+        duration: body.duration(),
+    }
+}
+
+fn text_content(body: &Scan<'_>) -> TextContent {
+    TextContent {
+        content: body.json(&[
+            Field::Content,
+            Field::Message,
+            Field::Chunk,
+            Field::Report,
+            Field::Result,
+        ]),
+    }
+}

@@ -1,0 +1,102 @@
+//! Unit tests of decoding: nesting limits, huge strings, typed structural errors, the entry
+//! points agreeing, wrong-typed values, wrapper frames, duplicate keys.
+
+use super::*;
+
+fn nested(depth: usize) -> String {
+    format!(r#"{{"type":"x","v":{}0{}}}"#, "[".repeat(depth - 1), "]".repeat(depth - 1))
+}
+
+#[test]
+fn nesting_at_the_limit_decodes() {
+    let event = decode(&nested(MAX_DEPTH)).expect("512 levels decode");
+    assert_eq!(event.wire_type, "x");
+}
+
+#[test]
+fn nesting_past_the_limit_is_too_deep_not_a_stack_overflow() {
+    assert_eq!(decode(&nested(MAX_DEPTH + 1)), Err(DecodeError::TooDeep { limit: MAX_DEPTH }));
+    let huge = "[".repeat(1_000_000);
+    assert_eq!(decode(&huge), Err(DecodeError::TooDeep { limit: MAX_DEPTH }));
+    // Deep inside a JSON-typed field (skipped first, then hashed) and inside a body location.
+    for field in ["results", "payload", "data", "other"] {
+        let text =
+            format!(r#"{{"type":"x","{field}":{}{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(decode(&text), Err(DecodeError::TooDeep { limit: MAX_DEPTH }), "{field}");
+    }
+    // Unterminated and deep inside a JSON-typed field: invalid JSON is reported as such.
+    let unterminated = format!(r#"{{"type":"x","results":{}"#, "[".repeat(100_000));
+    assert!(matches!(decode(&unterminated), Err(DecodeError::InvalidJson { .. })));
+}
+
+#[test]
+fn brackets_inside_strings_do_not_count_as_nesting() {
+    let text = format!(r#"{{"type":"x","s":"{}\"{}"}}"#, "[".repeat(2000), "{".repeat(2000));
+    assert!(decode(&text).is_ok());
+}
+
+#[test]
+fn megabyte_strings_decode() {
+    let text = format!(r#"{{"type":"agent_thinking","reasoning":"{}"}}"#, "a".repeat(1 << 20));
+    let event = decode(&text).expect("1 MB string decodes");
+    let EventKind::AgentThinking(thinking) = event.kind else { panic!("not thinking") };
+    assert_eq!(thinking.reasoning.map(|r| r.len()), Some(1 << 20));
+}
+
+#[test]
+fn structural_errors_are_typed() {
+    assert!(matches!(decode("{"), Err(DecodeError::InvalidJson { line: 1, .. })));
+    assert!(matches!(decode("{} {}"), Err(DecodeError::InvalidJson { .. })));
+    assert_eq!(decode("[1]"), Err(DecodeError::NotAnObject { found: JsonKind::Array }));
+    assert_eq!(decode("{}"), Err(DecodeError::MissingType));
+    assert_eq!(decode(r#"{"type":""}"#), Err(DecodeError::MissingType));
+    assert_eq!(decode(r#"{"type":null}"#), Err(DecodeError::MissingType));
+    assert_eq!(
+        decode(r#"{"type":7}"#),
+        Err(DecodeError::TypeNotString { found: JsonKind::Number })
+    );
+    assert_eq!(decode_bytes(&[0x7b, 0xff]), Err(DecodeError::NotUtf8 { valid_up_to: 1 }));
+}
+
+#[test]
+fn decode_owned_and_decode_value_agree_with_decode() {
+    let text = r#"{"type":"agent_started","run_id":"r","n":1}"#;
+    let event = decode(text).expect("ok");
+    assert_eq!(decode_owned(text.to_owned()), Ok(event.clone()));
+    let value: Value = serde_json::from_str(text).expect("json");
+    assert_eq!(decode_value(&value).map(|e| e.fingerprint), Ok(event.fingerprint));
+    assert_eq!(decode_value(&Value::Null), Err(DecodeError::NotAnObject { found: JsonKind::Null }));
+    assert_eq!(event.raw.as_str(), text);
+    assert_eq!(event.raw.to_value(), value);
+}
+
+#[test]
+fn wrong_typed_values_are_skipped_like_absent_ones() {
+    let event = decode(r#"{"type":"agent_started","run_id":{},"data":{"run_id":"r1"},"seq":"7"}"#)
+        .expect("decodes");
+    assert_eq!(event.context.run_id.as_deref(), Some("r1"));
+    assert_eq!(event.context.seq, None);
+}
+
+#[test]
+fn agent_update_wraps_a_critical_event_like_agent_progress() {
+    let event =
+        decode(r#"{"type":"agent_update","data":{"type":"tool_executing","tool_name":"t"}}"#)
+            .expect("decodes");
+    assert!(matches!(event.kind, EventKind::ToolExecuting(_)));
+}
+
+#[test]
+fn duplicate_keys_are_accepted_and_the_last_wins() {
+    let event = decode(r#"{"type":"agent_started","run_id":"a","run_id":"b"}"#).expect("ok");
+    assert_eq!(event.context.run_id.as_deref(), Some("b"));
+}
+
+#[test]
+fn invalid_json_error_reports_position_once() {
+    let Err(DecodeError::InvalidJson { message, line, column }) = decode("{\n  \"type\": }") else {
+        panic!("expected InvalidJson")
+    };
+    assert_eq!((line, column), (2, 11));
+    assert!(!message.contains("at line"), "{message}");
+}
