@@ -711,6 +711,18 @@ fn the_thread_filter_holds_back_foreign_threads_but_still_checks_them() {
 }
 
 #[test]
+fn a_user_learned_from_a_token_shows_in_the_configuration_as_in_the_checker() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.session.learn_user("user-7");
+    assert_eq!(h.session.checker().user_id(), Some("user-7"));
+    assert_eq!(h.session.config().checker.user_id.as_deref(), Some("user-7"));
+    // A user already known is kept, in both.
+    h.session.learn_user("user-8");
+    assert_eq!(h.session.checker().user_id(), Some("user-7"));
+    assert_eq!(h.session.config().checker.user_id.as_deref(), Some("user-7"));
+}
+
+#[test]
 fn the_configured_thread_filter_is_the_one_applied_after_add_thread_and_a_send() {
     let config = SessionConfig {
         threads: Some(BTreeSet::from(["t1".to_owned()])),

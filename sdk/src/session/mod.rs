@@ -253,9 +253,13 @@ impl Session {
     }
 
     /// Tells the live checker the connection's user, when it became known only after the
-    /// session was created (a token fetched by the driver). A known user is kept.
+    /// session was created (a token fetched by the driver). A known user is kept. The
+    /// configuration reports it too ([`Session::config`]), so the two never disagree.
     pub fn learn_user(&mut self, user_id: &str) {
         self.checker.learn_user(user_id);
+        if self.config.checker.user_id.is_none() {
+            self.config.checker.user_id = self.checker.user_id().map(str::to_owned);
+        }
     }
 
     /// Lets events of `thread_id` through the thread filter (no effect without a filter).
