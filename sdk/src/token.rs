@@ -52,14 +52,18 @@ impl Environment {
         Environment::Production,
     ];
 
+    /// Every environment's name, in the protocol's order.
+    pub const ALL_NAMES: [&'static str; 4] = ["development", "local", "staging", "production"];
+
     /// The name in the subprotocol.
     #[must_use]
     pub fn name(self) -> &'static str {
+        let [development, local, staging, production] = Self::ALL_NAMES;
         match self {
-            Environment::Development => "development",
-            Environment::Local => "local",
-            Environment::Staging => "staging",
-            Environment::Production => "production",
+            Environment::Development => development,
+            Environment::Local => local,
+            Environment::Staging => staging,
+            Environment::Production => production,
         }
     }
 }

@@ -13,8 +13,8 @@ use tokio_tungstenite::tungstenite::handshake::client::Request;
 
 use super::{Server, Socket, next_json, send};
 
-/// The environments an env-tagged credential may name.
-pub(crate) const ENVIRONMENTS: [&str; 4] = ["development", "local", "staging", "production"];
+/// The environments an env-tagged credential may name (the SDK's).
+pub(crate) const ENVIRONMENTS: [&str; 4] = agentwire::token::Environment::ALL_NAMES;
 
 /// The subprotocol list the October CLI client offers, in its order, with a raw JWT.
 pub(crate) fn october_protocols(env: &str, jwt: &str) -> Vec<String> {

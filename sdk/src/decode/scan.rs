@@ -339,20 +339,20 @@ impl<'de> Scanner<'de> {
         }
     }
 
-    /// An object member's key and colon, before its value.
-    fn member_key(&mut self) -> Result<(), Stop> {
+    /// An object member's key and colon, before its value: the key.
+    fn member_key(&mut self) -> Result<Cow<'de, str>, Stop> {
         self.skip_whitespace();
         match self.peek() {
             Some(b'"') => {}
             Some(_) => return self.invalid("key must be a string"),
             None => return self.invalid("EOF while parsing an object"),
         }
-        self.string()?;
+        let key = self.string()?;
         self.skip_whitespace();
         match self.peek() {
             Some(b':') => {
                 self.pos += 1;
-                Ok(())
+                Ok(key)
             }
             Some(_) => self.invalid("expected `:`"),
             None => self.invalid("EOF while parsing an object"),
@@ -389,19 +389,10 @@ impl<'de> Scanner<'de> {
         }
         loop {
             self.skip_whitespace();
-            match self.peek() {
-                Some(b'"') => {}
-                Some(b'}') => return self.invalid("trailing comma"),
-                Some(_) => return self.invalid("key must be a string"),
-                None => return self.invalid("EOF while parsing an object"),
+            if self.peek() == Some(b'}') {
+                return self.invalid("trailing comma");
             }
-            let key = self.string()?;
-            self.skip_whitespace();
-            match self.peek() {
-                Some(b':') => self.pos += 1,
-                Some(_) => return self.invalid("expected `:`"),
-                None => return self.invalid("EOF while parsing an object"),
-            }
+            let key = self.member_key()?;
             let child = loc.map_or(Mode::Hash, |loc| child_mode(loc, &key));
             if let Mode::Body(child) = child {
                 // A repeated body key replaces the earlier body: the last one wins.
@@ -598,6 +589,19 @@ impl<'de> Scanner<'de> {
         Ok(value)
     }
 
+    /// One or more digits (a number's fraction or exponent).
+    fn digits(&mut self) -> Result<(), Stop> {
+        match self.peek() {
+            Some(b'0'..=b'9') => {}
+            Some(_) => return self.invalid("invalid number"),
+            None => return self.invalid("EOF while parsing a value"),
+        }
+        while self.peek().is_some_and(|byte| byte.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        Ok(())
+    }
+
     /// A number: its text and its value (JSON grammar; out of `f64` range is an error).
     fn number(&mut self) -> Result<(&'de str, f64), Stop> {
         let start = self.pos;
@@ -629,16 +633,7 @@ impl<'de> Scanner<'de> {
         if self.peek() == Some(b'.') {
             integer = false;
             self.pos += 1;
-            if !self.peek().is_some_and(|byte| byte.is_ascii_digit()) {
-                return if self.peek().is_none() {
-                    self.invalid("EOF while parsing a value")
-                } else {
-                    self.invalid("invalid number")
-                };
-            }
-            while self.peek().is_some_and(|byte| byte.is_ascii_digit()) {
-                self.pos += 1;
-            }
+            self.digits()?;
         }
         if let Some(b'e' | b'E') = self.peek() {
             integer = false;
@@ -646,16 +641,7 @@ impl<'de> Scanner<'de> {
             if let Some(b'+' | b'-') = self.peek() {
                 self.pos += 1;
             }
-            if !self.peek().is_some_and(|byte| byte.is_ascii_digit()) {
-                return if self.peek().is_none() {
-                    self.invalid("EOF while parsing a value")
-                } else {
-                    self.invalid("invalid number")
-                };
-            }
-            while self.peek().is_some_and(|byte| byte.is_ascii_digit()) {
-                self.pos += 1;
-            }
+            self.digits()?;
         }
         let text = self.text.get(start..self.pos).unwrap_or_default();
         // Integers up to 2^53 are exact as f64: no parsing needed (the common case).

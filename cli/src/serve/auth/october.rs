@@ -12,10 +12,9 @@
 //!   no other meaning, and the simulated manager serves one environment anyway;
 //! * `?token=` is read only in October sessions (main mode at aebb16f77 never reads it).
 
-use super::{MIN_TOKEN_SUFFIX, Negotiation, token_from_suffix};
+use agentwire::token::Environment;
 
-/// The environments an env-tagged credential may name.
-pub(crate) const ENVIRONMENTS: [&str; 4] = ["development", "local", "staging", "production"];
+use super::{MIN_TOKEN_SUFFIX, Negotiation, token_from_suffix};
 
 /// Prefixes whose entries may carry `<env>.<JWT>`.
 const ENV_TAGGED_PREFIXES: [&str; 3] = ["jwt.", "jwt-auth.", "bearer."];
@@ -56,8 +55,11 @@ pub(crate) fn env_tagged(entry: &str) -> Option<(&str, &str)> {
     let rest = ENV_TAGGED_PREFIXES.iter().find_map(|prefix| entry.strip_prefix(prefix))?;
     let (env, token) = rest.split_once('.')?;
     let parts: Vec<&str> = token.split('.').collect();
-    (ENVIRONMENTS.contains(&env) && parts.len() == 3 && parts.iter().all(|part| !part.is_empty()))
-        .then_some((env, token))
+    // The environments are the SDK's (`development`, `local`, `staging`, `production`).
+    (env.parse::<Environment>().is_ok()
+        && parts.len() == 3
+        && parts.iter().all(|part| !part.is_empty()))
+    .then_some((env, token))
 }
 
 /// Negotiates a subprotocol for an October session: the first entry, in the client's order,
@@ -130,7 +132,7 @@ mod tests {
     #[test]
     fn the_whole_october_list_selects_its_first_entry_and_its_raw_jwt() {
         let jwt = token("oct-user");
-        for env in ENVIRONMENTS {
+        for env in Environment::ALL.map(Environment::name) {
             let list = october_list(env, &jwt);
             let Negotiation::Selected { protocol, token: Some(found) } =
                 negotiate_october(Some(&list.join(", ")))
