@@ -5,7 +5,9 @@
 //! never as epoch milliseconds (which the manager would misread as seconds).
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
+
+use crate::json::{Members, Object};
 
 use crate::timestamp::Timestamp;
 
@@ -67,46 +69,62 @@ impl ClientMessage {
     /// The message as the JSON object the manager expects, stamped with `now` when given.
     #[must_use]
     pub fn to_value(&self, now: Option<Timestamp>) -> Value {
-        let payload = match self {
+        serde_json::from_str(&self.encode(now)).unwrap_or(Value::Null)
+    }
+
+    /// The message as JSON text, ready to send.
+    #[must_use]
+    pub fn encode(&self, now: Option<Timestamp>) -> String {
+        let mut out = String::with_capacity(96);
+        let mut object = Object::open(&mut out);
+        object.field("type", self.wire_type());
+        match self {
             ClientMessage::UserMessage { content, thread_id } => {
-                Some(json!({ "content": content, "thread_id": thread_id }))
+                object.field(
+                    "payload",
+                    &Members(|payload| {
+                        payload.field("content", content).field("thread_id", thread_id);
+                    }),
+                );
             }
-            ClientMessage::StartAgent { user_request, thread_id } => Some(json!({
-                "user_request": user_request,
-                "thread_id": thread_id,
-                "context": {},
-                "settings": {},
-            })),
-            ClientMessage::Resume { last_seq } => Some(json!({ "last_seq": last_seq })),
+            ClientMessage::StartAgent { user_request, thread_id } => {
+                object.field(
+                    "payload",
+                    &Members(|payload| {
+                        payload
+                            .field("user_request", user_request)
+                            .field("thread_id", thread_id)
+                            .field("context", &Members(|_| {}))
+                            .field("settings", &Members(|_| {}));
+                    }),
+                );
+            }
+            ClientMessage::Resume { last_seq } => {
+                object.field(
+                    "payload",
+                    &Members(|payload| {
+                        payload.field("last_seq", last_seq);
+                    }),
+                );
+            }
+            ClientMessage::HandshakeAcknowledged { thread_id: Some(thread_id) } => {
+                object.field("thread_id", thread_id);
+            }
             ClientMessage::Ping
             | ClientMessage::Pong
             | ClientMessage::HeartbeatAck
-            | ClientMessage::HandshakeAcknowledged { .. } => None,
-        };
-        let mut object = Map::new();
-        object.insert("type".to_owned(), Value::from(self.wire_type()));
-        if let ClientMessage::HandshakeAcknowledged { thread_id: Some(thread_id) } = self {
-            object.insert("thread_id".to_owned(), Value::from(thread_id.as_str()));
+            | ClientMessage::HandshakeAcknowledged { thread_id: None } => {}
         }
-        if let Some(payload) = payload {
-            object.insert("payload".to_owned(), payload);
-        }
-        if let Some(now) = now {
-            object.insert("timestamp".to_owned(), Value::from(now.to_string()));
-        }
-        Value::Object(object)
-    }
-
-    /// The message as frame text, stamped with `now` when given.
-    #[must_use]
-    pub fn encode(&self, now: Option<Timestamp>) -> String {
-        self.to_value(now).to_string()
+        object.some("timestamp", &now);
+        object.close();
+        out
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn user_message_puts_its_body_in_payload_for_the_manager() {
@@ -138,6 +156,10 @@ mod tests {
             json!({"type":"ping","timestamp":"2025-09-18T14:56:14.123000Z"})
         );
         assert_eq!(ClientMessage::Pong.encode(None), r#"{"type":"pong"}"#);
+        assert_eq!(
+            ClientMessage::Ping.encode(Some(now)),
+            r#"{"type":"ping","timestamp":"2025-09-18T14:56:14.123000Z"}"#
+        );
         assert_eq!(ClientMessage::HeartbeatAck.encode(None), r#"{"type":"heartbeat_ack"}"#);
     }
 

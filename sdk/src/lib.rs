@@ -46,6 +46,7 @@ pub mod event;
 mod fingerprint;
 #[cfg(all(target_arch = "wasm32", feature = "js"))]
 pub mod js;
+mod json;
 pub mod recording;
 pub mod session;
 pub mod timestamp;

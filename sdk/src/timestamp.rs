@@ -175,25 +175,49 @@ impl Timestamp {
     }
 }
 
-impl fmt::Display for Timestamp {
-    /// Formats as `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` (the fraction only when non-zero).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Timestamp {
+    /// Appends `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` (the fraction only when non-zero) to `out`.
+    ///
+    /// Digits pushed one by one rather than `write!`: this is on the wasm package's path (every
+    /// client message and state carries a time), which links no `core::fmt` formatting.
+    pub(crate) fn push_iso(&self, out: &mut String) {
+        fn padded(out: &mut String, value: i64, width: u32) {
+            let value = value.clamp(0, 10_i64.pow(width) - 1);
+            for place in (0..width).rev() {
+                let digit = (value / 10_i64.pow(place)) % 10;
+                out.push(char::from(b'0' + digit as u8));
+            }
+        }
         let secs = self.micros.div_euclid(MICROS_PER_SEC);
         let micros = self.micros.rem_euclid(MICROS_PER_SEC);
         let days = secs.div_euclid(86_400);
         let rem = secs.rem_euclid(86_400);
         let (year, month, day) = civil_from_days(days);
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-            rem / 3600,
-            (rem % 3600) / 60,
-            rem % 60
-        )?;
-        if micros != 0 {
-            write!(f, ".{micros:06}")?;
+        for (separator, value, width) in [
+            ("", year, 4),
+            ("-", month, 2),
+            ("-", day, 2),
+            ("T", rem / 3600, 2),
+            (":", (rem % 3600) / 60, 2),
+            (":", rem % 60, 2),
+        ] {
+            out.push_str(separator);
+            padded(out, value, width);
         }
-        f.write_str("Z")
+        if micros != 0 {
+            out.push('.');
+            padded(out, micros, 6);
+        }
+        out.push('Z');
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// Formats as `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` (the fraction only when non-zero).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::with_capacity(27);
+        self.push_iso(&mut text);
+        f.write_str(&text)
     }
 }
 

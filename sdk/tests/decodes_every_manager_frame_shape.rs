@@ -1366,9 +1366,11 @@ fn s5_thread_data_reads_messages_as_sent() {
         EventKind::ThreadData(ThreadData {
             messages: vec![
                 json!({"id": "m1", "role": "user", "content": "Cut my GPU spend",
-                       "timestamp": 1_758_207_300.0, "metadata": {}}),
+                       "timestamp": 1_758_207_300.0, "metadata": {}})
+                .into(),
                 json!({"id": "m2", "role": "assistant", "content": "Here is a plan",
-                       "timestamp": 1_758_207_310.0, "metadata": {"run_id": "r1"}}),
+                       "timestamp": 1_758_207_310.0, "metadata": {"run_id": "r1"}})
+                .into(),
             ],
         })
     );

@@ -129,8 +129,8 @@ fn backend_log_keeps_its_root_messages_count_and_sink_stats() {
         event.kind,
         EventKind::BackendLog(BackendLog {
             messages: vec![
-                json!({"level": "INFO", "message": "agent ready"}),
-                json!({"level": "WARN", "message": "slow"}),
+                json!({"level": "INFO", "message": "agent ready"}).into(),
+                json!({"level": "WARN", "message": "slow"}).into(),
             ],
             total_count: Some(2),
             sink_stats: Some(json!({"dropped": 0}).into()),

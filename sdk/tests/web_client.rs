@@ -657,3 +657,118 @@ async fn the_js_api_refuses_a_mixed_or_unknown_auth_style() {
         assert!(message.contains(needle), "{options}: {message}");
     }
 }
+
+/// `connect()` options of the wrong type are refused with a message that names the option
+/// (they are read one by one, with no JSON round trip that would turn `NaN` into `null`).
+#[wasm_bindgen_test]
+async fn the_js_api_names_an_option_of_the_wrong_type() {
+    let nan = js_sys::Object::new();
+    js_sys::Reflect::set(&nan, &"pingEveryMs".into(), &f64::NAN.into()).unwrap();
+    let cases: Vec<(wasm_bindgen::JsValue, &str)> = vec![
+        (js_sys::JSON::parse(r#"{"pingEveryMs":"5"}"#).unwrap(), "`pingEveryMs` must be a number"),
+        (js_sys::JSON::parse(r#"{"pingEveryMs":-1}"#).unwrap(), "not -1"),
+        (nan.into(), "`pingEveryMs` must be a number of milliseconds ≥ 0, not not finite"),
+        (js_sys::JSON::parse(r#"{"queueLimit":1.5}"#).unwrap(), "`queueLimit` must be a whole"),
+        (js_sys::JSON::parse(r#"{"threads":["a",1]}"#).unwrap(), "`threads` must be an array"),
+        (js_sys::JSON::parse(r#"{"threads":"a"}"#).unwrap(), "`threads` must be an array"),
+        (js_sys::JSON::parse(r#"{"resume":"yes"}"#).unwrap(), "`resume` must be true or false"),
+        (js_sys::JSON::parse(r#"{"token":7}"#).unwrap(), "`token` must be a string"),
+        (js_sys::JSON::parse(r#"{"reconnect":5}"#).unwrap(), "`reconnect` must be an object"),
+        (
+            js_sys::JSON::parse(r#"{"reconnect":{"maxAttempts":-2}}"#).unwrap(),
+            "`reconnect`: `maxAttempts` must be a whole",
+        ),
+        (js_sys::JSON::parse(r#"{"reconnect":{"maxDelay":5}}"#).unwrap(), "maxDelay"),
+        (js_sys::JSON::parse(r#"{"getToken":"abc"}"#).unwrap(), "`getToken` must be a function"),
+    ];
+    for (options, needle) in cases {
+        let shown = js_sys::JSON::stringify(&options).unwrap().as_string().unwrap_or_default();
+        let error = agentwire::js::connect("ws://127.0.0.1:9/ws", options)
+            .err()
+            .unwrap_or_else(|| panic!("{shown} is refused"));
+        let code = js_sys::Reflect::get(&error, &"code".into()).unwrap();
+        assert_eq!(code.as_string().as_deref(), Some("invalid_options"), "{shown}");
+        let message = js_sys::Reflect::get(&error, &"message".into()).unwrap().as_string().unwrap();
+        assert!(message.contains(needle), "{shown}: {message}");
+    }
+    let fine = js_sys::JSON::parse(
+        r#"{"token":null,"threads":["a","b"],"queueLimit":3,"reconnect":{"maxAttempts":2},"resume":false}"#,
+    )
+    .unwrap();
+    drop(agentwire::js::connect("ws://127.0.0.1:9/ws", fine).expect("valid options"));
+}
+
+/// What a JS listener gets: a plain object with the typed fields, `wire_type`, `frame`, and
+/// `raw`, the frame itself, parsed only when read, yet an ordinary enumerable property that
+/// `JSON.stringify` and spreading see and that can be assigned.
+#[wasm_bindgen_test]
+async fn js_listeners_get_plain_events_whose_raw_frame_is_parsed_when_read() {
+    let (Some(url), Some(token)) = (server("clean"), token("web-8")) else { return };
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"token".into(), &token.into()).unwrap();
+    let client = agentwire::js::connect(url, options.into()).expect("valid options");
+    let events = js_sys::Array::new();
+    let sink = events.clone();
+    let listener = wasm_bindgen::closure::Closure::<dyn Fn(wasm_bindgen::JsValue)>::new(
+        move |event: wasm_bindgen::JsValue| {
+            sink.push(&event);
+        },
+    );
+    let _unsubscribe = client.on("*", listener.as_ref().clone()).unwrap();
+    client.start_agent("Check the JS event objects", wasm_bindgen::JsValue::UNDEFINED).unwrap();
+    let get = |value: &wasm_bindgen::JsValue, key: &str| {
+        js_sys::Reflect::get(value, &key.into()).unwrap()
+    };
+    let completed = || {
+        events.iter().any(|event| {
+            get(&event, "type").as_string().as_deref() == Some("agent_completed")
+                && get(&event, "agent_name").as_string().as_deref() == Some("supervisor")
+        })
+    };
+    wait_for("the supervisor's agent_completed", 20.0, completed).await;
+    assert!(events.length() >= 6, "{} events", events.length());
+    for event in events.iter() {
+        let keys: Vec<String> = js_sys::Object::keys(event.unchecked_ref::<js_sys::Object>())
+            .iter()
+            .filter_map(|k| k.as_string())
+            .collect();
+        assert_eq!(keys.last().map(String::as_str), Some("raw"), "{keys:?}");
+        assert!(keys.iter().any(|key| key == "frame") && keys.iter().any(|key| key == "wire_type"));
+        // Not parsed yet: an accessor.
+        let descriptor = js_sys::Object::get_own_property_descriptor(
+            event.unchecked_ref::<js_sys::Object>(),
+            &"raw".into(),
+        );
+        assert!(get(&descriptor, "get").is_function(), "raw is lazy");
+        assert_eq!(get(&descriptor, "enumerable").as_bool(), Some(true));
+        // JSON.stringify sees it (and reads it), like any other property.
+        let text = js_sys::JSON::stringify(&event).unwrap().as_string().unwrap();
+        let copy = js_sys::JSON::parse(&text).unwrap();
+        let raw = get(&event, "raw");
+        assert!(raw.is_object());
+        assert_eq!(get(&raw, "type").as_string(), get(&event, "wire_type").as_string());
+        assert_eq!(
+            js_sys::JSON::stringify(&get(&copy, "raw")).unwrap().as_string(),
+            js_sys::JSON::stringify(&raw).unwrap().as_string()
+        );
+        // Read once, it is a plain value property, the same object every time, and writable.
+        let descriptor = js_sys::Object::get_own_property_descriptor(
+            event.unchecked_ref::<js_sys::Object>(),
+            &"raw".into(),
+        );
+        assert!(
+            get(&descriptor, "value").is_object()
+                && get(&descriptor, "writable").as_bool() == Some(true)
+        );
+        assert!(js_sys::Object::is(&get(&event, "raw"), &raw));
+        js_sys::Reflect::set(&event, &"raw".into(), &"replaced".into()).unwrap();
+        assert_eq!(get(&event, "raw").as_string().as_deref(), Some("replaced"));
+    }
+    // States and counters are plain objects too.
+    assert_eq!(get(&client.state(), "state").as_string().as_deref(), Some("open"));
+    let stats = client.stats();
+    assert!(get(&stats, "frames").as_f64().unwrap_or_default() >= 6.0);
+    assert!(get(&stats, "flags_by_rule").is_object());
+    client.close();
+    drop(listener);
+}

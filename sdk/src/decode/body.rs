@@ -4,8 +4,6 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
-
 use super::JsonKind;
 use crate::event::JsonText;
 use crate::fingerprint::Fingerprint;
@@ -241,24 +239,16 @@ impl Captured<'_> {
     }
 
     /// The value as JSON text (objects and arrays under scalar fields are not kept: `None`).
+    /// Numbers keep their text as sent.
     pub(super) fn to_json_text(&self) -> Option<JsonText> {
-        match self {
-            Captured::Raw(raw) => Some(JsonText::new(*raw)),
-            Captured::Composite(_) => None,
-            other => other.to_value().map(|value| JsonText::new(value.to_string())),
-        }
-    }
-
-    /// The value as JSON (objects and arrays under scalar fields are not kept: `None`).
-    pub(super) fn to_value(&self) -> Option<Value> {
-        Some(match self {
-            Captured::Null => Value::Null,
-            Captured::Bool(flag) => Value::Bool(*flag),
-            Captured::Number(text) => super::parse_checked(text)?,
-            Captured::Str(text) => Value::String(text.clone().into_owned()),
-            Captured::Raw(raw) => super::parse_checked(raw)?,
+        Some(JsonText::new(match self {
+            Captured::Raw(raw) => Cow::Borrowed(*raw),
             Captured::Composite(_) => return None,
-        })
+            Captured::Null => Cow::Borrowed("null"),
+            Captured::Bool(flag) => Cow::Borrowed(if *flag { "true" } else { "false" }),
+            Captured::Number(text) => Cow::Borrowed(text.as_ref()),
+            Captured::Str(text) => Cow::Owned(crate::json::to_json(text.as_ref())),
+        }))
     }
 }
 
@@ -292,9 +282,9 @@ pub(super) mod number {
         if let Some(value) = as_negative_i64(text) {
             return Some(value.to_string());
         }
-        // serde_json's own float text (the same printer its serialiser links into the wasm
-        // package anyway; a second float-printing crate would add about 14 KB).
-        as_f64(text).and_then(serde_json::Number::from_f64).map(|number| number.to_string())
+        // The float text serde_json writes, by the printer it uses (zmij; ryu would add about
+        // 14 KB of wasm and writes `1e+16` where serde_json writes `1e16`).
+        as_f64(text).map(|value| zmij::Buffer::new().format_finite(value).to_owned())
     }
 }
 

@@ -247,7 +247,7 @@ fn json_value() -> impl Strategy<Value = Value> {
 }
 
 /// A frame-like object: a `type`, and entries that may be body locations.
-fn frame() -> impl Strategy<Value = Value> {
+pub(crate) fn frame() -> impl Strategy<Value = Value> {
     (type_name(), prop::collection::vec((key(), json_value()), 0..10)).prop_map(
         |(kind, entries)| {
             let mut object: Map<String, Value> = entries.into_iter().collect();

@@ -3,9 +3,8 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
-
 use super::body::{Captured, Field, Loc, Scan};
+use super::raw_json;
 use crate::event::{
     Ack, AgentCompleted, AgentDeath, AgentError, AgentResponse, AgentStarted, AgentThinking,
     AgentTimeoutFailure, AgentTimeoutWarning, AuthenticationSuccess, BackendLog, CleanupComplete,
@@ -190,7 +189,10 @@ pub(super) fn decode_kind(wire_type: &str, body: &Scan<'_>) -> EventKind {
             let features = body.json(&[Field::Features]);
             let seq_supported = features
                 .as_ref()
-                .and_then(|features| features.to_value().get("seq")?.as_bool())
+                .and_then(|features| {
+                    let members = raw_json::members(features.as_str())?;
+                    raw_json::member(&members, "seq").and_then(raw_json::as_bool)
+                })
                 .unwrap_or(false);
             EventKind::ConnectionEstablished(ConnectionEstablished {
                 connection_id: body.id(Field::ConnectionId),
@@ -242,21 +244,23 @@ pub(super) fn decode_kind(wire_type: &str, body: &Scan<'_>) -> EventKind {
                 }),
             result: body.json(&[Field::Result]),
             duration: body.duration(),
-            llm_validation: body.value(&[Field::LlmValidation]).and_then(|value| {
-                let object = value.as_object()?;
-                Some(LlmValidation {
-                    is_valid: object.get("is_valid").and_then(Value::as_bool),
-                    validation_result: object
-                        .get("validation_result")
-                        .filter(|value| !value.is_null())
-                        .map(JsonText::from),
-                    violations_count: object.get("violations_count").and_then(Value::as_u64),
-                })
-            }),
-            agents_involved: match body.value(&[Field::AgentsInvolved]) {
-                Some(Value::Array(names)) => {
-                    Some(names.iter().filter_map(|name| name.as_str().map(str::to_owned)).collect())
+            llm_validation: super::object_members(body, Field::LlmValidation).map(|object| {
+                let get = |key| raw_json::member(&object, key);
+                LlmValidation {
+                    is_valid: get("is_valid").and_then(raw_json::as_bool),
+                    validation_result: get("validation_result")
+                        .filter(|value| *value != "null")
+                        .map(JsonText::new),
+                    violations_count: get("violations_count").and_then(raw_json::as_u64),
                 }
+            }),
+            agents_involved: match body.get(Field::AgentsInvolved) {
+                Some(Captured::Raw(raw)) => raw_json::elements(raw).map(|names| {
+                    names
+                        .into_iter()
+                        .filter_map(|name| raw_json::as_str(name).map(Cow::into_owned))
+                        .collect()
+                }),
                 _ => None,
             },
         }),
@@ -268,7 +272,10 @@ pub(super) fn decode_kind(wire_type: &str, body: &Scan<'_>) -> EventKind {
         Tag::AgentError => EventKind::AgentError(AgentError {
             error: body.text(ERROR_TEXT),
             error_type: body.text(&[Field::ErrorType]).or_else(|| {
-                body.value(&[Field::ErrorContext])?.get("error_type")?.as_str().map(str::to_owned)
+                let context = super::object_members(body, Field::ErrorContext)?;
+                raw_json::member(&context, "error_type")
+                    .and_then(raw_json::as_str)
+                    .map(Cow::into_owned)
             }),
             status: body.text(&[Field::Status]),
         }),
@@ -294,12 +301,7 @@ pub(super) fn decode_kind(wire_type: &str, body: &Scan<'_>) -> EventKind {
         Tag::ThreadCreated => EventKind::ThreadCreated,
         Tag::ThreadSwitched => EventKind::ThreadSwitched,
         Tag::ThreadDeleted => EventKind::ThreadDeleted,
-        Tag::ThreadData => EventKind::ThreadData(ThreadData {
-            messages: match body.value(&[Field::Messages]) {
-                Some(Value::Array(messages)) => messages,
-                _ => Vec::new(),
-            },
-        }),
+        Tag::ThreadData => EventKind::ThreadData(ThreadData { messages: messages(body) }),
         Tag::ConversationHistory => EventKind::ConversationHistory(Opaque {}),
         Tag::AgentContext => EventKind::AgentContext(Opaque {}),
         Tag::ExampleMessageResponse => EventKind::ExampleMessageResponse(Opaque {}),
@@ -348,10 +350,7 @@ pub(super) fn decode_kind(wire_type: &str, body: &Scan<'_>) -> EventKind {
             total_cleanups: body.unsigned(&[Field::TotalCleanups]),
         }),
         Tag::BackendLog => EventKind::BackendLog(BackendLog {
-            messages: match body.value(&[Field::Messages]) {
-                Some(Value::Array(messages)) => messages,
-                _ => Vec::new(),
-            },
+            messages: messages(body),
             total_count: body.unsigned(&[Field::TotalCount]),
             sink_stats: body.json(&[Field::SinkStats]),
         }),
@@ -368,6 +367,16 @@ pub(super) fn decode_kind(wire_type: &str, body: &Scan<'_>) -> EventKind {
             error: body.text(ERROR_TEXT),
         }),
         Tag::Unknown => EventKind::Unknown,
+    }
+}
+
+/// `messages` (`thread_data`, `backend_log`): each element of the array, as sent.
+fn messages(body: &Scan<'_>) -> Vec<JsonText> {
+    match body.get(Field::Messages) {
+        Some(Captured::Raw(raw)) => raw_json::elements(raw)
+            .map(|elements| elements.into_iter().map(JsonText::new).collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
     }
 }
 

@@ -4,8 +4,6 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
-
 use super::body::{Captured, Field, Loc, Scan};
 use crate::event::{Duration, DurationUnit, JsonText};
 use crate::timestamp::Timestamp;
@@ -54,11 +52,6 @@ impl Scan<'_> {
     /// The first value under `fields` that is a boolean.
     pub(super) fn boolean(&self, fields: &[Field]) -> Option<bool> {
         fields.iter().find_map(|field| self.first(*field, |value| value.as_bool()))
-    }
-
-    /// The first present value under `fields`, as JSON.
-    pub(super) fn value(&self, fields: &[Field]) -> Option<Value> {
-        fields.iter().find_map(|field| self.get(*field)?.to_value())
     }
 
     /// The first present value under `fields`, as JSON text (parsed only on demand).

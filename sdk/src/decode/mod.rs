@@ -30,7 +30,7 @@
 
 mod body;
 #[cfg(test)]
-mod differential;
+pub(crate) mod differential;
 mod kind;
 mod lookup;
 #[cfg(test)]
@@ -38,6 +38,8 @@ mod oracle;
 mod scan;
 #[cfg(test)]
 mod tests;
+
+use std::borrow::Cow;
 
 use serde_json::Value;
 
@@ -241,19 +243,66 @@ pub(crate) fn error_message(error: &serde_json::Error) -> String {
     }
 }
 
+/// Reading JSON text that a scan validated (a captured JSON-typed field, a token's claims)
+/// without a JSON library: the wasm package links none.
+pub(crate) mod raw_json {
+    use std::borrow::Cow;
+
+    pub(crate) use super::scan::{elements, members};
+
+    /// The value of the last member named `key` (a repeated key: the last one wins, as in
+    /// every JSON parser we interoperate with).
+    pub(crate) fn member<'a>(members: &[(Cow<'_, str>, &'a str)], key: &str) -> Option<&'a str> {
+        members.iter().rev().find(|(name, _)| name == key).map(|(_, value)| *value)
+    }
+
+    /// A string value, unescaped.
+    pub(crate) fn as_str(raw: &str) -> Option<Cow<'_, str>> {
+        super::scan::string_literal(raw)
+    }
+
+    /// A non-negative integer written without fraction or exponent.
+    pub(crate) fn as_u64(raw: &str) -> Option<u64> {
+        super::body::number::as_u64(raw)
+    }
+
+    /// A number's value.
+    pub(crate) fn as_f64(raw: &str) -> Option<f64> {
+        raw.starts_with(|c: char| c == '-' || c.is_ascii_digit())
+            .then(|| super::body::number::as_f64(raw))
+            .flatten()
+    }
+
+    /// `true` or `false`.
+    pub(crate) fn as_bool(raw: &str) -> Option<bool> {
+        match raw {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }
+    }
+}
+
+/// The members of the first present object under `field` (a JSON-typed field), if it is one.
+fn object_members<'a>(body: &'a Scan<'_>, field: Field) -> Option<Vec<(Cow<'a, str>, &'a str)>> {
+    match body.get(field)? {
+        Captured::Raw(raw) => raw_json::members(raw),
+        _ => None,
+    }
+}
+
 /// `retry_info{is_retry, attempt_number, max_attempts, reason}` (§6), when it is an object.
 fn retry_info(body: &Scan<'_>) -> Option<RetryInfo> {
-    let value = body.value(&[Field::RetryInfo])?;
-    let object = value.as_object()?;
+    let object = object_members(body, Field::RetryInfo)?;
+    let get = |key| raw_json::member(&object, key);
     Some(RetryInfo {
-        is_retry: object.get("is_retry").and_then(Value::as_bool),
-        attempt_number: object.get("attempt_number").and_then(Value::as_u64),
-        max_attempts: object.get("max_attempts").and_then(Value::as_u64),
-        reason: object
-            .get("reason")
-            .and_then(Value::as_str)
+        is_retry: get("is_retry").and_then(raw_json::as_bool),
+        attempt_number: get("attempt_number").and_then(raw_json::as_u64),
+        max_attempts: get("max_attempts").and_then(raw_json::as_u64),
+        reason: get("reason")
+            .and_then(raw_json::as_str)
             .filter(|reason| !reason.is_empty())
-            .map(str::to_owned),
+            .map(Cow::into_owned),
     })
 }
 

@@ -55,6 +55,76 @@ pub(super) fn string_literal(raw: &str) -> Option<Cow<'_, str>> {
     (scanner.pos == raw.len()).then_some(value)
 }
 
+/// The members of a JSON object whose text a scan already validated (a captured JSON-typed
+/// field), in order: each key, unescaped, and its value's exact text. `None` when `raw` is not
+/// a valid object. Values are walked without recursion, so any nesting is fine.
+pub(crate) fn members(raw: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
+    let mut scanner = Scanner { text: raw, bytes: raw.as_bytes(), pos: 0, scan: Scan::new() };
+    scanner.skip_whitespace();
+    if scanner.peek() != Some(b'{') {
+        return None;
+    }
+    scanner.pos += 1;
+    let mut members = Vec::new();
+    scanner.skip_whitespace();
+    if scanner.peek() == Some(b'}') {
+        scanner.pos += 1;
+    } else {
+        loop {
+            let key = scanner.member_key().ok()?;
+            scanner.skip_whitespace();
+            let start = scanner.pos;
+            scanner.skip_value().ok()?;
+            members.push((key, raw.get(start..scanner.pos)?));
+            scanner.skip_whitespace();
+            match scanner.peek() {
+                Some(b',') => scanner.pos += 1,
+                Some(b'}') => {
+                    scanner.pos += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    scanner.end().ok()?;
+    Some(members)
+}
+
+/// The elements of a JSON array whose text a scan already validated: each value's exact text.
+/// `None` when `raw` is not a valid array.
+pub(crate) fn elements(raw: &str) -> Option<Vec<&str>> {
+    let mut scanner = Scanner { text: raw, bytes: raw.as_bytes(), pos: 0, scan: Scan::new() };
+    scanner.skip_whitespace();
+    if scanner.peek() != Some(b'[') {
+        return None;
+    }
+    scanner.pos += 1;
+    let mut elements = Vec::new();
+    scanner.skip_whitespace();
+    if scanner.peek() == Some(b']') {
+        scanner.pos += 1;
+    } else {
+        loop {
+            scanner.skip_whitespace();
+            let start = scanner.pos;
+            scanner.skip_value().ok()?;
+            elements.push(raw.get(start..scanner.pos)?);
+            scanner.skip_whitespace();
+            match scanner.peek() {
+                Some(b',') => scanner.pos += 1,
+                Some(b']') => {
+                    scanner.pos += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    scanner.end().ok()?;
+    Some(elements)
+}
+
 /// The 1-based line and column of byte `offset`, as parsers report them (columns count bytes).
 fn position(text: &str, offset: usize) -> (usize, usize) {
     let before = text.as_bytes().get(..offset).unwrap_or(text.as_bytes());

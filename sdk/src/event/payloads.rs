@@ -3,7 +3,6 @@
 //! synonyms each one is read from.
 
 use serde::Serialize;
-use serde_json::Value;
 
 use super::JsonText;
 
@@ -219,7 +218,7 @@ pub struct TextContent {
 pub struct ThreadData {
     /// The thread's messages, as sent.
     #[cfg_attr(target_arch = "wasm32", tsify(type = "JsonValue[]"))]
-    pub messages: Vec<Value>,
+    pub messages: Vec<JsonText>,
 }
 
 /// A frame kept as sent, without typed fields beyond the [`Context`](super::Context) (the raw
@@ -317,7 +316,7 @@ pub struct CleanupComplete {
 pub struct BackendLog {
     /// The log records, as sent (`messages`).
     #[cfg_attr(target_arch = "wasm32", tsify(type = "JsonValue[]"))]
-    pub messages: Vec<Value>,
+    pub messages: Vec<JsonText>,
     /// How many records the server had (`total_count`).
     pub total_count: Option<u64>,
     /// The log sink's counters (`sink_stats`), as sent.

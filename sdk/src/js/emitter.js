@@ -56,9 +56,11 @@ export class Emitter {
     }
   }
 
-  // An agent event, as JSON text from Rust: parsed once, then handed to every listener.
-  emitEvent(type, json) {
+  // An agent event: its typed fields as JSON text from Rust, parsed once and handed to every
+  // listener, and the frame's own text, from which `raw` is parsed when it is first read.
+  emitEvent(type, json, text) {
     const event = JSON.parse(json);
+    lazyRaw(event, text);
     this.call(type, event);
     this.call("*", event);
     for (const iterator of this.iterators) iterator.push(event);
@@ -130,6 +132,21 @@ export class Emitter {
     for (const iterator of this.iterators) iterator.finish();
     this.iterators.clear();
   }
+}
+
+// `event.raw`: an own, enumerable property (spread, `JSON.stringify` and `structuredClone` see
+// it like any other) whose first read parses the frame's text and turns it into a plain value.
+function lazyRaw(event, text) {
+  const settle = (value) => {
+    Object.defineProperty(event, "raw", { value, enumerable: true, configurable: true, writable: true });
+    return value;
+  };
+  Object.defineProperty(event, "raw", {
+    enumerable: true,
+    configurable: true,
+    get: () => settle(JSON.parse(text)),
+    set: settle,
+  });
 }
 
 // A JS Error with a `code` agentwire's callers can branch on.

@@ -12,11 +12,11 @@ mod typescript;
 
 use std::rc::Rc;
 
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use crate::json::{self, WriteJson};
 use crate::session::SessionEvent;
-use crate::web::{Client, Subscription};
+use crate::web::{Client, ReceivedText, Subscription};
 use crate::{Event, SendError};
 use options::ConnectOptions;
 
@@ -39,7 +39,7 @@ extern "C" {
 
     // `catch`: an exception must never unwind through Rust frames.
     #[wasm_bindgen(method, catch, js_name = emitEvent)]
-    fn emit_event(this: &Emitter, kind: &str, json: &str) -> Result<(), JsValue>;
+    fn emit_event(this: &Emitter, kind: &str, json: &str, text: &JsValue) -> Result<(), JsValue>;
 
     #[wasm_bindgen(method, catch)]
     fn emit(this: &Emitter, channel: &str, value: &JsValue) -> Result<(), JsValue>;
@@ -100,41 +100,23 @@ fn send_error(error_value: &SendError) -> JsValue {
 /// A value as the plain JS object its JSON describes (`null` for absent values, objects for
 /// maps), through `JSON.parse`.
 ///
-/// JSON rather than serde-wasm-bindgen, which the design names for the JS boundary: events
-/// already go this way (serde_json writes them, one `JSON.parse` builds the object, much faster
-/// than one wasm-to-JS call per field), and using the same path for flags and states keeps one
-/// serializer in the package instead of two (serde-wasm-bindgen would add about 15 KB).
-fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    serde_json::to_string(value)
-        .ok()
-        .and_then(|json| js_sys::JSON::parse(&json).ok())
-        .unwrap_or(JsValue::NULL)
+/// JSON rather than serde-wasm-bindgen, which the design names for the JS boundary: one
+/// `JSON.parse` builds the object much faster than one wasm-to-JS call per field, and the JSON
+/// is written by hand (`crate::json`), which keeps every serializer out of the wasm package.
+fn to_js<T: WriteJson + ?Sized>(value: &T) -> JsValue {
+    js_sys::JSON::parse(&json::to_json(value)).unwrap_or(JsValue::NULL)
 }
 
-/// An event as JSON text: its typed fields, its `frame` index (as flags name frames), then
-/// `raw`, the frame exactly as received, spliced in as text (it is known-valid JSON), so it is
-/// neither re-parsed nor re-serialised.
+/// An event's typed fields as JSON text: its kind's fields, its context, `wire_type`, and its
+/// `frame` index (as flags name frames). Not `raw`: the emitter makes that from the frame's
+/// own text, when it is read.
 fn event_json(event: &Event, frame: u64) -> String {
-    #[derive(Serialize)]
-    struct Typed<'a> {
-        #[serde(flatten)]
-        kind: &'a crate::EventKind,
-        #[serde(flatten)]
-        context: &'a crate::Context,
-        wire_type: &'a str,
-        frame: u64,
-    }
-    let typed =
-        Typed { kind: &event.kind, context: &event.context, wire_type: &event.wire_type, frame };
-    let mut json = serde_json::to_string(&typed).unwrap_or_else(|_| "{}".to_owned());
-    json.pop();
-    if json.len() > 1 {
-        json.push(',');
-    }
-    json.push_str("\"raw\":");
-    json.push_str(event.raw.as_str());
-    json.push('}');
-    json
+    let mut text = String::with_capacity(event.raw.len() + 64);
+    let mut object = json::Object::open(&mut text);
+    json::write_typed(event, &mut object);
+    object.field("frame", &frame);
+    object.close();
+    text
 }
 
 /// Opens a connection to the manager at `url` (`ws://` or `wss://`). See the TypeScript
@@ -151,11 +133,12 @@ pub fn connect(url: &str, options: JsValue) -> Result<JsClient, JsValue> {
         .map_err(|connect| error(ErrorCode::InvalidUrl, connect))?;
     let emitter = Rc::new(Emitter::new());
     let listener = Rc::clone(&emitter);
-    let subscription = client.on_session_event(move |event| dispatch(&listener, event));
+    let received = client.received_text();
+    let subscription = client.on_session_event(move |event| dispatch(&received, &listener, event));
     Ok(JsClient { client, emitter, thread_id, _subscription: subscription })
 }
 
-fn dispatch(emitter: &Emitter, event: &SessionEvent) {
+fn dispatch(received: &ReceivedText, emitter: &Emitter, event: &SessionEvent) {
     // Exceptions are already reported by the emitter; nothing more to do with them here.
     let _ = match event {
         SessionEvent::Event { event, frame } => {
@@ -163,7 +146,13 @@ fn dispatch(emitter: &Emitter, event: &SessionEvent) {
             // types outside the vocabulary (their wire type is in `wire_type`).
             let name = event.kind.canonical_name().unwrap_or("unknown");
             if emitter.wants(name) {
-                emitter.emit_event(name, &event_json(event, *frame))
+                // The frame as the JS string the socket gave, so that `raw` costs no copy
+                // back out of wasm (a copy only when the socket's string is not at hand).
+                let text = match &*received.borrow() {
+                    Some((index, text)) if index == frame => text.clone(),
+                    _ => JsValue::from_str(event.raw.as_str()),
+                };
+                emitter.emit_event(name, &event_json(event, *frame), &text)
             } else {
                 Ok(())
             }

@@ -1,11 +1,11 @@
-//! `connect()`'s options object, read with serde (camelCase; unknown names are refused, so a
-//! typo is an error rather than a silently ignored setting).
+//! `connect()`'s options object, read property by property (camelCase; unknown names are
+//! refused, so a typo is an error rather than a silently ignored setting; a value of the wrong
+//! type is an error that names the option).
 
 use std::collections::BTreeSet;
 use std::rc::Rc;
 use std::time::Duration;
 
-use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::CheckerConfig;
@@ -15,72 +15,37 @@ use crate::token::AuthStyle;
 use crate::web::{ClientOptions, TokenSource};
 
 /// The options of `connect()`; see `ConnectOptions` in the TypeScript declarations.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default)]
 pub(super) struct ConnectOptions {
-    #[serde(default)]
     token: Option<String>,
-    /// Read separately: a function does not survive `JSON.stringify`.
-    #[serde(skip)]
     get_token: Option<js_sys::Function>,
-    #[serde(default)]
     pub(super) thread_id: Option<String>,
-    #[serde(default)]
     threads: Option<Vec<String>>,
-    #[serde(default)]
     filter_threads: Option<bool>,
-    #[serde(default)]
     user_id: Option<String>,
-    #[serde(default)]
     reconnect: Option<ReconnectOptions>,
-    #[serde(default)]
     ping_every_ms: Option<f64>,
-    #[serde(default)]
     dead_after_ms: Option<f64>,
-    #[serde(default)]
     connect_timeout_ms: Option<f64>,
-    #[serde(default)]
     ready_after_ms: Option<f64>,
-    #[serde(default)]
     queue_limit: Option<u32>,
-    #[serde(default)]
     stall_after_ms: Option<f64>,
-    #[serde(default)]
     resume: Option<bool>,
-    #[serde(default)]
     deliver_duplicates: Option<bool>,
-    #[serde(default)]
     subprotocol: Option<String>,
-    #[serde(default)]
     env: Option<String>,
-    #[serde(default)]
     handshake: Option<String>,
-    #[serde(default)]
     handshake_timeout_ms: Option<f64>,
 }
 
 /// `connect()`'s `reconnect` option.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default)]
 struct ReconnectOptions {
-    #[serde(default)]
     first_delay_ms: Option<f64>,
-    #[serde(default)]
     max_delay_ms: Option<f64>,
-    #[serde(default)]
     min_delay_ms: Option<f64>,
-    #[serde(default)]
     max_attempts: Option<u32>,
-    #[serde(default)]
     reset_after_ms: Option<f64>,
-}
-
-/// A send's options: `{ threadId?: string }`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SendOptions {
-    #[serde(default)]
-    thread_id: Option<String>,
 }
 
 const CONNECT_KEYS: &[&str] = &[
@@ -122,17 +87,75 @@ fn refuse_unknown_keys(object: &JsValue, known: &[&str], context: &str) -> Resul
     Ok(())
 }
 
-/// Reads a JS options object through its JSON text.
+/// Reads the properties of a JS options object, each as the type it must have (`undefined`
+/// and `null` are absent).
 ///
-/// JSON rather than serde-wasm-bindgen, which the design names for the JS boundary: options
-/// are read once per connection, and going through `JSON.stringify` and serde_json (which the
-/// decoder needs anyway) keeps serde-wasm-bindgen's deserializer out of the wasm package.
-fn from_json<T: serde::de::DeserializeOwned>(value: &JsValue, context: &str) -> Result<T, String> {
-    let text = js_sys::JSON::stringify(value)
-        .ok()
-        .and_then(|text| text.as_string())
-        .ok_or_else(|| format!("{context}: not a plain object"))?;
-    serde_json::from_str(&text).map_err(|error| format!("{context}: {error}"))
+/// Property by property rather than serde-wasm-bindgen, which the design names for the JS
+/// boundary, or `JSON.stringify` and a JSON parser: options are a dozen scalars read once per
+/// connection, and either of those would add a deserializer to the wasm package for them.
+struct Reader<'a> {
+    object: &'a JsValue,
+    context: &'a str,
+}
+
+impl Reader<'_> {
+    fn get(&self, key: &str) -> Option<JsValue> {
+        js_sys::Reflect::get(self.object, &JsValue::from_str(key))
+            .ok()
+            .filter(|value| !(value.is_undefined() || value.is_null()))
+    }
+
+    fn wrong(&self, key: &str, expected: &str) -> String {
+        [self.context, ": `", key, "` must be ", expected].concat()
+    }
+
+    fn string(&self, key: &str) -> Result<Option<String>, String> {
+        self.get(key)
+            .map(|value| value.as_string().ok_or_else(|| self.wrong(key, "a string")))
+            .transpose()
+    }
+
+    fn number(&self, key: &str) -> Result<Option<f64>, String> {
+        self.get(key)
+            .map(|value| value.as_f64().ok_or_else(|| self.wrong(key, "a number")))
+            .transpose()
+    }
+
+    fn boolean(&self, key: &str) -> Result<Option<bool>, String> {
+        self.get(key)
+            .map(|value| value.as_bool().ok_or_else(|| self.wrong(key, "true or false")))
+            .transpose()
+    }
+
+    fn count(&self, key: &str) -> Result<Option<u32>, String> {
+        self.get(key)
+            .map(|value| {
+                value
+                    .as_f64()
+                    .filter(|count| {
+                        count.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(count)
+                    })
+                    .map(|count| count as u32)
+                    .ok_or_else(|| self.wrong(key, "a whole number ≥ 0"))
+            })
+            .transpose()
+    }
+
+    fn strings(&self, key: &str) -> Result<Option<Vec<String>>, String> {
+        self.get(key)
+            .map(|value| {
+                let array = value
+                    .dyn_into::<js_sys::Array>()
+                    .map_err(|_| self.wrong(key, "an array of strings"))?;
+                array
+                    .iter()
+                    .map(|item| {
+                        item.as_string().ok_or_else(|| self.wrong(key, "an array of strings"))
+                    })
+                    .collect()
+            })
+            .transpose()
+    }
 }
 
 /// A millisecond option as a duration: finite and not negative.
@@ -140,7 +163,12 @@ fn millis(name: &str, value: Option<f64>, default: Duration) -> Result<Duration,
     match value {
         None => Ok(default),
         Some(ms) if ms.is_finite() && ms >= 0.0 => Ok(Duration::from_secs_f64(ms / 1000.0)),
-        Some(ms) => Err(format!("`{name}` must be a number of milliseconds ≥ 0, not {ms}")),
+        Some(ms) => {
+            let mut text = String::new();
+            crate::json::WriteJson::write_json(&ms, &mut text);
+            let shown = if ms.is_finite() { text.as_str() } else { "not finite" };
+            Err(["`", name, "` must be a number of milliseconds ≥ 0, not ", shown].concat())
+        }
     }
 }
 
@@ -152,19 +180,52 @@ impl ConnectOptions {
         }
         // Unknown names (typos) are refused, with the list of known ones.
         refuse_unknown_keys(&value, CONNECT_KEYS, "connect() options")?;
-        if let Ok(reconnect) = js_sys::Reflect::get(&value, &"reconnect".into()) {
-            if reconnect.is_object() {
-                refuse_unknown_keys(&reconnect, RECONNECT_KEYS, "connect() options: `reconnect`")?;
+        let read = Reader { object: &value, context: "connect() options" };
+        let reconnect = match read.get("reconnect") {
+            None => None,
+            Some(reconnect) if reconnect.is_object() => {
+                let context = "connect() options: `reconnect`";
+                refuse_unknown_keys(&reconnect, RECONNECT_KEYS, context)?;
+                let read = Reader { object: &reconnect, context };
+                Some(ReconnectOptions {
+                    first_delay_ms: read.number("firstDelayMs")?,
+                    max_delay_ms: read.number("maxDelayMs")?,
+                    min_delay_ms: read.number("minDelayMs")?,
+                    max_attempts: read.count("maxAttempts")?,
+                    reset_after_ms: read.number("resetAfterMs")?,
+                })
             }
-        }
-        let mut options: ConnectOptions = from_json(&value, "connect() options")?;
-        let get_token = js_sys::Reflect::get(&value, &"getToken".into()).unwrap_or_default();
-        if !(get_token.is_undefined() || get_token.is_null()) {
-            let Some(function) = get_token.dyn_ref::<js_sys::Function>() else {
-                return Err("connect() options: `getToken` must be a function".to_owned());
-            };
-            options.get_token = Some(function.clone());
-        }
+            Some(_) => return Err(read.wrong("reconnect", "an object")),
+        };
+        let get_token = match read.get("getToken") {
+            None => None,
+            Some(function) => Some(
+                function
+                    .dyn_into::<js_sys::Function>()
+                    .map_err(|_| read.wrong("getToken", "a function"))?,
+            ),
+        };
+        let options = ConnectOptions {
+            token: read.string("token")?,
+            get_token,
+            thread_id: read.string("threadId")?,
+            threads: read.strings("threads")?,
+            filter_threads: read.boolean("filterThreads")?,
+            user_id: read.string("userId")?,
+            reconnect,
+            ping_every_ms: read.number("pingEveryMs")?,
+            dead_after_ms: read.number("deadAfterMs")?,
+            connect_timeout_ms: read.number("connectTimeoutMs")?,
+            ready_after_ms: read.number("readyAfterMs")?,
+            queue_limit: read.count("queueLimit")?,
+            stall_after_ms: read.number("stallAfterMs")?,
+            resume: read.boolean("resume")?,
+            deliver_duplicates: read.boolean("deliverDuplicates")?,
+            subprotocol: read.string("subprotocol")?,
+            env: read.string("env")?,
+            handshake: read.string("handshake")?,
+            handshake_timeout_ms: read.number("handshakeTimeoutMs")?,
+        };
         // Validate every number and name now, so `into_client_options` cannot fail.
         options.session_config()?;
         options.auth_style()?;
@@ -312,6 +373,6 @@ pub(super) fn thread_option(options: JsValue) -> Result<Option<String>, String> 
         return Ok(None);
     }
     refuse_unknown_keys(&options, &["threadId"], "send options")?;
-    let options: SendOptions = from_json(&options, "send options")?;
-    Ok(options.thread_id.filter(|thread| !thread.is_empty()))
+    let thread = Reader { object: &options, context: "send options" }.string("threadId")?;
+    Ok(thread.filter(|thread| !thread.is_empty()))
 }

@@ -201,6 +201,13 @@ impl Session {
         self.thread_id.as_deref()
     }
 
+    /// The index the next frame the session takes will have (the `frame` of its event or
+    /// flags); frames count from 0 over the session's whole life.
+    #[must_use]
+    pub fn next_frame(&self) -> u64 {
+        self.checker.next_frame_index()
+    }
+
     /// The counters.
     #[must_use]
     pub fn stats(&self) -> Stats {

@@ -88,7 +88,12 @@ struct Shared {
     pending: RefCell<VecDeque<SessionEvent>>,
     dispatching: Cell<bool>,
     streams: RefCell<Vec<UnboundedSender<Event>>>,
+    received: ReceivedText,
 }
+
+/// The last text frame as the socket's JS string, with the index the session gave it: the JS
+/// API hands it to the page for `raw` instead of copying the frame back out of wasm.
+pub(crate) type ReceivedText = Rc<RefCell<Option<(u64, wasm_bindgen::JsValue)>>>;
 
 /// A token the session asked for, fetched once the core's borrow has ended.
 struct TokenFetch {
@@ -150,6 +155,7 @@ impl Client {
             pending: RefCell::new(VecDeque::new()),
             dispatching: Cell::new(false),
             streams: RefCell::new(Vec::new()),
+            received: ReceivedText::default(),
         });
         shared.listen_to_page();
         let weak = Rc::downgrade(&shared);
@@ -277,13 +283,22 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Where the last text frame's JS string is kept (see [`ReceivedText`]).
+    #[cfg(feature = "js")]
+    pub(crate) fn received_text(&self) -> ReceivedText {
+        Rc::clone(&self.shared.received)
+    }
+}
+
 #[cfg(feature = "bench")]
 impl Client {
     /// Benchmarks only: handles `text` exactly as a frame received on the current socket.
     #[doc(hidden)]
     pub fn bench_receive(&self, text: String) {
         let generation = self.shared.core.borrow().generation;
-        self.shared.on_socket(generation, SocketEvent::Text(text));
+        let js = wasm_bindgen::JsValue::from_str(&text);
+        self.shared.on_socket(generation, SocketEvent::Text(text, js));
     }
 }
 
@@ -461,7 +476,10 @@ impl Shared {
             let now = clock::now();
             match event {
                 SocketEvent::Open => core.session.handle_open(now),
-                SocketEvent::Text(text) => core.session.handle_text(now, &text),
+                SocketEvent::Text(text, js) => {
+                    *self.received.borrow_mut() = Some((core.session.next_frame(), js));
+                    core.session.handle_text(now, &text);
+                }
                 SocketEvent::Binary(bytes) => core.session.handle_binary(now, &bytes),
                 SocketEvent::Close { code, reason, was_clean } => {
                     core.socket = None;

@@ -17,6 +17,8 @@ mod clock;
 mod listener;
 mod transport;
 
+#[cfg(feature = "js")]
+pub(crate) use client::ReceivedText;
 pub use client::{Client, ClientOptions, ConnectError, EventStream, Subscription, TokenSource};
 pub use listener::Listener;
 #[doc(hidden)]

@@ -16,9 +16,14 @@ use super::listener::{Counted, Listener, Resource};
 /// What happened on a socket, as plain Rust values.
 pub(crate) enum SocketEvent {
     Open,
-    Text(String),
+    /// A text frame, as Rust text and as the socket's JS string.
+    Text(String, wasm_bindgen::JsValue),
     Binary(Vec<u8>),
-    Close { code: u16, reason: String, was_clean: bool },
+    Close {
+        code: u16,
+        reason: String,
+        was_clean: bool,
+    },
 }
 
 /// A socket and its listeners. Dropping it removes the listeners and closes the socket.
@@ -62,7 +67,7 @@ impl Socket {
         let message = Listener::new(target, "message", move |event: MessageEvent| {
             let data = event.data();
             if let Some(text) = data.as_string() {
-                handler(SocketEvent::Text(text));
+                handler(SocketEvent::Text(text, data));
             } else if let Some(buffer) = data.dyn_ref::<js_sys::ArrayBuffer>() {
                 handler(SocketEvent::Binary(js_sys::Uint8Array::new(buffer).to_vec()));
             }
