@@ -106,7 +106,7 @@ impl Timestamp {
         let text = text.trim();
         let bytes = text.as_bytes();
         if bytes.len() < 16 || bytes.get(4) != Some(&b'-') {
-            return text.parse::<f64>().ok().and_then(Self::from_epoch_number);
+            return crate::decode::number::as_f64(text).and_then(Self::from_epoch_number);
         }
         let mut cursor = Cursor { bytes, pos: 0 };
         let year = cursor.digits(4)?;

@@ -68,3 +68,41 @@ fn the_checker_flags_a_dropped_completion_and_a_duplicate_in_the_browser() {
         std::iter::from_fn(|| checker.poll_flag()).map(|flag| flag.rule).collect();
     assert_eq!(rules, vec![Rule::DuplicateEvent, Rule::ToolNeverCompleted]);
 }
+
+/// In the browser numbers are read by the engine's `parseFloat` (core's parser and its tables
+/// are left out of the package): it rounds exactly as Rust does, here against the compiler's
+/// own reading of the same literals, subnormals and halfway cases included.
+#[wasm_bindgen_test]
+fn numbers_read_in_the_browser_as_rust_reads_them() {
+    let cases: [(&str, f64); 14] = [
+        ("0.1", 0.1),
+        ("0.30000000000000004", 0.300_000_000_000_000_04),
+        ("1758207374.123456", 1_758_207_374.123_456),
+        ("1e-7", 1e-7),
+        ("2.2250738585072014e-308", 2.225_073_858_507_201_4e-308),
+        ("4.9e-324", 4.9e-324),
+        ("2.4703282292062328e-324", 5e-324),
+        ("1.7976931348623157e308", 1.797_693_134_862_315_7e308),
+        ("9007199254740993", 9_007_199_254_740_992.0),
+        ("9007199254740995", 9_007_199_254_740_996.0),
+        ("123456789012345678901234567890", 1.234_567_890_123_456_8e29),
+        ("-0.0", -0.0),
+        ("7.2057594037927933e16", 72_057_594_037_927_936.0),
+        ("0.000001e6", 1.0),
+    ];
+    for (text, expected) in cases {
+        let frame = format!(r#"{{"type":"agent_thinking","progress_percentage":{text}}}"#);
+        let EventKind::AgentThinking(thinking) = decode(&frame).expect("decodes").kind else {
+            panic!("{frame}")
+        };
+        assert_eq!(
+            thinking.progress_percentage.map(f64::to_bits),
+            Some(expected.to_bits()),
+            "{text}"
+        );
+    }
+    // Out of range is refused as serde_json refuses it, and an epoch string is a time.
+    assert!(decode(r#"{"type":"x","n":1e400}"#).is_err());
+    let event = decode(r#"{"type":"x","timestamp":"1758207374.5"}"#).expect("decodes");
+    assert_eq!(event.context.timestamp.map(|t| t.as_unix_micros()), Some(1_758_207_374_500_000));
+}

@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use super::JsonKind;
+use super::number;
 use crate::event::JsonText;
 use crate::fingerprint::Fingerprint;
 
@@ -249,42 +250,6 @@ impl Captured<'_> {
             Captured::Number(text) => Cow::Borrowed(text.as_ref()),
             Captured::Str(text) => Cow::Owned(crate::json::to_json(text.as_ref())),
         }))
-    }
-}
-
-/// JSON numbers, read from their text.
-pub(super) mod number {
-    /// Written as an integer: no fraction, no exponent.
-    fn is_integer(text: &str) -> bool {
-        !text.bytes().any(|byte| matches!(byte, b'.' | b'e' | b'E'))
-    }
-
-    pub(in crate::decode) fn as_u64(text: &str) -> Option<u64> {
-        (is_integer(text) && !text.starts_with('-')).then(|| text.parse().ok()).flatten()
-    }
-
-    /// A negative integer that fits in `i64` (`-0` is not one: JSON parsers read it as the
-    /// float `-0.0`).
-    fn as_negative_i64(text: &str) -> Option<i64> {
-        (is_integer(text) && text.starts_with('-') && text != "-0")
-            .then(|| text.parse().ok())
-            .flatten()
-    }
-
-    pub(in crate::decode) fn as_f64(text: &str) -> Option<f64> {
-        text.parse::<f64>().ok().filter(|value| value.is_finite())
-    }
-
-    pub(in crate::decode) fn canonical(text: &str) -> Option<String> {
-        if let Some(value) = as_u64(text) {
-            return Some(value.to_string());
-        }
-        if let Some(value) = as_negative_i64(text) {
-            return Some(value.to_string());
-        }
-        // The float text serde_json writes, by the printer it uses (zmij; ryu would add about
-        // 14 KB of wasm and writes `1e+16` where serde_json writes `1e16`).
-        as_f64(text).map(|value| zmij::Buffer::new().format_finite(value).to_owned())
     }
 }
 

@@ -478,7 +478,7 @@ proptest! {
         ];
         for text in texts {
             let expected = serde_json::from_str::<serde_json::Number>(&text).map(|n| n.to_string()).ok();
-            prop_assert_eq!(super::body::number::canonical(&text), expected, "{}", text);
+            prop_assert_eq!(super::number::canonical(&text), expected, "{}", text);
         }
     }
 }

@@ -33,6 +33,7 @@ mod body;
 pub(crate) mod differential;
 mod kind;
 mod lookup;
+pub(crate) mod number;
 #[cfg(test)]
 mod oracle;
 mod scan;
@@ -263,13 +264,13 @@ pub(crate) mod raw_json {
 
     /// A non-negative integer written without fraction or exponent.
     pub(crate) fn as_u64(raw: &str) -> Option<u64> {
-        super::body::number::as_u64(raw)
+        super::number::as_u64(raw)
     }
 
     /// A number's value.
     pub(crate) fn as_f64(raw: &str) -> Option<f64> {
         raw.starts_with(|c: char| c == '-' || c.is_ascii_digit())
-            .then(|| super::body::number::as_f64(raw))
+            .then(|| super::number::as_f64(raw))
             .flatten()
     }
 

@@ -719,9 +719,9 @@ impl<'de> Scanner<'de> {
             let magnitude = small as f64;
             return Ok((text, if negative { -magnitude } else { magnitude }));
         }
-        match text.parse::<f64>() {
-            Ok(value) if value.is_finite() => Ok((text, value)),
-            _ => Err(Stop::Invalid("number out of range", start)),
+        match super::number::as_f64(text) {
+            Some(value) => Ok((text, value)),
+            None => Err(Stop::Invalid("number out of range", start)),
         }
     }
 }
