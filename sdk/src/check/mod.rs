@@ -355,8 +355,7 @@ impl Checker {
                 stalled.push((key.clone(), run.last_event_frame, now.micros_since(last)));
             }
         }
-        stalled.sort_by_key(|(_, frame, _)| *frame);
-        for (key, last_frame, silence) in stalled {
+        for (key, last_frame, silence) in sorted_by_key(stalled, |(_, frame, _)| *frame) {
             let label = key.label();
             self.raise(
                 Rule::RunStalled,
@@ -376,14 +375,13 @@ impl Checker {
     /// Ends the stream (offline): one `run-incomplete` per run that still has an open execution.
     /// Their open tool calls are part of that flag, not separate flags.
     pub fn finish(&mut self) {
-        let mut incomplete: Vec<(RunKey, Run)> = self
+        let incomplete: Vec<(RunKey, Run)> = self
             .runs
             .iter()
             .filter(|(_, run)| run.is_active())
             .map(|(k, r)| (k.clone(), r.clone()))
             .collect();
-        incomplete.sort_by_key(|(_, run)| run.first_frame);
-        for (key, run) in incomplete {
+        for (key, run) in sorted_by_key(incomplete, |(_, run)| run.first_frame) {
             let label = key.label();
             let executions: Vec<String> = run
                 .executions
@@ -647,12 +645,15 @@ impl Checker {
         if self.runs.len() <= max.saturating_add(max / 8) {
             return;
         }
-        let mut order: Vec<(bool, u64, RunKey)> = self
+        let order: Vec<(bool, u64, RunKey)> = self
             .runs
             .iter()
             .map(|(key, run)| (run.is_active(), run.touched, key.clone()))
             .collect();
-        order.sort_unstable_by_key(|(active, touched, _)| (*active, *touched));
+        // Finished runs first, then by last use (`touched` counts frames: far below 2^63).
+        let order = sorted_by_key(order, |(active, touched, _)| {
+            u64::from(*active) << 63 | (*touched).min(u64::MAX >> 1)
+        });
         let excess = self.runs.len() - max;
         for (active, _, key) in order.into_iter().take(excess) {
             if active {
@@ -665,6 +666,17 @@ impl Checker {
             }
         }
     }
+}
+
+/// `items` ordered by `key`, ties kept in their present order. Every ordering the checker
+/// needs goes through this one sort of `(u64, usize)` pairs: a sort per element type would
+/// each add its own code to the wasm package.
+fn sorted_by_key<T>(items: Vec<T>, key: impl Fn(&T) -> u64) -> Vec<T> {
+    let mut order: Vec<(u64, usize)> =
+        items.iter().enumerate().map(|(index, item)| (key(item), index)).collect();
+    order.sort_unstable();
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|(_, index)| slots.get_mut(index).and_then(Option::take)).collect()
 }
 
 fn duration_micros(duration: Duration) -> i64 {

@@ -283,11 +283,12 @@ impl ConnectOptions {
         let filter =
             self.filter_threads.unwrap_or(self.thread_id.is_some() || self.threads.is_some());
         let threads = filter.then(|| {
-            self.thread_id
-                .iter()
-                .chain(self.threads.iter().flatten())
-                .cloned()
-                .collect::<BTreeSet<_>>()
+            // Inserted one by one: collecting sorts first, which links a sort for this alone.
+            let mut threads = BTreeSet::new();
+            for thread in self.thread_id.iter().chain(self.threads.iter().flatten()) {
+                threads.insert(thread.clone());
+            }
+            threads
         });
         Ok(SessionConfig {
             backoff,

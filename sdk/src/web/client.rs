@@ -80,6 +80,9 @@ impl std::fmt::Debug for Client {
 
 type Subscriber = Rc<dyn Fn(&SessionEvent)>;
 
+/// What [`Shared::forward_to_streams`] is, as a value.
+type Forward = fn(&Shared, &SessionEvent);
+
 struct Shared {
     core: RefCell<Core>,
     /// A snapshot, rebuilt on (un)subscribe, so dispatch clones one `Rc` per event.
@@ -88,6 +91,9 @@ struct Shared {
     pending: RefCell<VecDeque<SessionEvent>>,
     dispatching: Cell<bool>,
     streams: RefCell<Vec<UnboundedSender<Event>>>,
+    /// Feeds `streams`: set by the first [`Client::events`], so that a program which never
+    /// asks for a stream (the npm package) links no code to copy events into one.
+    forward: Cell<Option<Forward>>,
     received: ReceivedText,
 }
 
@@ -155,6 +161,7 @@ impl Client {
             pending: RefCell::new(VecDeque::new()),
             dispatching: Cell::new(false),
             streams: RefCell::new(Vec::new()),
+            forward: Cell::new(None),
             received: ReceivedText::default(),
         });
         shared.listen_to_page();
@@ -278,6 +285,7 @@ impl Client {
             drop(sender);
         } else {
             self.shared.streams.borrow_mut().push(sender);
+            self.shared.forward.set(Some(Shared::forward_to_streams));
         }
         EventStream(receiver)
     }
@@ -564,19 +572,26 @@ impl Shared {
             for (_, subscriber) in subscribers.iter() {
                 subscriber(&event);
             }
-            match &event {
-                SessionEvent::Event { event, .. } => {
-                    self.streams
-                        .borrow_mut()
-                        .retain(|stream| stream.unbounded_send((**event).clone()).is_ok());
-                }
-                SessionEvent::State(ConnectionState::Closed { .. }) => {
-                    self.streams.borrow_mut().clear()
-                }
-                _ => {}
+            if let Some(forward) = self.forward.get() {
+                forward(self, &event);
             }
         }
         self.dispatching.set(false);
+    }
+
+    /// Hands a delivered event to every open [`EventStream`]; ends them when the session ends.
+    fn forward_to_streams(&self, event: &SessionEvent) {
+        match event {
+            SessionEvent::Event { event, .. } => {
+                self.streams
+                    .borrow_mut()
+                    .retain(|stream| stream.unbounded_send((**event).clone()).is_ok());
+            }
+            SessionEvent::State(ConnectionState::Closed { .. }) => {
+                self.streams.borrow_mut().clear()
+            }
+            _ => {}
+        }
     }
 
     /// Frees everything: the socket (closed with 1000), the timer, the page listeners, and the
