@@ -318,9 +318,7 @@ impl JsClient {
     #[wasm_bindgen(js_name = benchReceive)]
     pub fn bench_receive(&self, frames: js_sys::Array) {
         for frame in frames.iter() {
-            if let Some(text) = frame.as_string() {
-                self.client.bench_receive(text);
-            }
+            self.client.bench_receive(frame);
         }
     }
 }

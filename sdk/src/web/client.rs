@@ -301,12 +301,15 @@ impl Client {
 
 #[cfg(feature = "bench")]
 impl Client {
-    /// Benchmarks only: handles `text` exactly as a frame received on the current socket.
+    /// Benchmarks only: handles `frame` (a JS string) exactly as a frame received on the
+    /// current socket, from its `data` on.
     #[doc(hidden)]
-    pub fn bench_receive(&self, text: String) {
-        let generation = self.shared.core.borrow().generation;
-        let js = wasm_bindgen::JsValue::from_str(&text);
-        self.shared.on_socket(generation, SocketEvent::Text(text, js));
+    pub fn bench_receive(&self, frame: wasm_bindgen::JsValue) {
+        if frame.is_string() {
+            let generation = self.shared.core.borrow().generation;
+            let text = super::transport::text_of(&frame);
+            self.shared.on_socket(generation, SocketEvent::Text(text, frame));
+        }
     }
 }
 

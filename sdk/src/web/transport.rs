@@ -9,9 +9,23 @@
 //! gloo's.
 
 use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::wasm_bindgen;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 use super::listener::{Counted, Listener, Resource};
+
+#[wasm_bindgen(module = "/src/web/text.js")]
+extern "C" {
+    /// `text` (a JS string) as UTF-8 bytes, by the engine's `TextEncoder`.
+    fn utf8(text: &wasm_bindgen::JsValue) -> js_sys::Uint8Array;
+}
+
+/// A JS string as Rust text: encoded by the engine, then copied into wasm in one block.
+pub(crate) fn text_of(string: &wasm_bindgen::JsValue) -> String {
+    // A TextEncoder's output is always UTF-8; the lossy path only guards the impossible.
+    String::from_utf8(utf8(string).to_vec())
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+}
 
 /// What happened on a socket, as plain Rust values.
 pub(crate) enum SocketEvent {
@@ -66,8 +80,8 @@ impl Socket {
         let handler = on_event.clone();
         let message = Listener::new(target, "message", move |event: MessageEvent| {
             let data = event.data();
-            if let Some(text) = data.as_string() {
-                handler(SocketEvent::Text(text, data));
+            if data.is_string() {
+                handler(SocketEvent::Text(text_of(&data), data));
             } else if let Some(buffer) = data.dyn_ref::<js_sys::ArrayBuffer>() {
                 handler(SocketEvent::Binary(js_sys::Uint8Array::new(buffer).to_vec()));
             }
