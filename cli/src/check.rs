@@ -10,7 +10,7 @@
 //! ```
 //!
 //! Memory does not grow with the length of the input: lines and messages are read one at a
-//! time into reused buffers, and only the flags are kept (the report groups them by run).
+//! time into reused buffers, and the flags are kept in bounded memory (`flags.rs`).
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Chain, Cursor, Read};
@@ -18,10 +18,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use agentwire::recording::{
-    Direction, FORMAT_TYPE, HarMessage, Record, RecordingError, RecordingReader, read_har_messages,
+    Direction, FORMAT_TYPE, HarMessage, Line, Record, RecordingError, RecordingReader,
+    read_har_messages, read_line,
 };
-use agentwire::{Checker, CheckerConfig, Flag, Severity, Summary};
+use agentwire::{Checker, CheckerConfig, Severity, Summary};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+use crate::flags::Flags;
 
 /// A UTF-8 byte order mark, skipped at the start of any input.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -44,6 +47,10 @@ pub(crate) struct CheckOptions {
     pub(crate) user: Option<String>,
     /// `--stall-after`: the stall deadline, when not the default.
     pub(crate) stall_after: Option<Duration>,
+    /// `--json`: keep every flag for the JSON report (not only the text report's sample).
+    pub(crate) json: bool,
+    /// `--max-frame-bytes`: a longer line is skipped and flagged.
+    pub(crate) max_frame_bytes: usize,
 }
 
 /// The input formats `check` understands (docs/rules.md, "Input detection").
@@ -98,8 +105,8 @@ pub(crate) struct Outcome {
     pub(crate) format: Format,
     /// The checker's counters.
     pub(crate) summary: Summary,
-    /// Every flag, in the order raised.
-    pub(crate) flags: Vec<Flag>,
+    /// The flags: all counted, a sample kept, all as JSON with `--json`.
+    pub(crate) flags: Flags,
     /// The connection's user id and where it came from, when known.
     pub(crate) user: Option<(String, UserSource)>,
     /// HAR only: how many entries carried WebSocket messages.
@@ -111,7 +118,7 @@ pub(crate) struct Outcome {
 impl Outcome {
     /// Whether at least one flag is an error (exit status 1).
     pub(crate) fn has_errors(&self) -> bool {
-        self.flags.iter().any(|flag| flag.severity == Severity::Error)
+        self.flags.count_of(Severity::Error) > 0
     }
 }
 
@@ -143,6 +150,25 @@ pub(crate) enum CheckError {
         /// What the recording reader found.
         source: RecordingError,
     },
+    /// The input is binary (a NUL byte near its start): not a frames file, recording or HAR.
+    #[error("{}: binary data (a NUL byte at offset {offset}), not frames, a recording or a HAR file", .path.display())]
+    Binary {
+        /// The file.
+        path: PathBuf,
+        /// Where the first NUL byte is.
+        offset: usize,
+    },
+    /// The input holds no received frame: an empty capture must not pass a check.
+    #[error("{}: no frames: the {} holds no received frame to check", .path.display(), .format.describe())]
+    NoFrames {
+        /// The file.
+        path: PathBuf,
+        /// Its format.
+        format: Format,
+    },
+    /// With `--json`, the flags outgrew memory and could not be kept in a temporary file.
+    #[error("can't keep the flags for --json in a temporary file: {0}")]
+    Spill(io::Error),
     /// The file starts like a HAR document (an object with a `log` key) but is not valid JSON or
     /// not shaped like a HAR.
     #[error("{}: {source}", .path.display())]
@@ -164,11 +190,19 @@ pub(crate) fn run(options: &CheckOptions) -> Result<Outcome, CheckError> {
     let file =
         File::open(path).map_err(|source| CheckError::Open { path: path.to_owned(), source })?;
     let (format, input) = detect(file).map_err(|source| read_error(path, source))?;
-    match format {
+    if let Some(offset) = input.get_ref().get_ref().0.get_ref().iter().position(|byte| *byte == 0) {
+        // JSON text never holds a NUL byte: this is no capture (`/dev/zero`, an image, ...).
+        return Err(CheckError::Binary { path: path.to_owned(), offset });
+    }
+    let outcome = match format {
         Format::Frames => check_frames(input, options),
         Format::Recording => check_recording(input, options),
         Format::Har => check_har(input, options),
+    }?;
+    if outcome.summary.frames == 0 {
+        return Err(CheckError::NoFrames { path: path.to_owned(), format });
     }
+    Ok(outcome)
 }
 
 fn read_error(path: &Path, source: io::Error) -> CheckError {
@@ -334,7 +368,9 @@ impl<'de> de::Deserialize<'de> for IsRecordingType {
 /// The checker and the flags it raised so far.
 struct Feed {
     checker: Checker,
-    flags: Vec<Flag>,
+    flags: Flags,
+    /// The first failure to keep a flag (`--json` spilling to a temporary file).
+    spill_error: Option<io::Error>,
 }
 
 impl Feed {
@@ -346,13 +382,19 @@ impl Feed {
         if let Some(stall_after) = options.stall_after {
             config = config.with_stall_after(stall_after);
         }
-        Feed { checker: Checker::new(config), flags: Vec::new() }
+        Feed { checker: Checker::new(config), flags: Flags::new(options.json), spill_error: None }
     }
 
     /// One received text frame.
     fn text(&mut self, text: &str) {
         // The event (or the decode error, already a `malformed-frame` flag) is not kept.
         let _ = self.checker.handle_text(text, None);
+        self.drain();
+    }
+
+    /// A frame too long to keep: a `malformed-frame`.
+    fn too_long(&mut self, length: u64, limit: usize) {
+        self.checker.handle_decode_error(&agentwire::DecodeError::TooLong { length, limit });
         self.drain();
     }
 
@@ -373,7 +415,11 @@ impl Feed {
     }
 
     fn drain(&mut self) {
-        self.flags.extend(std::iter::from_fn(|| self.checker.poll_flag()));
+        while let Some(flag) = self.checker.poll_flag() {
+            if let Err(error) = self.flags.push(flag) {
+                self.spill_error.get_or_insert(error);
+            }
+        }
     }
 
     /// Ends the stream and builds the outcome.
@@ -382,9 +428,12 @@ impl Feed {
         options: &CheckOptions,
         format: Format,
         header_user: Option<String>,
-    ) -> Outcome {
+    ) -> Result<Outcome, CheckError> {
         self.checker.finish();
         self.drain();
+        if let Some(error) = self.spill_error {
+            return Err(CheckError::Spill(error));
+        }
         let user = match (&options.user, header_user) {
             (Some(user), _) => Some((user.clone(), UserSource::Option)),
             (None, Some(user)) => Some((user, UserSource::RecordingHeader)),
@@ -392,7 +441,7 @@ impl Feed {
                 self.checker.user_id().map(|user| (user.to_owned(), UserSource::Learned))
             }
         };
-        Outcome {
+        Ok(Outcome {
             path: options.path.clone(),
             format,
             summary: self.checker.summary(),
@@ -400,30 +449,29 @@ impl Feed {
             user,
             websocket_entries: None,
             skipped_records: SkippedRecords::default(),
-        }
+        })
     }
 }
 
 /// A frames file: one frame per line, any length, `\n` or `\r\n` endings.
 fn check_frames<R: BufRead>(input: R, options: &CheckOptions) -> Result<Outcome, CheckError> {
     let mut feed = Feed::new(options, None);
-    feed_lines(input, &mut feed).map_err(|source| read_error(&options.path, source))?;
-    Ok(feed.finish(options, Format::Frames, None))
+    feed_lines(input, &mut feed, options.max_frame_bytes)
+        .map_err(|source| read_error(&options.path, source))?;
+    feed.finish(options, Format::Frames, None)
 }
 
-fn feed_lines<R: BufRead>(mut input: R, feed: &mut Feed) -> io::Result<()> {
+fn feed_lines<R: BufRead>(mut input: R, feed: &mut Feed, limit: usize) -> io::Result<()> {
     let mut line = Vec::with_capacity(4096);
     loop {
-        line.clear();
         if line.capacity() > LINE_BUFFER_KEEP {
             line.shrink_to(LINE_BUFFER_KEEP);
         }
-        if input.read_until(b'\n', &mut line)? == 0 {
-            return Ok(());
+        match read_line(&mut input, &mut line, limit)? {
+            Line::End => return Ok(()),
+            Line::TooLong { length } => feed.too_long(length, limit),
+            _ => feed.line(&line),
         }
-        let text = line.strip_suffix(b"\n").unwrap_or(&line);
-        let text = text.strip_suffix(b"\r").unwrap_or(text);
-        feed.line(text);
     }
 }
 
@@ -435,7 +483,8 @@ fn check_recording<R: BufRead>(input: R, options: &CheckOptions) -> Result<Outco
         RecordingError::Io(source) => read_error(path, source),
         source => CheckError::Recording { path: path.to_owned(), source },
     };
-    let mut reader = RecordingReader::new(input).map_err(recording_error)?;
+    let mut reader =
+        RecordingReader::with_max_line(input, options.max_frame_bytes).map_err(recording_error)?;
     let header_user = if options.user.is_none() { reader.header().user_id.clone() } else { None };
     let mut feed = Feed::new(options, header_user.as_deref());
     let mut skipped = SkippedRecords::default();
@@ -443,6 +492,8 @@ fn check_recording<R: BufRead>(input: R, options: &CheckOptions) -> Result<Outco
         match record {
             Ok(Record::Frame { dir: Direction::In, text, .. }) => feed.text(&text),
             Ok(_) => {}
+            // Most likely a received frame; whatever it was, it was too long to read.
+            Err(RecordingError::LineTooLong { length, limit, .. }) => feed.too_long(length, limit),
             Err(RecordingError::UnknownRecord { line, kind }) if kind != FORMAT_TYPE => {
                 skipped.count += 1;
                 skipped.first.get_or_insert((line, kind));
@@ -450,7 +501,7 @@ fn check_recording<R: BufRead>(input: R, options: &CheckOptions) -> Result<Outco
             Err(error) => return Err(recording_error(error)),
         }
     }
-    let mut outcome = feed.finish(options, Format::Recording, header_user);
+    let mut outcome = feed.finish(options, Format::Recording, header_user)?;
     outcome.skipped_records = skipped;
     Ok(outcome)
 }
@@ -468,7 +519,7 @@ fn check_har<R: BufRead>(input: R, options: &CheckOptions) -> Result<Outcome, Ch
         RecordingError::Io(source) => read_error(path, source),
         source => CheckError::Har { path: path.to_owned(), source },
     })?;
-    let mut outcome = feed.finish(options, Format::Har, None);
+    let mut outcome = feed.finish(options, Format::Har, None)?;
     outcome.websocket_entries = Some(summary.websocket_entries);
     Ok(outcome)
 }
@@ -486,7 +537,13 @@ mod tests {
     }
 
     fn options() -> CheckOptions {
-        CheckOptions { path: PathBuf::from("test"), user: None, stall_after: None }
+        CheckOptions {
+            path: PathBuf::from("test"),
+            user: None,
+            stall_after: None,
+            json: false,
+            max_frame_bytes: agentwire::recording::MAX_LINE,
+        }
     }
 
     #[test]
@@ -540,9 +597,11 @@ mod tests {
         let outcome = check_frames(input, &options()).unwrap();
         assert_eq!(outcome.summary.frames, 3);
         assert_eq!(outcome.summary.events, 2);
-        let rules: Vec<Rule> = outcome.flags.iter().map(|flag| flag.rule).collect();
+        let shown: Vec<&agentwire::Flag> =
+            outcome.flags.groups().iter().flat_map(|(_, members)| members).collect();
+        let rules: Vec<Rule> = shown.iter().map(|flag| flag.rule).collect();
         assert_eq!(rules, [Rule::MalformedFrame]);
-        assert_eq!(outcome.flags.first().and_then(|flag| flag.frame), Some(1));
+        assert_eq!(shown.first().and_then(|flag| flag.frame), Some(1));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! the work is in [`check`], [`report`] and [`rules`].
 
 mod check;
+mod flags;
 mod report;
 mod rules;
 mod serve;
@@ -45,7 +46,9 @@ whitespace-only lines are skipped; any other line is a frame, and a line that is
 (not JSON, not UTF-8, no `type`) is a `malformed-frame` flag, not a failure to read.
 
 Time comes from the frames' own timestamps, never from the machine's clock, so a file always \
-gives the same report. The file is streamed: memory does not grow with its length.
+gives the same report. The file is streamed and memory stays bounded whatever it holds: a line \
+longer than --max-frame-bytes is skipped as a `malformed-frame`, the readable report shows the \
+first 100 flags of each rule and counts every flag (--json lists them all).
 
 Run `agentwire rules` to list every rule id, its severity and what it means.";
 
@@ -53,8 +56,9 @@ const CHECK_AFTER_LONG_HELP: &str = "\
 Exit status:
   0  no flag is an error (warnings and info may have been raised)
   1  at least one flag is an error
-  2  the input can't be read: missing file, I/O error, a HAR that is not valid JSON, a recording \
-line that is not a valid record (the line number is printed on stderr), or bad arguments
+  2  the input can't be checked: missing file, I/O error, binary data, no frames at all (an empty \
+capture passes nothing), a HAR that is not valid JSON or has two `log` keys, a recording line \
+that is not a valid record (the line number is printed on stderr), or bad arguments
 
 Examples:
   agentwire check session.har
@@ -129,6 +133,14 @@ struct CheckArgs {
     /// the order they were raised.
     #[arg(long)]
     json: bool,
+
+    /// The longest frame (a line of a frames file or a recording) that is read, in bytes.
+    ///
+    /// A longer line is read to its end without being kept (memory stays bounded whatever the
+    /// input) and is a `malformed-frame` flag.
+    #[arg(long, value_name = "BYTES", default_value_t = agentwire::recording::MAX_LINE,
+          value_parser = clap::value_parser!(usize))]
+    max_frame_bytes: usize,
 }
 
 #[derive(Debug, Args)]
@@ -178,9 +190,14 @@ fn main() -> ExitCode {
 }
 
 fn run_check(args: CheckArgs) -> u8 {
-    let options =
-        check::CheckOptions { path: args.file, user: args.user, stall_after: args.stall_after };
-    let outcome = match check::run(&options) {
+    let options = check::CheckOptions {
+        path: args.file,
+        user: args.user,
+        stall_after: args.stall_after,
+        json: args.json,
+        max_frame_bytes: args.max_frame_bytes,
+    };
+    let mut outcome = match check::run(&options) {
         Ok(outcome) => outcome,
         Err(error) => {
             eprintln!("agentwire check: {error}");
@@ -190,16 +207,14 @@ fn run_check(args: CheckArgs) -> u8 {
     if let Some(notes) = report::notes(&outcome) {
         eprintln!("agentwire check: {notes}");
     }
-    let rendered =
-        if args.json { report::render_json(&outcome) } else { Ok(report::render_text(&outcome)) };
     let status = if outcome.has_errors() { EXIT_ERRORS } else { EXIT_OK };
-    match rendered {
-        Ok(text) => write_stdout(&text, status),
-        Err(error) => {
-            eprintln!("agentwire check: {error}");
-            EXIT_UNREADABLE
-        }
+    if args.json {
+        // Streamed: with many flags the JSON is far larger than the text report.
+        let mut stdout = io::BufWriter::new(io::stdout().lock());
+        let written = report::write_json(&mut outcome, &mut stdout).and_then(|()| stdout.flush());
+        return finish_output(written, status);
     }
+    write_stdout(&report::render_text(&outcome), status)
 }
 
 fn run_rules(args: &RulesArgs) -> u8 {
@@ -230,7 +245,12 @@ fn run_serve(args: serve::ServeArgs) -> u8 {
 /// an error; any other write failure is reported and exits 2.
 fn write_stdout(text: &str, status: u8) -> u8 {
     let mut stdout = io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    finish_output(stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()), status)
+}
+
+/// `status` after writing the output, or 2 when writing failed (a closed pipe is not a failure).
+fn finish_output(written: io::Result<()>, status: u8) -> u8 {
+    match written {
         Ok(()) => status,
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => status,
         Err(error) => {

@@ -22,17 +22,17 @@
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
-use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 use agentwire::{Flag, Rule, Severity};
-use serde::Serialize;
 
 use crate::check::{Outcome, UserSource};
+use crate::flags::{Flags, SAMPLE_PER_RULE};
 
 /// The width of the severity column (`warning`).
 const SEVERITY_WIDTH: usize = 7;
 
-/// Why the output could not be produced.
+/// Why an output could not be produced (`agentwire rules --json`).
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ReportError {
     /// The JSON encoder failed. Does not happen with the types rendered here; kept so that
@@ -41,69 +41,41 @@ pub(crate) enum ReportError {
     Json(#[from] serde_json::Error),
 }
 
-/// The `--json` output: exactly the keys of docs/rules.md.
-#[derive(Serialize)]
-struct JsonReport<'a> {
-    frames: u64,
-    events: u64,
-    runs: u64,
-    flags: Vec<JsonFlag<'a>>,
-}
-
-#[derive(Serialize)]
-struct JsonFlag<'a> {
-    rule: &'static str,
-    severity: &'static str,
-    frame: Option<u64>,
-    run_id: Option<&'a str>,
-    message: &'a str,
-}
-
-/// One JSON object on one line: `{"frames", "events", "runs", "flags": [...]}`, flags in the
-/// order raised.
+/// Writes the `--json` output: one JSON object on one line, `{"frames", "events", "runs",
+/// "flags": [...]}` (the keys of docs/rules.md), flags in the order raised.
 ///
 /// # Errors
-/// [`ReportError::Json`] if encoding fails (it does not, for these types).
-pub(crate) fn render_json(outcome: &Outcome) -> Result<String, ReportError> {
-    let report = JsonReport {
-        frames: outcome.summary.frames,
-        events: outcome.summary.events,
-        runs: outcome.summary.runs,
-        flags: outcome
-            .flags
-            .iter()
-            .map(|flag| JsonFlag {
-                rule: flag.rule.id(),
-                severity: flag.severity.as_str(),
-                frame: flag.frame,
-                run_id: flag.run_id.as_deref(),
-                message: &flag.message,
-            })
-            .collect(),
-    };
-    let mut text = serde_json::to_string(&report)?;
-    text.push('\n');
-    Ok(text)
+/// When `out` (or the flags' temporary file) fails.
+pub(crate) fn write_json(outcome: &mut Outcome, out: &mut impl Write) -> io::Result<()> {
+    let summary = &outcome.summary;
+    write!(
+        out,
+        "{{\"frames\":{},\"events\":{},\"runs\":{},\"flags\":[",
+        summary.frames, summary.events, summary.runs
+    )?;
+    outcome.flags.write_json(out)?;
+    out.write_all(b"]}\n")
 }
 
-/// The readable report: a header, the flags grouped by run, the counts per rule, the verdict.
+/// The readable report: a header, the flags grouped by run (the first [`SAMPLE_PER_RULE`] of
+/// each rule), what was left out, the counts per rule, the verdict.
 pub(crate) fn render_text(outcome: &Outcome) -> String {
     let mut out = header(outcome);
+    let flags = &outcome.flags;
+    let shown = || flags.groups().iter().flat_map(|(_, members)| members);
 
-    let rule_width =
-        outcome.flags.iter().map(|flag| flag.rule.id().len()).max().unwrap_or_default();
-    let frame_width =
-        outcome.flags.iter().map(|flag| frame_label(flag).len()).max().unwrap_or_default();
+    let rule_width = shown().map(|flag| flag.rule.id().len()).max().unwrap_or_default();
+    let frame_width = shown().map(|flag| frame_label(flag).len()).max().unwrap_or_default();
 
-    if outcome.flags.is_empty() {
+    if flags.total() == 0 {
         out.push_str("\nno flags\n");
     }
-    for (run, flags) in group_by_run(&outcome.flags) {
+    for (run, members) in flags.groups() {
         match run {
             Some(run) => out.push_str(&format!("\nrun {}\n", printable(run))),
             None => out.push_str("\nconnection\n"),
         }
-        for flag in flags {
+        for flag in members {
             out.push_str(&format!(
                 "  {:<SEVERITY_WIDTH$}  {:<rule_width$}  {:<frame_width$}  {}\n",
                 flag.severity.as_str(),
@@ -113,11 +85,23 @@ pub(crate) fn render_text(outcome: &Outcome) -> String {
             ));
         }
     }
+    let omitted: Vec<String> = flags
+        .counts()
+        .keys()
+        .filter(|rule| flags.omitted(**rule) > 0)
+        .map(|rule| format!("{} {}", flags.omitted(*rule), rule.id()))
+        .collect();
+    if !omitted.is_empty() {
+        out.push_str(&format!(
+            "\nnot shown (the first {SAMPLE_PER_RULE} flags of each rule are): {}; --json lists every flag\n",
+            omitted.join(", ")
+        ));
+    }
 
-    let counts = counts_per_rule(&outcome.flags);
+    let counts = counts_per_rule(flags);
     if !counts.is_empty() {
         out.push_str("\ncounts per rule\n");
-        for ((_, rule), count) in &counts {
+        for (rule, count) in &counts {
             out.push_str(&format!(
                 "  {:<rule_width$}  {:<SEVERITY_WIDTH$}  {count}\n",
                 rule.id(),
@@ -127,7 +111,7 @@ pub(crate) fn render_text(outcome: &Outcome) -> String {
     }
 
     out.push('\n');
-    out.push_str(&verdict(&outcome.flags));
+    out.push_str(&verdict(flags));
     out.push('\n');
     out
 }
@@ -181,35 +165,22 @@ fn frame_label(flag: &Flag) -> String {
     }
 }
 
-/// Flags grouped by run, runs in the order of their first flag; `None` is the connection
-/// (flags outside any run).
-fn group_by_run(flags: &[Flag]) -> Vec<(Option<&str>, Vec<&Flag>)> {
-    let mut groups: Vec<(Option<&str>, Vec<&Flag>)> = Vec::new();
-    for flag in flags {
-        let run = flag.run_id.as_deref();
-        match groups.iter_mut().find(|(group, _)| *group == run) {
-            Some((_, members)) => members.push(flag),
-            None => groups.push((run, vec![flag])),
-        }
-    }
-    groups
-}
-
 /// How many flags each rule raised: errors first, then warnings, then info; within a
 /// severity, in the order of docs/rules.md.
-fn counts_per_rule(flags: &[Flag]) -> BTreeMap<(Reverse<Severity>, Rule), u64> {
-    let mut counts = BTreeMap::new();
-    for flag in flags {
-        *counts.entry((Reverse(flag.rule.severity()), flag.rule)).or_insert(0) += 1;
-    }
+fn counts_per_rule(flags: &Flags) -> Vec<(Rule, u64)> {
+    let mut counts: Vec<(Rule, u64)> =
+        flags.counts().iter().map(|(rule, count)| (*rule, *count)).collect();
+    counts.sort_by_key(|(rule, _)| (Reverse(rule.severity()), *rule));
     counts
 }
 
 /// `FAIL: 3 errors, 2 warnings, 1 info`, or `OK: no errors (1 warning)`.
-fn verdict(flags: &[Flag]) -> String {
-    let count = |severity| flags.iter().filter(|flag| flag.severity == severity).count() as u64;
-    let (errors, warnings, infos) =
-        (count(Severity::Error), count(Severity::Warning), count(Severity::Info));
+fn verdict(flags: &Flags) -> String {
+    let (errors, warnings, infos) = (
+        flags.count_of(Severity::Error),
+        flags.count_of(Severity::Warning),
+        flags.count_of(Severity::Info),
+    );
     let mut others = Vec::new();
     if warnings > 0 {
         others.push(plural(warnings, "warning", "warnings"));
@@ -267,12 +238,20 @@ mod tests {
         }
     }
 
+    fn log(list: &[Flag]) -> Flags {
+        let mut flags = Flags::new(true);
+        for flag in list {
+            flags.push(flag.clone()).unwrap();
+        }
+        flags
+    }
+
     fn outcome(flags: Vec<Flag>) -> Outcome {
         Outcome {
             path: PathBuf::from("s.frames"),
             format: Format::Frames,
             summary: Summary { frames: 12, events: 11, runs: 2, ..Summary::default() },
-            flags,
+            flags: log(&flags),
             user: None,
             websocket_entries: None,
             skipped_records: SkippedRecords::default(),
@@ -281,6 +260,7 @@ mod tests {
 
     #[test]
     fn verdict_counts_each_severity() {
+        let verdict = |list: &[Flag]| verdict(&log(list));
         assert_eq!(verdict(&[]), "OK: no errors");
         let warning = flag(Rule::DuplicateEvent, Some(1), None, "d");
         let info = flag(Rule::SlowGap, Some(2), None, "s");
@@ -343,10 +323,11 @@ FAIL: 3 errors, 1 warning
 
     #[test]
     fn json_report_has_exactly_the_documented_keys() {
-        let text =
-            render_json(&outcome(vec![flag(Rule::RunIncomplete, None, Some("r2"), "m")])).unwrap();
+        let mut out = Vec::new();
+        write_json(&mut outcome(vec![flag(Rule::RunIncomplete, None, Some("r2"), "m")]), &mut out)
+            .unwrap();
         assert_eq!(
-            text,
+            String::from_utf8(out).unwrap(),
             "{\"frames\":12,\"events\":11,\"runs\":2,\"flags\":[{\"rule\":\"run-incomplete\",\
              \"severity\":\"error\",\"frame\":null,\"run_id\":\"r2\",\"message\":\"m\"}]}\n"
         );

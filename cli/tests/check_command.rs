@@ -522,11 +522,126 @@ fn input_can_be_a_pipe_that_cannot_be_rewound() {
 }
 
 #[test]
-fn empty_file_is_a_frames_file_with_nothing_to_flag() {
-    let file = TempFile::with_contents("empty.frames", b"");
+fn a_capture_with_no_frames_exits_2_instead_of_passing() {
+    let header = r#"{"type":"agentwire.recording","version":1,"url":"ws://h/ws","started_at":0}"#;
+    for (name, contents, format) in [
+        ("empty.frames", "", "frames file"),
+        ("blank.frames", "\n  \n\t\n", "frames file"),
+        ("header-only.jsonl", header, "agentwire recording"),
+        ("no-messages.har", r#"{"log":{"entries":[{"request":{}}]}}"#, "HAR"),
+    ] {
+        let file = TempFile::with_contents(name, contents.as_bytes());
+        let output = check(&file.0, &[]);
+        assert_eq!(status(&output), 2, "{name}");
+        assert!(stdout(&output).is_empty(), "{name}: no report");
+        let message = stderr(&output);
+        assert!(
+            message.contains(&format!("no frames: the {format} holds no received frame")),
+            "{name}: {message}"
+        );
+    }
+}
+
+#[test]
+fn binary_input_exits_2_instead_of_reading_one_endless_line() {
+    let file = TempFile::with_contents("zeros.bin", &vec![0u8; 100_000]);
     let output = check(&file.0, &[]);
-    assert_eq!(status(&output), 0);
-    assert!(stdout(&output).contains(": frames file, 0 frames, 0 events, 0 runs"));
+    assert_eq!(status(&output), 2);
+    assert!(
+        stderr(&output).contains("binary data (a NUL byte at offset 0)"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn dev_zero_is_refused_as_binary_without_reading_it_all() {
+    let output = check(Path::new("/dev/zero"), &[]);
+    assert_eq!(status(&output), 2);
+    assert!(stderr(&output).contains("binary data"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_frame_over_the_length_limit_is_a_malformed_frame_and_checking_goes_on() {
+    let long = format!("{{\"type\":\"heartbeat\",\"data\":{{\"pad\":\"{}\"}}}}", "x".repeat(5_000));
+    let contents =
+        format!("{{\"type\":\"pong\"}}\n{long}\r\n{{\"type\":\"heartbeat\",\"data\":{{}}}}\n");
+    let file = TempFile::with_contents("long.frames", contents.as_bytes());
+    let (code, report) = check_json(&file.0, &["--max-frame-bytes", "1000"]);
+    assert_eq!(code, 1);
+    assert_eq!((report["frames"].as_u64(), report["events"].as_u64()), (Some(3), Some(2)));
+    assert_eq!(flag_keys(&report), [key("malformed-frame", Some(1), None)]);
+    let message = report["flags"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&format!("{} bytes, longer than the 1000-byte limit", long.len())),
+        "{message}"
+    );
+    // Within the default limit (16 MiB) the same line is a frame like any other.
+    let (code, _) = check_json(&file.0, &[]);
+    assert_eq!(code, 0);
+
+    // In a recording, an over-long record line is the same flag, and the reader goes on.
+    let header = r#"{"type":"agentwire.recording","version":1,"url":"ws://h/ws","started_at":0}"#;
+    let record =
+        |text: &str| serde_json::json!({"type":"frame","dir":"in","t":1,"text":text}).to_string();
+    let recording = format!(
+        "{header}\n{}\n{}\n{}\n",
+        record(r#"{"type":"pong"}"#),
+        record(&long),
+        record(r#"{"type":"pong"}"#)
+    );
+    let file = TempFile::with_contents("long.jsonl", recording.as_bytes());
+    let (code, report) = check_json(&file.0, &["--max-frame-bytes", "1000"]);
+    assert_eq!(code, 1);
+    assert_eq!(report["frames"].as_u64(), Some(3));
+    assert_eq!(flag_keys(&report), [key("malformed-frame", Some(1), None)]);
+}
+
+#[test]
+fn a_har_with_two_log_keys_is_refused_as_ambiguous() {
+    let file =
+        TempFile::with_contents("two-logs.har", br#"{"log":{"entries":[]},"log":{"entries":[]}}"#);
+    let output = check(&file.0, &[]);
+    assert_eq!(status(&output), 2);
+    assert!(stderr(&output).contains("two `log` keys"), "{}", stderr(&output));
+}
+
+/// 40,000 runs that each raise a flag: the text report shows the first 100 flags of the rule
+/// and counts the rest (grouping is linear: a map from run to group, not a search per flag),
+/// and `--json` lists every one, in order. The 160,000-run timing is in BENCHMARKS.md.
+#[test]
+fn many_flagged_runs_show_a_sample_in_text_and_every_flag_in_json() {
+    let runs = 40_000;
+    let mut contents = String::with_capacity(runs * 80);
+    for run in 0..runs {
+        contents.push_str(&format!(
+            "{{\"type\":\"agent_thinking\",\"run_id\":\"r{run}\",\"reasoning\":\"x\"}}\n"
+        ));
+    }
+    let file = TempFile::with_contents("many.frames", contents.as_bytes());
+    let output = check(&file.0, &[]);
+    let text = stdout(&output);
+    let shown = text.lines().filter(|line| line.contains("event-before-start  frame")).count();
+    assert_eq!(shown, 100, "{}", text.lines().take(8).collect::<Vec<_>>().join("\n"));
+    assert!(
+        text.contains(&format!(
+            "not shown (the first 100 flags of each rule are): {} event-before-start",
+            runs - 100
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("event-before-start  warning  {runs}"))
+            || text.contains(&format!("event-before-start  error    {runs}")),
+        "{text}"
+    );
+    let (_, report) = check_json(&file.0, &[]);
+    let flags = report["flags"].as_array().cloned().unwrap_or_default();
+    assert_eq!(flags.len(), runs);
+    for (index, flag) in flags.iter().enumerate().step_by(997) {
+        assert_eq!(flag["run_id"].as_str(), Some(format!("r{index}").as_str()));
+    }
 }
 
 #[test]
@@ -609,7 +724,9 @@ fn help_explains_formats_options_exit_codes_and_rules() {
         "Exit status:",
         "0  no flag is an error",
         "1  at least one flag is an error",
-        "2  the input can't be read",
+        "2  the input can't be checked",
+        "no frames at all",
+        "--max-frame-bytes <BYTES>",
         "agentwire rules",
     ] {
         assert!(help.contains(needle), "check --help lacks {needle:?}: {help}");

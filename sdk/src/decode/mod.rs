@@ -87,6 +87,16 @@ pub enum DecodeError {
         /// What it is instead.
         found: JsonKind,
     },
+    /// The frame is longer than its reader's limit (a line of a capture file, see
+    /// [`crate::recording::MAX_LINE`]): it was skipped without being kept, so nothing more is
+    /// known of it.
+    #[error("frame is {length} bytes, longer than the {limit}-byte limit; it was skipped")]
+    TooLong {
+        /// The frame's length in bytes.
+        length: u64,
+        /// The limit it exceeds.
+        limit: usize,
+    },
     /// The object has no `type`, or an empty or `null` one.
     #[error("frame has no `type` field")]
     MissingType,

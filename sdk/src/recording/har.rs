@@ -127,7 +127,13 @@ impl<'de, F: FnMut(HarMessage)> Visitor<'de> for HarRoot<'_, F> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
         let mut saw_log = false;
         while let Some(key) = map.next_key_seed(OneOf(&["log"]))? {
-            if key == Some(0) && !saw_log {
+            if key == Some(0) {
+                if saw_log {
+                    // Which one holds the capture is a guess either way: refuse to make it.
+                    return Err(de::Error::custom(
+                        "the document has two `log` keys; which one is the capture is ambiguous",
+                    ));
+                }
                 saw_log = true;
                 map.next_value_seed(HarLog(&mut *self.0))?;
             } else {

@@ -6,6 +6,7 @@ use std::io::{BufRead, Write};
 
 use serde::{Deserialize, Serialize};
 
+use super::lines::{Line, MAX_LINE, read_line};
 use super::redact::{redact_protocol, redact_secrets, redact_url};
 use super::{Direction, FORMAT_TYPE, FORMAT_VERSION, Header, Record, RecordingError, write_error};
 use crate::timestamp::Timestamp;
@@ -136,6 +137,7 @@ pub struct RecordingReader<R: BufRead> {
     header: Header,
     line: Vec<u8>,
     line_number: usize,
+    max_line: usize,
     done: bool,
 }
 
@@ -150,11 +152,23 @@ impl<R: BufRead> RecordingReader<R> {
     /// - [`RecordingError::Json`] when the header's other fields are missing or invalid;
     /// - [`RecordingError::InvalidUtf8`] or [`RecordingError::Io`] when the line can't be read.
     pub fn new(reader: R) -> Result<Self, RecordingError> {
+        Self::with_max_line(reader, MAX_LINE)
+    }
+
+    /// As [`RecordingReader::new`], keeping lines of at most `max_line` bytes: a longer line
+    /// is read to its end in bounded memory and given as [`RecordingError::LineTooLong`] (the
+    /// iteration goes on).
+    ///
+    /// # Errors
+    /// As [`RecordingReader::new`]; a header line longer than `max_line` is
+    /// [`RecordingError::LineTooLong`].
+    pub fn with_max_line(reader: R, max_line: usize) -> Result<Self, RecordingError> {
         let mut this = RecordingReader {
             reader,
             header: Header { url: String::new(), user_id: None, started_at: Timestamp::EPOCH },
             line: Vec::with_capacity(1024),
             line_number: 0,
+            max_line,
             done: false,
         };
         let Some((line_number, line)) = this.next_line()? else {
@@ -178,14 +192,24 @@ impl<R: BufRead> RecordingReader<R> {
     /// mark on line 1), with its 1-based number. `Ok(None)` at the end of the input.
     fn next_line(&mut self) -> Result<Option<(usize, &str)>, RecordingError> {
         let content = loop {
-            self.line.clear();
             if self.line.capacity() > LINE_BUFFER_KEEP {
                 self.line.shrink_to(LINE_BUFFER_KEEP);
             }
-            if self.reader.read_until(b'\n', &mut self.line)? == 0 {
-                return Ok(None);
+            let read = read_line(&mut self.reader, &mut self.line, self.max_line)?;
+            if read != Line::End {
+                self.line_number += 1;
             }
-            self.line_number += 1;
+            match read {
+                Line::End => return Ok(None),
+                Line::TooLong { length } => {
+                    return Err(RecordingError::LineTooLong {
+                        line: self.line_number,
+                        length,
+                        limit: self.max_line,
+                    });
+                }
+                _ => {}
+            }
             let Ok(text) = std::str::from_utf8(&self.line) else {
                 return Err(RecordingError::InvalidUtf8 { line: self.line_number });
             };
@@ -196,7 +220,7 @@ impl<R: BufRead> RecordingReader<R> {
             };
             let rest = text.get(start..).unwrap_or_default();
             if !rest.trim().is_empty() {
-                break start..start + rest.trim_end_matches(['\n', '\r']).len();
+                break start..start + rest.len();
             }
         };
         // Validated above; checked again rather than borrowed across the loop (the borrow

@@ -56,12 +56,14 @@ use crate::timestamp::Timestamp;
 
 mod har;
 mod jsonl;
+mod lines;
 mod redact;
 #[cfg(test)]
 mod tests;
 
 pub use har::{HarMessage, HarSummary, read_har_messages, write_har};
 pub use jsonl::{RecordingReader, RecordingWriter};
+pub use lines::{Line, MAX_LINE, read_line};
 pub use redact::{redact_protocol, redact_secrets, redact_url};
 
 /// The `type` of a recording's header line.
@@ -86,6 +88,18 @@ pub enum RecordingError {
         /// What serde_json found wrong.
         #[source]
         source: serde_json::Error,
+    },
+    /// A recording line is longer than the reader's limit ([`MAX_LINE`] unless set with
+    /// [`RecordingReader::with_max_line`]); it was read to its end without being kept. Not
+    /// fatal: the reader goes on with the next line.
+    #[error("line {line} is {length} bytes, longer than the {limit}-byte limit")]
+    LineTooLong {
+        /// The 1-based line number in the recording.
+        line: usize,
+        /// The line's length in bytes, without its line ending.
+        length: u64,
+        /// The limit it exceeds.
+        limit: usize,
     },
     /// A recording line is not valid UTF-8. Not fatal: the reader goes on with the next line.
     #[error("line {line}: not valid UTF-8")]

@@ -140,6 +140,36 @@ fn reader_reports_invalid_utf8_and_goes_on() {
 }
 
 #[test]
+fn a_line_over_the_limit_is_an_error_read_in_bounded_memory_and_the_reader_goes_on() {
+    let mut text = record_to_string(&header("ws://h/ws"), &[]);
+    let long = "x".repeat(10_000);
+    text.push_str(&format!(
+        "{{\"type\":\"frame\",\"dir\":\"in\",\"t\":1,\"text\":\"{long}\"}}\r\n"
+    ));
+    text.push_str(r#"{"type":"open","t":"2025-09-18T14:56:14Z"}"#);
+    let reader = RecordingReader::with_max_line(text.as_bytes(), 1024).unwrap();
+    let records: Vec<_> = reader.collect();
+    let length = 10_000 + r#"{"type":"frame","dir":"in","t":1,"text":""}"#.len() as u64;
+    assert!(
+        matches!(records[0], Err(RecordingError::LineTooLong { line: 2, length: l, limit: 1024 }) if l == length),
+        "{:?}",
+        records[0]
+    );
+    assert_eq!(records[1].as_ref().unwrap(), &Record::Open { t: at(0), protocol: None });
+    // The default limit keeps it.
+    let records: Vec<_> = RecordingReader::new(text.as_bytes()).unwrap().collect();
+    assert!(matches!(records[0], Ok(Record::Frame { ref text, .. }) if text.len() == 10_000));
+}
+
+#[test]
+fn har_with_two_log_keys_is_refused_as_ambiguous() {
+    let text = r#"{"log": {"entries": []}, "log": {"entries": []}}"#;
+    let result = read_har_messages(text.as_bytes(), |_| {});
+    let message = result.err().map(|error| error.to_string()).unwrap_or_default();
+    assert!(message.contains("two `log` keys"), "{message}");
+}
+
+#[test]
 fn reader_skips_a_byte_order_mark_and_accepts_a_missing_protocol() {
     let text = "\u{feff}{\"type\":\"agentwire.recording\",\"version\":1,\"url\":\"ws://h\",\"started_at\":0}\n\
                 {\"type\":\"open\",\"t\":1758207374}";
