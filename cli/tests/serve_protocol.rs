@@ -397,6 +397,47 @@ async fn resume_past_the_kept_window_reports_an_incomplete_replay() {
     assert_eq!(result["data"]["to_seq"].as_u64(), frames.last().and_then(|f| f["seq"].as_u64()));
 }
 
+/// A `last_seq` that is not a whole number from 0 to 2⁶⁴−1 is refused with an error frame:
+/// it used to count as 0 and replay the user's whole history.
+#[tokio::test]
+async fn an_invalid_resume_point_gets_an_error_and_replays_nothing() {
+    let server = Server::start(&["--seq"]);
+    let token = server.token("resumer").await;
+    let mut first = server.connect(&token).await;
+    next_json(&mut first, 5).await;
+    send(&mut first, json!({"type": "start_agent", "payload": {"user_request": "short"}})).await;
+    frames_of_one_run(&mut first).await;
+    drop(first);
+    let mut second = server.connect(&token).await;
+    next_json(&mut second, 5).await;
+    for last_seq in [
+        json!(-1),
+        json!("3"),
+        json!(2.5),
+        json!(null),
+        serde_json::from_str::<Value>("18446744073709551616").unwrap(),
+    ] {
+        send(&mut second, json!({"type": "resume", "payload": {"last_seq": last_seq}})).await;
+        let reply = next_json(&mut second, 5).await;
+        assert_eq!(reply["type"], json!("error_message"), "{last_seq}: {reply}");
+        assert_eq!(reply["error_code"], json!("INVALID_RESUME"), "{last_seq}");
+        let message = reply["error_message"].as_str().unwrap_or_default();
+        assert!(message.contains("nothing was replayed"), "{message}");
+    }
+    send(&mut second, json!({"type": "resume", "payload": {}})).await;
+    let reply = next_json(&mut second, 5).await;
+    assert_eq!(reply["error_code"], json!("INVALID_RESUME"), "missing: {reply}");
+    assert!(reply["error_message"].as_str().unwrap_or_default().contains("found none"));
+    // The connection goes on: a valid resume still works.
+    send(&mut second, json!({"type": "resume", "payload": {"last_seq": 0}})).await;
+    loop {
+        let frame = next_json(&mut second, 5).await;
+        if frame["type"] == json!("resume_result") {
+            break;
+        }
+    }
+}
+
 #[tokio::test]
 async fn without_seq_resume_is_an_unknown_type_and_gets_an_ack() {
     let server = Server::start(&[]);

@@ -380,8 +380,10 @@ impl Served<'_> {
                 }
             }
         }
-        if let Some(last_seq) = resume_request(self.shared, text) {
-            return self.resume(socket, last_seq).await;
+        match resume_request(self.shared, text) {
+            Some(Ok(last_seq)) => return self.resume(socket, last_seq).await,
+            Some(Err(error)) => return self.reply(socket, &[error]).await,
+            None => {}
         }
         let default_thread = self.handshake.as_ref().map(Handshake::thread_id);
         let replies = handle_client_message(self.shared, self.user, text, default_thread);

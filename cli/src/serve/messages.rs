@@ -17,9 +17,12 @@ fn canonical_client_type(kind: &str) -> &str {
     }
 }
 
-/// With `--seq`, the `last_seq` of a `resume` message (`payload.last_seq`, or at the root).
-/// Without it, `resume` is an unknown type like any other and gets the manager's `ack`.
-pub(crate) fn resume_request(shared: &Shared, text: &str) -> Option<u64> {
+/// With `--seq`, the `last_seq` of a `resume` message (`payload.last_seq`, or at the root):
+/// `Ok` with a whole number from 0 to 2⁶⁴−1, `Err` with the error frame to answer when it is
+/// missing or anything else (negative, a string, a fraction, `null`, too large), rather than
+/// replaying the whole history as if it were 0. Without `--seq`, `resume` is an unknown type
+/// like any other and gets the manager's `ack` (`None`).
+pub(crate) fn resume_request(shared: &Shared, text: &str) -> Option<Result<u64, Value>> {
     if !shared.hub.numbers_frames() {
         return None;
     }
@@ -28,7 +31,25 @@ pub(crate) fn resume_request(shared: &Shared, text: &str) -> Option<u64> {
         return None;
     }
     let body = message.get("payload").unwrap_or(&message);
-    Some(body.get("last_seq").and_then(Value::as_u64).unwrap_or(0))
+    let last_seq = body.get("last_seq");
+    Some(last_seq.and_then(Value::as_u64).ok_or_else(|| {
+        let found = match last_seq {
+            None => "none".to_owned(),
+            Some(value) => {
+                let mut shown = value.to_string();
+                shown.truncate(40);
+                shown
+            }
+        };
+        frames::error_message(
+            "INVALID_RESUME",
+            &format!(
+                "resume needs `last_seq`, a whole number from 0 to 18446744073709551615 \
+                 (found {found}); nothing was replayed"
+            ),
+            now(),
+        )
+    }))
 }
 
 /// The server's replies to one client message (runs it starts are sent through the hub). A run
