@@ -945,6 +945,37 @@ async fn a_subprotocol_list_split_over_several_header_lines_is_read_whole() {
     );
 }
 
+/// `--www` files are served only when their real path lies under the directory: a symbolic
+/// link that leads out of it is a 404, whatever the spelling of the URL; links within it work.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_page_server_does_not_follow_links_out_of_its_directory() {
+    use std::os::unix::fs::symlink;
+    let server = Server::start(&[]);
+    let www = &server._www.0;
+    let outside = support::tempdir::Dir::new("outside");
+    std::fs::write(outside.0.join("secret.txt"), "outside").unwrap();
+    std::fs::write(outside.0.join("index.html"), "outside index").unwrap();
+    symlink(&outside.0, www.join("leak")).unwrap();
+    symlink(outside.0.join("secret.txt"), www.join("leak.txt")).unwrap();
+    symlink(www.join("app.wasm"), www.join("inner.wasm")).unwrap();
+    std::fs::create_dir(www.join("sub")).unwrap();
+    symlink(outside.0.join("index.html"), www.join("sub").join("index.html")).unwrap();
+    for path in
+        ["/leak/secret.txt", "/leak.txt", "/le%61k/secret.txt", "/leak/", "/sub/", "/./leak.txt"]
+    {
+        let (status, _, body) = server.get(path).await;
+        assert_eq!(status, 404, "{path}: {body}");
+        assert!(!body.contains("outside"), "{path}: {body}");
+    }
+    for path in ["/", "/index.html", "/inner.wasm", "/app.wasm"] {
+        let (status, _, _) = server.get(path).await;
+        assert_eq!(status, 200, "{path}");
+    }
+    let (status, _, _) = server.get("/../etc/passwd").await;
+    assert!(status == 404 || status == 400, "{status}");
+}
+
 #[tokio::test]
 async fn out_of_range_options_and_blank_dev_users_are_refused() {
     for args in [

@@ -23,6 +23,7 @@ mod clock;
 mod connection;
 mod dev;
 mod faults;
+mod files;
 mod frames;
 mod handshake;
 mod hold;
@@ -45,7 +46,6 @@ use axum::routing::get;
 use clap::Args;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use tower_http::services::ServeDir;
 
 use clock::{instant, now};
 use hub::Hub;
@@ -424,7 +424,7 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
     let app = Router::new()
         .route("/ws", get(connection::upgrade))
         .merge(dev::routes())
-        .fallback_service(ServeDir::new(&args.www))
+        .fallback_service(files::router(&args.www)?)
         .with_state(shared);
     let address = SocketAddr::new(args.host, args.port);
     let listener = tokio::net::TcpListener::bind(address)
