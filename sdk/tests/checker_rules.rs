@@ -952,8 +952,40 @@ fn a_copy_of_a_copy_within_the_window_is_still_a_duplicate() {
 }
 
 #[test]
-fn the_highest_possible_sequence_number_repeated_is_a_regression() {
+fn the_highest_safe_sequence_number_repeated_is_a_regression() {
     let heartbeat = |seq| seq_frame(seq, r#"{"type":"heartbeat","data":{}}"#);
-    let frames = vec![heartbeat(u64::MAX), heartbeat(u64::MAX)];
+    let top = (1 << 53) - 1;
+    let frames = vec![heartbeat(top), heartbeat(top)];
     assert_eq!(rules(&check(&frames)), vec![Rule::SequenceRegression]);
+}
+
+/// A `seq` no server numbering frames one by one could send (a jump of more than
+/// `MAX_SEQ_JUMP`, or beyond 2^53 − 1) is a `sequence-gap` that is not adopted: the frames
+/// that follow the real numbering raise nothing, and the highest `seq` (the SDK's resume point)
+/// stays the real one.
+#[test]
+fn a_bogus_sequence_number_is_flagged_but_not_adopted() {
+    let heartbeat = |seq| seq_frame(seq, r#"{"type":"heartbeat","data":{}}"#);
+    let jump = 6 + agentwire::check::MAX_SEQ_JUMP + 1;
+    let frames = vec![
+        heartbeat(5),
+        heartbeat(6),
+        heartbeat(jump),
+        heartbeat(7),
+        heartbeat(u64::MAX),
+        heartbeat(8),
+    ];
+    let mut checker = Checker::new(CheckerConfig::offline());
+    for frame in &frames {
+        let _ = checker.handle_text(frame, None);
+    }
+    assert_eq!(checker.highest_seq(), Some(8));
+    let flags: Vec<agentwire::Flag> = std::iter::from_fn(|| checker.poll_flag()).collect();
+    assert_eq!(rules(&flags), vec![Rule::SequenceGap, Rule::SequenceGap]);
+    assert_eq!(flags.iter().map(|flag| flag.frame).collect::<Vec<_>>(), [Some(2), Some(4)]);
+    assert!(flags[0].message.contains("not adopted"), "{}", flags[0].message);
+    assert!(flags[1].message.contains("beyond 2^53 - 1"), "{}", flags[1].message);
+    // A jump within the bound is an ordinary gap, adopted.
+    let frames = vec![heartbeat(5), heartbeat(5 + agentwire::check::MAX_SEQ_JUMP), heartbeat(7)];
+    assert_eq!(rules(&check(&frames)), vec![Rule::SequenceGap, Rule::SequenceRegression]);
 }

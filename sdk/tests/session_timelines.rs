@@ -570,6 +570,28 @@ fn a_reconnect_resumes_from_the_last_seq_and_reports_full_recovery() {
     assert!(!h.flags().contains(&Rule::SequenceGap));
 }
 
+/// A bogus `seq` (here 2^53 + 10, which a hostile server sent) is flagged and never becomes the
+/// resume point: the reconnect resumes from the last real number.
+#[test]
+fn a_bogus_sequence_number_is_not_the_resume_point() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.frame(&established(true));
+    for seq in 1..=3 {
+        h.frame(&numbered(seq));
+    }
+    h.frame(&numbered((1 << 53) + 10));
+    h.frame(&numbered(4));
+    assert_eq!(h.session.stats().last_seq, Some(4));
+    assert!(h.flags().contains(&Rule::SequenceGap));
+    h.take_commands();
+    h.close(1006, "");
+    let delay = backoff_delay_or_panic(&h.state());
+    h.advance(i64::try_from(delay).unwrap());
+    h.open();
+    assert_eq!(h.take_sent()[0]["payload"]["last_seq"], json!(4));
+}
+
 #[test]
 fn expired_frames_make_a_partial_or_unrecoverable_resume_with_the_missing_range() {
     let setup = || {

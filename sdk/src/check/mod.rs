@@ -223,6 +223,14 @@ impl Checker {
         self.flags.iter()
     }
 
+    /// The highest `seq` adopted so far (docs/rules.md, `sequence-gap`): bogus numbers (beyond
+    /// 2^53 − 1, or a jump of more than [`MAX_SEQ_JUMP`]) are flagged and not adopted. The
+    /// session resumes from it.
+    #[must_use]
+    pub fn highest_seq(&self) -> Option<u64> {
+        self.highest_seq
+    }
+
     /// The index the next frame will get.
     #[must_use]
     pub fn next_frame_index(&self) -> u64 {
@@ -486,12 +494,38 @@ impl Checker {
 
     fn check_sequence(&mut self, event: &Event, frame: u64, duplicate: bool) {
         let Some(seq) = event.context.seq else { return };
+        if seq > MAX_SAFE_SEQ {
+            self.raise(
+                Rule::SequenceGap,
+                Some(frame),
+                vec![],
+                None,
+                format!(
+                    "frame {frame} has seq {seq}, beyond 2^53 - 1 (no JavaScript number holds it \
+                     exactly): a bogus number, not adopted as the highest seq"
+                ),
+            );
+            return;
+        }
         let Some(highest) = self.highest_seq else {
             self.highest_seq = Some(seq);
             return;
         };
         if highest.checked_add(1) == Some(seq) {
             self.highest_seq = Some(seq);
+        } else if seq > highest && seq - highest > MAX_SEQ_JUMP {
+            self.raise(
+                Rule::SequenceGap,
+                Some(frame),
+                vec![],
+                None,
+                format!(
+                    "frame {frame} has seq {seq} after seq {highest}: a jump of {}, more than a \
+                     server numbering frames one by one could have lost ({MAX_SEQ_JUMP}); not \
+                     adopted as the highest seq",
+                    seq - highest
+                ),
+            );
         } else if seq > highest {
             // `seq > highest`, so neither bound can overflow.
             let (first, last) = (highest + 1, seq - 1);
@@ -678,6 +712,14 @@ fn sorted_by_key<T>(items: Vec<T>, key: impl Fn(&T) -> u64) -> Vec<T> {
     let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
     order.into_iter().filter_map(|(_, index)| slots.get_mut(index).and_then(Option::take)).collect()
 }
+
+/// The largest forward jump of `seq` that is taken as frames gone missing. A server numbers
+/// its frames one by one, so a larger jump is a bogus number: it is a `sequence-gap` flag but is
+/// not adopted (the highest `seq`, and the SDK's resume point, stay where they were).
+pub const MAX_SEQ_JUMP: u64 = 1_000_000;
+
+/// The largest `seq` adopted: 2^53 − 1, the largest integer a JavaScript number holds exactly.
+const MAX_SAFE_SEQ: u64 = (1 << 53) - 1;
 
 fn duration_micros(duration: Duration) -> i64 {
     i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)

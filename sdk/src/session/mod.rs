@@ -540,7 +540,8 @@ impl Session {
             .any(|flag| flag.rule == crate::Rule::DuplicateEvent && flag.frame == Some(frame));
 
         if let Some(seq) = event.context.seq {
-            self.stats.last_seq = Some(self.stats.last_seq.map_or(seq, |last| last.max(seq)));
+            // The checker's highest `seq`: a bogus jump is flagged there and not resumed from.
+            self.stats.last_seq = self.checker.highest_seq().or(self.stats.last_seq);
             self.count_replayed(seq);
         }
         let auth_failure = event.kind.is_auth_failure();
