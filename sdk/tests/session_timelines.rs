@@ -535,6 +535,66 @@ fn messages_still_queued_when_the_session_ends_are_handed_back() {
     assert_eq!(unsent, [user_message("first"), user_message("second")]);
 }
 
+/// A server that accepts, says `connection_established` and drops at once, again and again:
+/// each such connection counts as a failed attempt, so the waits escalate to the cap instead
+/// of staying at the first ceilings (which made about two reconnects a second, forever).
+#[test]
+fn a_server_that_accepts_and_drops_at_once_gets_escalating_waits() {
+    let mut h = Harness::new(SessionConfig::default());
+    let mut attempts = Vec::new();
+    let mut connects_in_a_minute = 0;
+    let mut elapsed = 0;
+    for _ in 0..12 {
+        h.open();
+        h.frame(&established(false));
+        h.close(1011, "");
+        let ConnectionState::BackingOff { attempt, delay_ms, .. } = h.state() else {
+            panic!("expected backing off, got {:?}", h.state())
+        };
+        attempts.push(attempt);
+        elapsed += delay_ms;
+        if elapsed <= 60_000 {
+            connects_in_a_minute += 1;
+        }
+        h.advance(i64::try_from(delay_ms).unwrap());
+    }
+    assert_eq!(attempts, (1..=12).collect::<Vec<u32>>(), "every drop escalates");
+    assert!(connects_in_a_minute < 20, "{connects_in_a_minute} connections in a minute");
+}
+
+/// A connection that lived (stayed up for `reset_after`) still rejoins fast when it drops,
+/// even after a run of short-lived ones; and a server back from an outage is rejoined at the
+/// first ceilings, not at the outage's.
+#[test]
+fn a_connection_that_lived_rejoins_fast_after_short_lived_ones() {
+    let mut h = Harness::new(SessionConfig::default());
+    for _ in 0..5 {
+        h.open();
+        h.frame(&established(false));
+        h.close(1011, "");
+        let delay = backoff_delay_or_panic(&h.state());
+        h.advance(i64::try_from(delay).unwrap());
+    }
+    h.open();
+    h.frame(&established(false));
+    h.advance(6_000);
+    h.close(1006, "");
+    assert!(matches!(h.state(), ConnectionState::BackingOff { attempt: 1, .. }), "{:?}", h.state());
+    // An outage: ten refused attempts, then the server is back and the connection drops once.
+    for _ in 0..10 {
+        let delay = backoff_delay_or_panic(&h.state());
+        h.advance(i64::try_from(delay).unwrap());
+        h.close(1006, "");
+    }
+    let delay = backoff_delay_or_panic(&h.state());
+    h.advance(i64::try_from(delay).unwrap());
+    h.open();
+    h.frame(&established(false));
+    h.close(1006, "");
+    let ConnectionState::BackingOff { attempt, .. } = h.state() else { panic!("{:?}", h.state()) };
+    assert!(attempt <= 2, "rejoined at the first ceilings, attempt {attempt}");
+}
+
 // --- resume ---
 
 #[test]

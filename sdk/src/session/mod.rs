@@ -113,6 +113,11 @@ enum Phase {
 /// the page becomes visible again.
 const WAKE_SKIPS_WAITS_OVER: Duration = Duration::from_secs(1);
 
+/// A connection that closes this soon after it opened counts as a failed attempt, even when the
+/// server spoke on it: repeated, they escalate the backoff (a server that accepts and drops at
+/// once is not retried twice a second forever). One that lived longer keeps the fast rejoin.
+const SHORT_LIVED: Duration = Duration::from_secs(1);
+
 /// The close code the client uses to recycle a dead connection (application range).
 pub const CLOSE_DEAD: u16 = 4000;
 
@@ -124,6 +129,9 @@ pub struct Session {
     checker: Checker,
     /// Consecutive failed attempts (the backoff exponent).
     failures: u32,
+    /// Connections in a row that closed within [`SHORT_LIVED`] of opening: a server that
+    /// accepts, speaks and drops at once escalates the backoff with each of them.
+    short_lived: u32,
     /// Whether the one retry with a fresh token was used since the last good connection.
     refresh_used: bool,
     /// Whether a socket was ever opened (the next one is a reconnect).
@@ -150,6 +158,7 @@ impl Session {
             phase: Phase::Idle,
             checker,
             failures: 0,
+            short_lived: 0,
             refresh_used: false,
             was_open: false,
             seq_supported: false,
@@ -330,8 +339,15 @@ impl Session {
         let auth_frame = match &mut self.phase {
             Phase::Connecting { .. } => None,
             Phase::Open { auth_failure, since, .. } => {
-                if self.config.backoff.is_stable(duration_between(*since, now)) {
+                let uptime = duration_between(*since, now);
+                if self.config.backoff.is_stable(uptime) {
                     self.failures = 0;
+                    self.short_lived = 0;
+                } else if uptime < SHORT_LIVED {
+                    self.short_lived = self.short_lived.saturating_add(1);
+                } else {
+                    // It lived a while: a healthy server that drops connections now and then.
+                    self.short_lived = 0;
                 }
                 auth_failure.take()
             }
@@ -422,6 +438,7 @@ impl Session {
                 }
                 if self.config.backoff.is_stable(duration_between(since, now)) {
                     self.failures = 0;
+                    self.short_lived = 0;
                 }
                 // Dead only if the server had a fair chance to answer a ping sent after the last
                 // frame; a timer that fired late (sleep, a throttled tab) probes first.
@@ -565,9 +582,11 @@ impl Session {
             }
         } else if matches!(self.phase, Phase::Open { .. }) {
             // The server is up and speaking: the attempts that failed before this connection no
-            // longer escalate the next wait. One step is kept until the connection is stable, so
-            // a server that accepts and drops at once is not hammered at the first ceiling.
-            self.failures = self.failures.min(1);
+            // longer escalate the next wait, so a server back from an outage is rejoined fast.
+            // But each connection in a row that closed before it was stable counts as a failed
+            // attempt: a server that accepts, speaks and drops at once is not hammered twice a
+            // second (one step is kept for the first such drop).
+            self.failures = self.failures.min(self.short_lived.saturating_add(1));
             if matches!(
                 self.phase,
                 Phase::Open { ready_at: Some(_), handshake: HandshakeStep::Idle, .. }
