@@ -1053,3 +1053,69 @@ async fn dev_endpoints_refuse_a_foreign_host_header_against_dns_rebinding() {
     let (status, _, _) = server.get("/dev/users").await; // Host: 127.0.0.1:PORT
     assert_eq!(status, 200);
 }
+
+/// A client that stops reading while frames keep coming is dropped once its outbox is full:
+/// it gets what was queued, then a close 1013 ("try again later") with a reason, instead of a
+/// bare TCP close, and the truth file records it.
+#[tokio::test]
+async fn a_reader_too_slow_for_its_outbox_is_closed_with_1013_and_a_reason() {
+    use tokio::net::TcpSocket;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let dir = support::tempdir::Dir::new("slow-truth");
+    let truth = dir.0.join("truth.jsonl");
+    let truth_arg = truth.to_string_lossy().into_owned();
+    let server = Server::start(&[
+        "--users",
+        "1",
+        "--run-every",
+        "0.01",
+        "--speed",
+        "10000",
+        "--truth",
+        &truth_arg,
+    ]);
+    let (_, _, body) = server.get("/dev/users").await;
+    let users: Vec<Value> =
+        serde_json::from_str(&body[body.find('[').unwrap()..=body.rfind(']').unwrap()]).unwrap();
+    let token = users[0]["token"].as_str().unwrap().to_owned();
+    // A small receive buffer, and no reading: the server's writes block, its outbox fills.
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(server.address.parse().unwrap()).await.unwrap();
+    let mut request = server.url().into_client_request().unwrap();
+    let protocols = format!("jwt-auth, jwt.{}", URL_SAFE_NO_PAD.encode(&token));
+    request.headers_mut().insert("sec-websocket-protocol", protocols.parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::client_async(request, stream).await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let closed =
+            truth_records(&truth).into_iter().any(|record| record["record"] == json!("closed"));
+        if closed {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the slow reader was never dropped");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let record = truth_records(&truth)
+        .into_iter()
+        .find(|record| record["record"] == json!("closed"))
+        .unwrap();
+    assert_eq!(
+        (record["reason"].clone(), record["code"].clone()),
+        (json!("too_slow"), json!(1013))
+    );
+    let close = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Close(frame))) => return frame,
+                Some(Ok(_)) => {}
+                other => panic!("expected a close frame, got {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("the close frame arrives once the queued frames are read")
+    .expect("a close code and reason");
+    assert_eq!(u16::from(close.code), 1013);
+    assert!(close.reason.contains("too slow"), "{}", close.reason);
+}

@@ -28,6 +28,10 @@ const READ_BUFFER: usize = 4 * 1024;
 /// The largest client message accepted; a larger one closes the connection (code 1009).
 const MAX_CLIENT_MESSAGE: usize = 1 << 20;
 
+/// The close code for a connection dropped for reading too slowly: 1013, "try again later"
+/// (the truth file's `closed` record says the same).
+const TOO_SLOW_CLOSE_CODE: u16 = 1013;
+
 /// How long the `refuse_connections` fault refuses new connections.
 const REFUSAL_WINDOW: Duration = Duration::from_secs(3);
 
@@ -296,7 +300,10 @@ impl Served<'_> {
                     // `None`: the hub dropped this connection (too slow); close it.
                     match outgoing {
                         Some(delivery) => self.on_delivery(socket, delivery).await,
-                        None => Flow::Stop,
+                        None => {
+                            self.too_slow(socket).await;
+                            Flow::Stop
+                        }
                     }
                 }
                 () = &mut silence => {
@@ -453,6 +460,19 @@ impl Served<'_> {
     }
 
     /// No ack by the deadline: record it and close with 1002 ([`handshake::TIMEOUT_CLOSE_CODE`]).
+    /// The hub dropped this connection for reading too slowly: what was queued before has
+    /// been written; it is closed with 1013 (try again later) and a reason, so the client
+    /// knows to reconnect and resume instead of seeing the stream stop with a bare TCP close.
+    async fn too_slow(&self, socket: &mut WebSocket) {
+        // The truth file recorded the drop when the hub made it.
+        tracing::warn!(user = self.user, connection = self.connection_id, "closed a slow reader");
+        let reason = format!(
+            "too slow: more than {} frames waited for this connection; reconnect and resume",
+            hub::OUTBOX
+        );
+        close(socket, TOO_SLOW_CLOSE_CODE, reason).await;
+    }
+
     async fn handshake_timed_out(&self, socket: &mut WebSocket) {
         let thread_id = self.handshake.as_ref().map(Handshake::thread_id).unwrap_or_default();
         self.peer.record(HandshakeEvent::Timeout, thread_id, None);

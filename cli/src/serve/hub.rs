@@ -57,6 +57,8 @@ pub(crate) struct Sent {
     pub(crate) seq: Option<u64>,
     /// The connections that got it.
     pub(crate) connections: Vec<u64>,
+    /// The connections dropped for being too slow to take it (their outbox was full).
+    pub(crate) dropped: Vec<u64>,
 }
 
 /// One user's connections and, with `--seq`, sequence counter and recent frames.
@@ -179,14 +181,19 @@ impl Hub {
             Some((seq, text)) => (Some(seq), text),
             None => (None, text.to_owned()),
         };
-        let connections = deliver(&mut users, user, &Delivery::Frame(seq, text));
-        Sent { seq, connections }
+        let (connections, dropped) = deliver(&mut users, user, &Delivery::Frame(seq, text));
+        Sent { seq, connections, dropped }
     }
 
     /// Tells every connection of `user` that run `run_id` (on `thread_id`) sent its last frame;
-    /// the ids that were told.
-    pub(crate) fn end_run(&self, user: &str, run_id: &str, thread_id: &str) -> Vec<u64> {
-        let Ok(mut users) = self.users.lock() else { return Vec::new() };
+    /// the ids that were told, and those dropped for being too slow.
+    pub(crate) fn end_run(
+        &self,
+        user: &str,
+        run_id: &str,
+        thread_id: &str,
+    ) -> (Vec<u64>, Vec<u64>) {
+        let Ok(mut users) = self.users.lock() else { return (Vec::new(), Vec::new()) };
         let ended =
             Delivery::RunEnded { run_id: run_id.to_owned(), thread_id: thread_id.to_owned() };
         deliver(&mut users, user, &ended)
@@ -283,11 +290,17 @@ impl Hub {
     }
 }
 
-/// Queues `delivery` for every connection of `user`; the ids that got it. A connection whose
-/// outbox is full is too slow: it is dropped from the hub (its socket task then closes it).
-fn deliver(users: &mut HashMap<String, UserState>, user: &str, delivery: &Delivery) -> Vec<u64> {
-    let Some(state) = users.get_mut(user) else { return Vec::new() };
+/// Queues `delivery` for every connection of `user`: the ids that got it, and those dropped.
+/// A connection whose outbox is full is too slow: it is dropped from the hub (its socket task
+/// writes what it holds, then closes it with 1013).
+fn deliver(
+    users: &mut HashMap<String, UserState>,
+    user: &str,
+    delivery: &Delivery,
+) -> (Vec<u64>, Vec<u64>) {
+    let Some(state) = users.get_mut(user) else { return (Vec::new(), Vec::new()) };
     let mut delivered = Vec::new();
+    let mut dropped = Vec::new();
     state.connections.retain(|(id, outbox)| match outbox.try_send(delivery.clone()) {
         Ok(()) => {
             delivered.push(*id);
@@ -295,11 +308,12 @@ fn deliver(users: &mut HashMap<String, UserState>, user: &str, delivery: &Delive
         }
         Err(mpsc::error::TrySendError::Full(_)) => {
             tracing::warn!(user, connection = id, "outbox full: dropping a slow connection");
+            dropped.push(*id);
             false
         }
         Err(mpsc::error::TrySendError::Closed(_)) => false,
     });
-    delivered
+    (delivered, dropped)
 }
 
 #[cfg(test)]
@@ -363,7 +377,7 @@ mod tests {
         let (a1, mut r1) = mpsc::channel(8);
         hub.join("alice", 1, a1);
         hub.send_to_user("alice", &json!({"n": 1}).to_string());
-        assert_eq!(hub.end_run("alice", "run_1", "thread_1"), [1]);
+        assert_eq!(hub.end_run("alice", "run_1", "thread_1").0, [1]);
         assert!(matches!(r1.try_recv(), Ok(Delivery::Frame(Some(1), _))));
         assert_eq!(
             r1.try_recv().ok(),
@@ -371,7 +385,7 @@ mod tests {
         );
         let sent = hub.send_to_user("alice", &json!({"n": 2}).to_string());
         assert_eq!(sent.seq, Some(2), "the end of a run takes no number");
-        assert!(hub.end_run("bob", "run_2", "thread_2").is_empty());
+        assert!(hub.end_run("bob", "run_2", "thread_2").0.is_empty());
     }
 
     #[tokio::test]

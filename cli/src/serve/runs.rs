@@ -82,6 +82,9 @@ fn deliver_run_frame(shared: &Shared, user: &str, frame: &faults::Outgoing, pick
     let sent = shared.hub.send_to_user(user, &frame.text);
     if let Some(truth) = &shared.truth {
         truth.frame(user, &sent, &frame.text, frame.fault);
+        for connection in &sent.dropped {
+            truth.too_slow(user, *connection);
+        }
     }
     if !frame.also_to_other_user {
         return false;
@@ -92,6 +95,9 @@ fn deliver_run_frame(shared: &Shared, user: &str, frame: &faults::Outgoing, pick
     let leaked = shared.hub.send_to_user(&other, &frame.text);
     if let Some(truth) = &shared.truth {
         truth.leak(user, &other, &leaked, &frame.text);
+        for connection in &leaked.dropped {
+            truth.too_slow(&other, *connection);
+        }
     }
     true
 }
@@ -185,7 +191,12 @@ pub(crate) fn start_run(
         }
         lose_dropped_frames(&shared, &user, &injected, |at| at >= total);
         // October connections send their cleanup frames now; September ones ignore this.
-        shared.hub.end_run(&user, &run_id, &thread_id);
+        let (_, dropped) = shared.hub.end_run(&user, &run_id, &thread_id);
+        if let Some(truth) = &shared.truth {
+            for connection in dropped {
+                truth.too_slow(&user, connection);
+            }
+        }
     });
     vec![]
 }

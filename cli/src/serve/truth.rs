@@ -29,6 +29,11 @@
 //!   time; the connection is then closed with 1002). The handshake frames themselves are also
 //!   `direct` records, as are the cleanup frames an October connection sends after each run.
 //!
+//! * `{"record":"closed","reason":"too_slow","user","connection","code":1013}`: a connection
+//!   dropped for reading too slowly (its outbox of queued frames was full), written when it is
+//!   dropped. The frames queued before are still written to it, then it is closed with 1013 and
+//!   a reason.
+//!
 //! Each record is flushed as written, so a test can read the file while the server runs.
 
 use std::fs::File;
@@ -138,6 +143,17 @@ impl Truth {
             object.insert("named".to_owned(), Value::from(named));
         }
         self.write(record);
+    }
+
+    /// A connection dropped by the server for reading too slowly; it is closed with 1013.
+    pub(crate) fn too_slow(&self, user: &str, connection: u64) {
+        self.write(json!({
+            "record": "closed",
+            "reason": "too_slow",
+            "user": user,
+            "connection": connection,
+            "code": 1013,
+        }));
     }
 
     /// A connection-level fault (`user` is empty for `refuse_connections`).
