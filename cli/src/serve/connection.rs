@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -18,6 +19,7 @@ use tokio::sync::mpsc;
 use super::auth::{self, ClientSignals, Negotiation};
 use super::handshake::{self, Handshake, Verdict};
 use super::hold::LiveHold;
+use super::listen::Slot;
 use super::messages::{handle_client_message, resume_request};
 use super::truth::HandshakeEvent;
 use super::{Shared, faults, frames, hub, instant, now, unix_seconds};
@@ -61,6 +63,7 @@ pub(crate) async fn upgrade(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
+    Extension(slot): Extension<Arc<Slot>>,
     ws: WebSocketUpgrade,
 ) -> Response {
     if refusing(&shared) {
@@ -111,7 +114,11 @@ pub(crate) async fn upgrade(
     ws.read_buffer_size(READ_BUFFER)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| connection(shared, socket, token, october))
+        .on_upgrade(move |socket| async move {
+            // The connection's place under the caps is held until the socket closes.
+            let _slot = slot;
+            connection(shared, socket, token, october).await;
+        })
 }
 
 /// One connection, as the truth file names it.

@@ -28,6 +28,7 @@ mod frames;
 mod handshake;
 mod hold;
 mod hub;
+mod listen;
 mod messages;
 mod runs;
 pub(crate) mod script;
@@ -155,6 +156,22 @@ pub(crate) struct ServeArgs {
     /// one and a half times this).
     #[arg(long, value_name = "SECS", default_value_t = 8.0)]
     run_every: f64,
+
+    /// Connections at once, HTTP and WebSocket [default: the open-file limit less 64].
+    ///
+    /// Past it a new connection gets a 503 with Retry-After and is closed. Never above the
+    /// open-file limit less 64, so the server does not run out of descriptors.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(usize))]
+    max_connections: Option<usize>,
+
+    /// Connections at once from one client address.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(usize))]
+    max_connections_per_address: usize,
+
+    /// Seconds a client may take to send a request's head (from connecting, or after its
+    /// previous request): a connection that sends nothing, or only part of a request, is closed.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    header_timeout: f64,
 }
 
 /// What demo users ask for.
@@ -365,6 +382,14 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), ServeError> {
     if !(args.run_every > 0.0 && seconds(args.run_every)) {
         return Err(ServeError::BadOption("--run-every must be seconds above 0, at most a day"));
     }
+    if !(args.header_timeout > 0.0 && seconds(args.header_timeout)) {
+        return Err(ServeError::BadOption(
+            "--header-timeout must be seconds above 0, at most a day",
+        ));
+    }
+    if args.max_connections == Some(0) || args.max_connections_per_address == 0 {
+        return Err(ServeError::BadOption("connection limits must be at least 1"));
+    }
     if !args.www.is_dir() {
         return Err(ServeError::MissingPage(args.www));
     }
@@ -439,8 +464,13 @@ async fn serve(args: ServeArgs) -> Result<(), ServeError> {
     {
         println!("agentwire serve: listening on http://{local}/ (WebSocket: ws://{local}/ws)");
     }
-    tracing::info!(%local, www = %args.www.display(), faults = !shared_faults_off, "serving");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    let limits = listen::Limits {
+        total: listen::Limits::total_within_open_files(args.max_connections),
+        per_address: args.max_connections_per_address,
+        header_read: Duration::from_secs_f64(args.header_timeout),
+    };
+    tracing::info!(%local, www = %args.www.display(), faults = !shared_faults_off, ?limits, "serving");
+    listen::serve(listener, app, limits, shutdown).await;
     Ok(())
 }
 

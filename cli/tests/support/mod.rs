@@ -59,7 +59,23 @@ impl Server {
         std::fs::write(www.0.join("index.html"), "<!doctype html><title>agentwire</title>")
             .unwrap();
         std::fs::write(www.0.join("app.wasm"), b"\0asm\x01\0\0\0").unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_agentwire"))
+        Server::launch(Command::new(env!("CARGO_BIN_EXE_agentwire")), www, extra)
+    }
+
+    /// [`Server::start`] with the open-file limit (`ulimit -n`) set to `open_files`.
+    #[cfg(unix)]
+    pub(crate) fn start_with_open_files(open_files: u32, extra: &[&str]) -> Server {
+        let www = tempdir::Dir::new("www");
+        std::fs::write(www.0.join("index.html"), "<!doctype html><title>agentwire</title>")
+            .unwrap();
+        let mut shell = Command::new("sh");
+        shell.args(["-c", &format!("ulimit -n {open_files} && exec \"$0\" \"$@\"")]);
+        shell.arg(env!("CARGO_BIN_EXE_agentwire"));
+        Server::launch(shell, www, extra)
+    }
+
+    fn launch(mut command: Command, www: tempdir::Dir, extra: &[&str]) -> Server {
+        let mut child = command
             .args(["serve", "--port", "0", "--jwt-secret", SECRET, "--www"])
             .arg(&www.0)
             // Fast runs unless the test asks for another speed.
