@@ -10,6 +10,7 @@
     clippy::indexing_slicing,
     reason = "tests fail by panicking"
 )]
+#![allow(clippy::disallowed_methods, reason = "a black-box test waits on the real clock")]
 
 mod support;
 
