@@ -127,8 +127,16 @@ export class Emitter {
     };
   }
 
-  // The connection closed for good: iterators end after what they already hold.
+  // While the connection is open the emitter, which wasm holds, holds the `Client` object: an
+  // app that keeps only its listeners does not lose its connection to the garbage collector.
+  hold(client) {
+    this.held = client;
+  }
+
+  // The connection closed for good: iterators end after what they already hold, and the
+  // `Client` object may be collected (its wasm memory is then freed).
   end() {
+    this.held = null;
     for (const iterator of this.iterators) iterator.finish();
     this.iterators.clear();
   }

@@ -50,6 +50,9 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn end(this: &Emitter);
 
+    #[wasm_bindgen(method)]
+    fn hold(this: &Emitter, client: &JsValue);
+
     #[wasm_bindgen(js_name = agentwireError)]
     fn agentwire_error(code: ErrorCode, message: &str) -> JsValue;
 }
@@ -125,7 +128,7 @@ fn event_json(event: &Event, frame: u64) -> String {
 /// # Errors
 /// An `AgentwireError` with code `invalid_url` or `invalid_options`.
 #[wasm_bindgen(skip_typescript)]
-pub fn connect(url: &str, options: JsValue) -> Result<JsClient, JsValue> {
+pub fn connect(url: &str, options: JsValue) -> Result<JsValue, JsValue> {
     let options = ConnectOptions::from_js(options)
         .map_err(|message| error(ErrorCode::InvalidOptions, message))?;
     let thread_id = options.thread_id.clone();
@@ -135,7 +138,15 @@ pub fn connect(url: &str, options: JsValue) -> Result<JsClient, JsValue> {
     let listener = Rc::clone(&emitter);
     let received = client.received_text();
     let subscription = client.on_session_event(move |event| dispatch(&received, &listener, event));
-    Ok(JsClient { client, emitter, thread_id, _subscription: subscription })
+    let held = Rc::clone(&emitter);
+    // The JS `Client` object, made here rather than by the binding on return, so that the
+    // emitter can hold it while the connection is open (see `Emitter.hold`): without that an app
+    // that keeps only its listeners lost the connection silently at the next garbage
+    // collection. `free()` still closes at once; `close()` ends the hold.
+    let object =
+        JsValue::from(JsClient { client, emitter, thread_id, _subscription: subscription });
+    held.hold(&object);
+    Ok(object)
 }
 
 fn dispatch(received: &ReceivedText, emitter: &Emitter, event: &SessionEvent) {

@@ -132,7 +132,7 @@ export interface Client {
    * @throws AgentwireError with code `queue_full` or `closed`.
    */
   startAgent(request: string, options?: SendOptions): void;
-  /** Closes the connection for good (code 1000); listeners hear the final state. */
+  /** Closes the connection for good (code 1000); listeners hear the final state. Until then the client stays alive even when the app keeps no reference to it (its listeners keep hearing). */
   close(): void;
   /** Closes the connection and releases the client's wasm memory; the client is unusable after. */
   free(): void;
