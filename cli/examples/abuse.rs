@@ -34,6 +34,7 @@ const SECRET: &str = "abuse-secret";
 
 struct Server {
     child: Child,
+    pid: u32,
     address: String,
     www: std::path::PathBuf,
     outside: std::path::PathBuf,
@@ -75,7 +76,8 @@ fn start_server() -> Server {
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let address =
         line.split("http://").nth(1).and_then(|r| r.split('/').next()).unwrap().to_owned();
-    Server { child, address, www, outside: base }
+    let pid = child.id();
+    Server { child, pid, address, www, outside: base }
 }
 
 /// An HS256 JWT with `header` and `claims`, signed with `key` (unsigned when `None`).
@@ -157,7 +159,7 @@ async fn refused(address: &str, token: &str) -> bool {
 }
 
 struct Row {
-    attack: &'static str,
+    attack: String,
     tried: usize,
     held: usize,
 }
@@ -198,7 +200,7 @@ async fn jwt_attacks(address: &str) -> Row {
     }
     // The control: a valid token is accepted.
     assert!(!refused(address, &valid).await, "a valid token must be accepted");
-    Row { attack: "forged, tampered, expired and unsigned JWTs", tried: tokens.len(), held }
+    Row { attack: "forged, tampered, expired and unsigned JWTs".into(), tried: tokens.len(), held }
 }
 
 async fn traversal(address: &str) -> Row {
@@ -221,7 +223,11 @@ async fn traversal(address: &str) -> Row {
             held += 1;
         }
     }
-    Row { attack: "path traversal and symbolic links out of --www", tried: paths.len(), held }
+    Row {
+        attack: "path traversal and symbolic links out of --www".into(),
+        tried: paths.len(),
+        held,
+    }
 }
 
 async fn slowloris(address: &str) -> Row {
@@ -237,7 +243,7 @@ async fn slowloris(address: &str) -> Row {
     let (status, _) = get("127.0.0.2", address, "/").await;
     drop(attackers);
     Row {
-        attack: "slowloris: 300 idle or half-sent sockets from one address, ulimit -n 256",
+        attack: "slowloris: 300 idle or half-sent sockets from one address, ulimit -n 256".into(),
         tried: 1,
         held: usize::from(status == 200),
     }
@@ -245,7 +251,7 @@ async fn slowloris(address: &str) -> Row {
 
 async fn oversized(address: &str, token: &str) -> Row {
     let Some(mut socket) = websocket("127.0.0.3", address, token).await else {
-        return Row { attack: "a 2 MiB client message", tried: 1, held: 0 };
+        return Row { attack: "a 2 MiB client message".into(), tried: 1, held: 0 };
     };
     next(&mut socket).await;
     let _ = socket.send(Message::text("x".repeat(2 << 20))).await;
@@ -257,12 +263,12 @@ async fn oversized(address: &str, token: &str) -> Row {
             break;
         }
     }
-    Row { attack: "a 2 MiB client message", tried: 1, held }
+    Row { attack: "a 2 MiB client message".into(), tried: 1, held }
 }
 
 async fn invalid_resume(address: &str, token: &str) -> Row {
     let Some(mut socket) = websocket("127.0.0.3", address, token).await else {
-        return Row { attack: "invalid resume.last_seq", tried: 6, held: 0 };
+        return Row { attack: "invalid resume.last_seq".into(), tried: 6, held: 0 };
     };
     next(&mut socket).await;
     let values = [json!(-1), json!("3"), json!(2.5), json!(null), json!(1e30), json!({})];
@@ -285,7 +291,7 @@ async fn invalid_resume(address: &str, token: &str) -> Row {
         }
     }
     Row {
-        attack: "invalid resume.last_seq (-1, \"3\", 2.5, null, 1e30, {})",
+        attack: "invalid resume.last_seq (-1, \"3\", 2.5, null, 1e30, {})".into(),
         tried: values.len(),
         held,
     }
@@ -322,9 +328,76 @@ async fn slow_reader(address: &str) -> Row {
     })
     .await;
     Row {
-        attack: "a reader that stops reading while its runs go on (close 1013 expected)",
+        attack: "a reader that stops reading while its runs go on (close 1013 expected)".into(),
         tried: 1,
         held: usize::from(matches!(closed, Ok(Some(1013)))),
+    }
+}
+
+/// The server's open file descriptors and resident memory in MB (Linux, from /proc).
+fn resources(pid: u32) -> (usize, u64) {
+    let files = std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count);
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let rss_kb = status
+        .lines()
+        .find(|line| line.starts_with("VmRSS:"))
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .unwrap_or(0);
+    (files, rss_kb / 1024)
+}
+
+async fn connect_cycles(address: &str, token: &str, pid: u32) -> Row {
+    let before = resources(pid);
+    for _ in 0..2000 {
+        if let Some(mut socket) = websocket("127.0.0.5", address, token).await {
+            next(&mut socket).await;
+            let _ = socket.close(None).await;
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = resources(pid);
+    let held = after.0 <= before.0 + 8 && after.1 <= before.1 + 32;
+    let attack = format!(
+        "2,000 connect/disconnect cycles (descriptors {} → {}, RSS {} → {} MB)",
+        before.0, after.0, before.1, after.1
+    );
+    Row { attack, tried: 1, held: usize::from(held) }
+}
+
+async fn ping_flood(address: &str, token: &str) -> Row {
+    let Some(mut socket) = websocket("127.0.0.6", address, token).await else {
+        return Row { attack: "10,000 pings on one connection".into(), tried: 1, held: 0 };
+    };
+    next(&mut socket).await;
+    let (mut sink, mut stream) = socket.split();
+    let sender = tokio::spawn(async move {
+        for _ in 0..10_000 {
+            if sink.send(Message::text(r#"{"type":"ping"}"#)).await.is_err() {
+                break;
+            }
+        }
+        sink
+    });
+    let pongs = tokio::time::timeout(Duration::from_secs(60), async {
+        let mut pongs = 0;
+        while pongs < 10_000 {
+            match stream.next().await {
+                Some(Ok(Message::Text(text))) if text.contains("\"pong\"") => pongs += 1,
+                Some(Ok(_)) => {}
+                _ => break,
+            }
+        }
+        pongs
+    })
+    .await
+    .unwrap_or(0);
+    let _ = sender.await;
+    let (status, _) = get("127.0.0.7", address, "/").await;
+    Row {
+        attack: "10,000 pings on one connection (each answered, others still served)".into(),
+        tried: 1,
+        held: usize::from(pongs == 10_000 && status == 200),
     }
 }
 
@@ -344,6 +417,8 @@ async fn main() {
         invalid_resume(&address, &token).await,
         slowloris(&address).await,
         slow_reader(&address).await,
+        ping_flood(&address, &token).await,
+        connect_cycles(&address, &token, server.pid).await,
     ];
     println!("| attack | tried | held |");
     println!("|---|---|---|");
