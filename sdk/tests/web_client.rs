@@ -836,3 +836,66 @@ async fn a_client_the_app_let_go_of_stays_connected_through_garbage_collection()
     .await;
     drop(listener);
 }
+
+/// The API people expect from socket.io-client and partysocket: `once`, `off`, a `ready`
+/// promise, and a `close()` whose promise settles when the connection is closed.
+#[wasm_bindgen_test]
+async fn the_js_api_has_once_off_ready_and_a_close_that_settles() {
+    use wasm_bindgen_futures::JsFuture;
+    let (Some(url), Some(token)) = (server("clean"), token("web-5")) else { return };
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"token".into(), &token.into()).unwrap();
+    let client = agentwire::js::connect(url, options.into()).expect("valid options");
+    let ready: js_sys::Promise = property(&client, "ready").dyn_into().unwrap();
+    JsFuture::from(ready).await.expect("ready resolves once open");
+    assert_eq!(property(&property(&client, "state"), "state").as_string().as_deref(), Some("open"));
+
+    let counts = Rc::new(RefCell::new([0usize; 3]));
+    let counter = |slot: usize| {
+        let counts = Rc::clone(&counts);
+        wasm_bindgen::closure::Closure::<dyn Fn(wasm_bindgen::JsValue)>::new(move |_| {
+            counts.borrow_mut()[slot] += 1;
+        })
+    };
+    let (once, every, removed) = (counter(0), counter(1), counter(2));
+    call(&client, "once", &["agent_started".into(), once.as_ref().clone()]);
+    call(&client, "on", &["agent_started".into(), every.as_ref().clone()]);
+    call(&client, "on", &["agent_started".into(), removed.as_ref().clone()]);
+    call(&client, "on", &["agent_started".into(), removed.as_ref().clone()]);
+    call(&client, "off", &["agent_started".into(), removed.as_ref().clone()]);
+    let completed = Rc::new(RefCell::new(false));
+    let done = Rc::clone(&completed);
+    let supervisor = wasm_bindgen::closure::Closure::<dyn Fn(wasm_bindgen::JsValue)>::new(
+        move |event: wasm_bindgen::JsValue| {
+            let agent = js_sys::Reflect::get(&event, &"agent_name".into()).unwrap();
+            if agent.as_string().as_deref() == Some("supervisor") {
+                *done.borrow_mut() = true;
+            }
+        },
+    );
+    call(&client, "on", &["agent_completed".into(), supervisor.as_ref().clone()]);
+    call(&client, "startAgent", &["Cut my GPU spend by 30%".into()]);
+    wait_for("the supervisor's agent_completed", 20.0, || *completed.borrow()).await;
+    let [once_calls, every_calls, removed_calls] = *counts.borrow();
+    assert_eq!(once_calls, 1, "once");
+    assert!(every_calls >= 2, "a run has the supervisor's and a sub-agent's agent_started");
+    assert_eq!(removed_calls, 0, "off removed both registrations");
+
+    let closed: js_sys::Promise = call(&client, "close", &[]).dyn_into().unwrap();
+    JsFuture::from(closed).await.expect("close settles");
+    assert_eq!(
+        property(&property(&client, "state"), "state").as_string().as_deref(),
+        Some("closed")
+    );
+    let again: js_sys::Promise = call(&client, "close", &[]).dyn_into().unwrap();
+    JsFuture::from(again).await.expect("closing a closed client settles at once");
+
+    // A client that never opens: `ready` rejects with an AgentwireError `closed`.
+    let options = js_sys::JSON::parse(r#"{"reconnect":{"maxAttempts":0}}"#).unwrap();
+    let doomed = agentwire::js::connect("ws://127.0.0.1:9/ws", options).expect("valid options");
+    let ready: js_sys::Promise = property(&doomed, "ready").dyn_into().unwrap();
+    let error = JsFuture::from(ready).await.expect_err("ready rejects");
+    assert!(agentwire::js::is_agentwire_error(&error), "{error:?}");
+    assert_eq!(property(&error, "code").as_string().as_deref(), Some("closed"));
+    drop((once, every, removed, supervisor));
+}

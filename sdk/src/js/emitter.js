@@ -40,6 +40,58 @@ export class Emitter {
     };
   }
 
+  // Like `on`, for the first matching value only.
+  once(channel, listener) {
+    if (typeof listener !== "function") {
+      throw new TypeError(`agentwire: the listener for "${channel}" is not a function`);
+    }
+    const once = (value) => {
+      unsubscribe();
+      listener(value);
+    };
+    once.original = listener;
+    const unsubscribe = this.on(channel, once);
+    return unsubscribe;
+  }
+
+  // Removes every registration of `listener` for `channel` (made with `on` or `once`).
+  off(channel, listener) {
+    const set = this.listeners.get(channel);
+    if (set === undefined) return;
+    for (const entry of set) {
+      if (entry.listener === listener || entry.listener.original === listener) set.delete(entry);
+    }
+  }
+
+  // The connection is open (state `open`): `ready` resolves.
+  opened() {
+    this.isOpen = true;
+    if (this.readyPromise !== undefined) this.readySettle.resolve();
+  }
+
+  // Resolves when the connection is first open; rejects when it closes for good before.
+  ready() {
+    if (this.readyPromise === undefined) {
+      if (this.isOpen) return Promise.resolve();
+      if (this.isEnded) return Promise.reject(notOpened());
+      this.readyPromise = new Promise((resolve, reject) => {
+        this.readySettle = { resolve, reject };
+      });
+    }
+    return this.readyPromise;
+  }
+
+  // Resolves when the connection has closed for good.
+  closed() {
+    if (this.isEnded) return Promise.resolve();
+    if (this.closedPromise === undefined) {
+      this.closedPromise = new Promise((resolve) => {
+        this.closedResolve = resolve;
+      });
+    }
+    return this.closedPromise;
+  }
+
   call(channel, value) {
     const set = this.listeners.get(channel);
     if (set === undefined) return;
@@ -137,6 +189,9 @@ export class Emitter {
   // `Client` object may be collected (its wasm memory is then freed).
   end() {
     this.held = null;
+    this.isEnded = true;
+    if (this.readySettle !== undefined && !this.isOpen) this.readySettle.reject(notOpened());
+    if (this.closedResolve !== undefined) this.closedResolve();
     for (const iterator of this.iterators) iterator.finish();
     this.iterators.clear();
   }
@@ -164,6 +219,10 @@ const RAW = {
 function lazyRaw(event, text) {
   event[TEXT] = text;
   Object.defineProperty(event, "raw", RAW);
+}
+
+function notOpened() {
+  return agentwireError("closed", "agentwire: the connection closed for good before it opened");
 }
 
 // A JS Error with a `code` agentwire's callers can branch on.

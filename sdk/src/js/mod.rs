@@ -53,6 +53,22 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn hold(this: &Emitter, client: &JsValue);
 
+    #[wasm_bindgen(method, catch)]
+    fn once(this: &Emitter, channel: &str, listener: &JsValue)
+    -> Result<js_sys::Function, JsValue>;
+
+    #[wasm_bindgen(method)]
+    fn off(this: &Emitter, channel: &str, listener: &JsValue);
+
+    #[wasm_bindgen(method)]
+    fn opened(this: &Emitter);
+
+    #[wasm_bindgen(method)]
+    fn ready(this: &Emitter) -> js_sys::Promise;
+
+    #[wasm_bindgen(method)]
+    fn closed(this: &Emitter) -> js_sys::Promise;
+
     #[wasm_bindgen(js_name = agentwireError)]
     fn agentwire_error(code: ErrorCode, message: &str) -> JsValue;
 }
@@ -170,6 +186,9 @@ fn dispatch(received: &ReceivedText, emitter: &Emitter, event: &SessionEvent) {
         }
         SessionEvent::Flag(flag) if emitter.has(FLAG) => emitter.emit(FLAG, &to_js(flag)),
         SessionEvent::State(state) => {
+            if matches!(state, crate::ConnectionState::Open) {
+                emitter.opened();
+            }
             let result =
                 if emitter.has(STATE) { emitter.emit(STATE, &to_js(state)) } else { Ok(()) };
             if matches!(state, crate::ConnectionState::Closed { .. }) {
@@ -277,10 +296,34 @@ impl JsClient {
         self.client.start_agent(request, thread.as_deref()).map_err(|e| send_error(&e))
     }
 
-    /// Closes the connection for good.
+    /// Like `on`, for the first matching event only; returns an unsubscribe function.
+    ///
+    /// # Errors
+    /// A `TypeError` when `listener` is not a function.
     #[wasm_bindgen(skip_typescript)]
-    pub fn close(&self) {
+    pub fn once(&self, kind: &str, listener: JsValue) -> Result<js_sys::Function, JsValue> {
+        self.emitter.once(kind, &listener)
+    }
+
+    /// Removes every registration of `listener` for `kind` (made with `on` or `once`).
+    #[wasm_bindgen(skip_typescript)]
+    pub fn off(&self, kind: &str, listener: JsValue) {
+        self.emitter.off(kind, &listener);
+    }
+
+    /// A promise that resolves when the connection is first open, and rejects with an
+    /// `AgentwireError` (`closed`) when it closes for good before.
+    #[wasm_bindgen(getter, skip_typescript)]
+    pub fn ready(&self) -> js_sys::Promise {
+        self.emitter.ready()
+    }
+
+    /// Closes the connection for good; the promise resolves once it is closed.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn close(&self) -> js_sys::Promise {
+        let closed = self.emitter.closed();
         self.client.close();
+        closed
     }
 
     /// The connection state.

@@ -112,6 +112,12 @@ export function connect(url: string, options?: ConnectOptions): Client;
 export interface Client {
   /** Listens for events of one canonical type, or `"*"` for all. */
   on<K extends EventType | "*">(type: K, listener: (event: EventOf<K>) => void): Unsubscribe;
+  /** Like `on`, for the first matching event only. */
+  once<K extends EventType | "*">(type: K, listener: (event: EventOf<K>) => void): Unsubscribe;
+  /** Removes every registration of `listener` for `type` (made with `on` or `once`). */
+  off<K extends EventType | "*">(type: K, listener: (event: EventOf<K>) => void): void;
+  /** Resolves when the connection is first open; rejects with an `AgentwireError` (`closed`) when it closes for good before. */
+  readonly ready: Promise<void>;
   /** Listens for the live checker's flags. */
   onFlag(listener: (flag: Flag) => void): Unsubscribe;
   /** Listens for connection state changes. */
@@ -132,8 +138,8 @@ export interface Client {
    * @throws AgentwireError with code `queue_full` or `closed`.
    */
   startAgent(request: string, options?: SendOptions): void;
-  /** Closes the connection for good (code 1000); listeners hear the final state. Until then the client stays alive even when the app keeps no reference to it (its listeners keep hearing). */
-  close(): void;
+  /** Closes the connection for good (code 1000); listeners hear the final state, and the promise resolves once it is closed. Until then the client stays alive even when the app keeps no reference to it (its listeners keep hearing). */
+  close(): Promise<void>;
   /** Closes the connection and releases the client's wasm memory; the client is unusable after. */
   free(): void;
   /** The connection state. */

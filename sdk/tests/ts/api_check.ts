@@ -30,6 +30,14 @@ export async function api(): Promise<void> {
     void run;
   });
   unsubscribe();
+  const thinking = (event: { reasoning: string | null }) => void event.reasoning;
+  const stopOnce: () => void = client.once("agent_thinking", thinking);
+  stopOnce();
+  client.off("agent_thinking", thinking);
+  // @ts-expect-error: once() takes an event type
+  client.once("agent_finished_typo", () => {});
+  const ready: Promise<void> = client.ready;
+  void ready;
   // @ts-expect-error: an agent_started event has no tool_name
   client.on("agent_started", (event) => event.tool_name);
   // @ts-expect-error: not an event type
@@ -145,5 +153,6 @@ export async function api(): Promise<void> {
   for await (const event of client.events()) {
     if (event.type === "agent_completed") break;
   }
-  client.close();
+  const closed: Promise<void> = client.close();
+  await closed;
 }
