@@ -899,3 +899,41 @@ async fn the_js_api_has_once_off_ready_and_a_close_that_settles() {
     assert_eq!(property(&error, "code").as_string().as_deref(), Some("closed"));
     drop((once, every, removed, supervisor));
 }
+
+/// `signal`: aborting an `AbortSignal` closes the client, an already aborted one closes it at
+/// once, and anything else is refused as an option.
+#[wasm_bindgen_test]
+async fn an_abort_signal_closes_the_client() {
+    use wasm_bindgen_futures::JsFuture;
+    let (Some(url), Some(token)) = (server("clean"), token("web-4")) else { return };
+    let make_controller = js_sys::Function::new_no_args("return new AbortController()");
+    let controller = make_controller.call0(&wasm_bindgen::JsValue::UNDEFINED).unwrap();
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"token".into(), &token.into()).unwrap();
+    js_sys::Reflect::set(&options, &"signal".into(), &property(&controller, "signal")).unwrap();
+    let client = agentwire::js::connect(url, options.into()).expect("valid options");
+    let ready: js_sys::Promise = property(&client, "ready").dyn_into().unwrap();
+    JsFuture::from(ready).await.expect("ready resolves once open");
+    call(&controller, "abort", &[]);
+    let state = || property(&property(&client, "state"), "state").as_string();
+    wait_for("the aborted client to close", 5.0, || state().as_deref() == Some("closed")).await;
+    let reason = property(&property(&client, "state"), "reason");
+    assert_eq!(property(&reason, "kind").as_string().as_deref(), Some("client"));
+
+    let aborted = make_controller.call0(&wasm_bindgen::JsValue::UNDEFINED).unwrap();
+    call(&aborted, "abort", &[]);
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"signal".into(), &property(&aborted, "signal")).unwrap();
+    let early =
+        agentwire::js::connect("ws://127.0.0.1:9/ws", options.into()).expect("valid options");
+    let early_state = || property(&property(&early, "state"), "state").as_string();
+    wait_for("a client with an aborted signal to close", 5.0, || {
+        early_state().as_deref() == Some("closed")
+    })
+    .await;
+
+    let options = js_sys::JSON::parse(r#"{"signal":{"aborted":"no"}}"#).unwrap();
+    let error = agentwire::js::connect("ws://127.0.0.1:9/ws", options).expect_err("refused");
+    let message = property(&error, "message").as_string().unwrap_or_default();
+    assert!(message.contains("`signal` must be an AbortSignal"), "{message}");
+}

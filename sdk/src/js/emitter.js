@@ -1,10 +1,5 @@
-// Listener bookkeeping for agentwire's JS API.
-//
-// It lives in JS rather than Rust: an `on()` that returns a plain unsubscribe function, and an
-// async iterator, are natural here, while in Rust each would need a closure handed to JS and
-// either leaked (`Closure::forget`) or tracked in an exported handle object. The Rust side
-// asks `wants(type)` before it builds an event, so frames nobody listens to cost no
-// conversion, and each event is parsed once however many listeners it has.
+// Listener bookkeeping for agentwire's JS API (why it is JS: see `Emitter` in js/mod.rs; this
+// file ships in the npm package as written, so its comments stay short).
 
 export class Emitter {
   constructor() {
@@ -31,8 +26,7 @@ export class Emitter {
       set = new Set();
       this.listeners.set(channel, set);
     }
-    // A wrapper per registration: the same function registered twice is called twice and
-    // each unsubscribe removes exactly its own registration.
+    // One entry per registration: each unsubscribe removes exactly its own.
     const entry = { listener };
     set.add(entry);
     return () => {
@@ -61,6 +55,23 @@ export class Emitter {
     for (const entry of set) {
       if (entry.listener === listener || entry.listener.original === listener) set.delete(entry);
     }
+  }
+
+  // Closes `client` when `signal` aborts; the listener goes when the connection ends.
+  abortOn(signal, client) {
+    const close = () => {
+      try {
+        client.close();
+      } catch {
+        // Freed already: nothing left to close.
+      }
+    };
+    if (signal.aborted) {
+      queueMicrotask(close);
+      return;
+    }
+    signal.addEventListener("abort", close, { once: true });
+    this.unwatch = () => signal.removeEventListener("abort", close);
   }
 
   // The connection is open (state `open`): `ready` resolves.
@@ -99,8 +110,7 @@ export class Emitter {
       try {
         entry.listener(value);
       } catch (error) {
-        // One failing listener must not starve the others or break the connection: rethrow
-        // on a fresh task, where it reaches the console and window.onerror.
+        // Rethrown on a fresh task: the other listeners still run.
         setTimeout(() => {
           throw error;
         });
@@ -108,8 +118,7 @@ export class Emitter {
     }
   }
 
-  // An agent event: its typed fields as JSON text from Rust, parsed once and handed to every
-  // listener, and the frame's own text, from which `raw` is parsed when it is first read.
+  // An event: its typed fields as JSON from Rust, and the frame's text for a lazy `raw`.
   emitEvent(type, json, text) {
     const event = JSON.parse(json);
     lazyRaw(event, text);
@@ -179,16 +188,18 @@ export class Emitter {
     };
   }
 
-  // While the connection is open the emitter, which wasm holds, holds the `Client` object: an
-  // app that keeps only its listeners does not lose its connection to the garbage collector.
+  // Keeps the `Client` object alive while the connection is open (see `connect`).
   hold(client) {
     this.held = client;
   }
 
-  // The connection closed for good: iterators end after what they already hold, and the
-  // `Client` object may be collected (its wasm memory is then freed).
+  // Closed for good: iterators end, the `Client` object may be collected.
   end() {
     this.held = null;
+    if (this.unwatch !== undefined) {
+      this.unwatch();
+      this.unwatch = undefined;
+    }
     this.isEnded = true;
     if (this.readySettle !== undefined && !this.isOpen) this.readySettle.reject(notOpened());
     if (this.closedResolve !== undefined) this.closedResolve();
@@ -197,10 +208,8 @@ export class Emitter {
   }
 }
 
-// `event.raw`: an own, enumerable property (spread, `JSON.stringify` and `structuredClone` see
-// it like any other) whose first read parses the frame's text and turns it into a plain value.
-// One shared descriptor and a symbol-keyed text, not closures per event: defining an accessor
-// from fresh closures costs several microseconds a frame, this a fraction of one.
+// `event.raw`: an own enumerable property, parsed on first read (see `event_json` in
+// js/mod.rs for why one shared descriptor).
 const TEXT = Symbol("agentwire.frameText");
 const settled = (event, value) => {
   Object.defineProperty(event, "raw", { value, enumerable: true, configurable: true, writable: true });

@@ -22,7 +22,13 @@ use options::ConnectOptions;
 
 #[wasm_bindgen(module = "/src/js/emitter.js")]
 extern "C" {
-    /// Listener bookkeeping, in JS (see emitter.js for why).
+    /// Listener bookkeeping, in JS: an `on()` that returns a plain unsubscribe function, and an
+    /// async iterator, are natural there, while in Rust each would need a closure handed to JS
+    /// and either leaked (`Closure::forget`) or tracked in an exported handle object. Rust
+    /// asks `wants(type)` before it builds an event, so frames nobody listens to cost no
+    /// conversion, and each event is parsed once however many listeners it has. A listener
+    /// that throws is rethrown on a fresh task (it reaches the console and `window.onerror`),
+    /// so the others still run and the connection is not broken.
     type Emitter;
 
     #[wasm_bindgen(constructor)]
@@ -62,6 +68,9 @@ extern "C" {
 
     #[wasm_bindgen(method)]
     fn opened(this: &Emitter);
+
+    #[wasm_bindgen(method, js_name = abortOn)]
+    fn abort_on(this: &Emitter, signal: &JsValue, client: &JsValue);
 
     #[wasm_bindgen(method)]
     fn ready(this: &Emitter) -> js_sys::Promise;
@@ -128,7 +137,10 @@ fn to_js<T: WriteJson + ?Sized>(value: &T) -> JsValue {
 
 /// An event's typed fields as JSON text: its kind's fields, its context, `wire_type`, and its
 /// `frame` index (as flags name frames). Not `raw`: the emitter makes that from the frame's
-/// own text, when it is read.
+/// own text, when it is read. `raw` is an own, enumerable accessor (spread, `JSON.stringify`
+/// and `structuredClone` see it like any other property) that turns into a plain value on its
+/// first read; it is defined with one shared descriptor and a symbol-keyed text, because an
+/// accessor made of fresh closures for each event cost several microseconds a frame.
 fn event_json(event: &Event, frame: u64) -> String {
     let mut text = String::with_capacity(event.raw.len() + 64);
     let mut object = json::Object::open(&mut text);
@@ -148,6 +160,7 @@ pub fn connect(url: &str, options: JsValue) -> Result<JsValue, JsValue> {
     let options = ConnectOptions::from_js(options)
         .map_err(|message| error(ErrorCode::InvalidOptions, message))?;
     let thread_id = options.thread_id.clone();
+    let signal = options.signal.clone();
     let client = Client::connect(url, options.into_client_options())
         .map_err(|connect| error(ErrorCode::InvalidUrl, connect))?;
     let emitter = Rc::new(Emitter::new());
@@ -162,6 +175,9 @@ pub fn connect(url: &str, options: JsValue) -> Result<JsValue, JsValue> {
     let object =
         JsValue::from(JsClient { client, emitter, thread_id, _subscription: subscription });
     held.hold(&object);
+    if let Some(signal) = signal {
+        held.abort_on(&signal, &object);
+    }
     Ok(object)
 }
 

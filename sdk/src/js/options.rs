@@ -19,6 +19,8 @@ use crate::web::{ClientOptions, TokenSource};
 pub(super) struct ConnectOptions {
     token: Option<String>,
     get_token: Option<js_sys::Function>,
+    /// An `AbortSignal`: aborting it closes the client.
+    pub(super) signal: Option<JsValue>,
     pub(super) thread_id: Option<String>,
     threads: Option<Vec<String>>,
     filter_threads: Option<bool>,
@@ -68,6 +70,7 @@ const CONNECT_KEYS: &[&str] = &[
     "env",
     "handshake",
     "handshakeTimeoutMs",
+    "signal",
 ];
 
 const RECONNECT_KEYS: &[&str] =
@@ -205,9 +208,23 @@ impl ConnectOptions {
                     .map_err(|_| read.wrong("getToken", "a function"))?,
             ),
         };
+        let signal = match read.get("signal") {
+            None => None,
+            // Duck-typed, as `fetch` does: an object with `aborted` and `addEventListener`.
+            Some(signal)
+                if js_sys::Reflect::get(&signal, &"aborted".into())
+                    .is_ok_and(|aborted| aborted.as_bool().is_some())
+                    && js_sys::Reflect::get(&signal, &"addEventListener".into())
+                        .is_ok_and(|add| add.is_function()) =>
+            {
+                Some(signal)
+            }
+            Some(_) => return Err(read.wrong("signal", "an AbortSignal")),
+        };
         let options = ConnectOptions {
             token: read.string("token")?,
             get_token,
+            signal,
             thread_id: read.string("threadId")?,
             threads: read.strings("threads")?,
             filter_threads: read.boolean("filterThreads")?,

@@ -94,6 +94,8 @@ export interface ConnectOptions {
   resume?: boolean;
   /** Deliver events flagged `duplicate-event` too (default false: flagged, counted in `stats.duplicates`, not delivered). */
   deliverDuplicates?: boolean;
+  /** Closes the client when it aborts, as `close()` does (an already aborted signal closes it at once). */
+  signal?: AbortSignal;
 }
 
 /** Options of a send. */

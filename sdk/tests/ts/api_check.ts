@@ -21,6 +21,7 @@ export async function api(): Promise<void> {
     threadId: "t1",
     reconnect: { firstDelayMs: 500, maxDelayMs: 30_000, maxAttempts: 10 },
     queueLimit: 100,
+    signal: new AbortController().signal,
   });
 
   const unsubscribe: () => void = client.on("tool_completed", (event) => {
