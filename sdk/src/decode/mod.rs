@@ -277,11 +277,9 @@ pub(crate) mod raw_json {
         super::number::as_u64(raw)
     }
 
-    /// A number's value.
+    /// A number's value (`None` for any other value: only numbers are decimal text).
     pub(crate) fn as_f64(raw: &str) -> Option<f64> {
-        raw.starts_with(|c: char| c == '-' || c.is_ascii_digit())
-            .then(|| super::number::as_f64(raw))
-            .flatten()
+        super::number::as_f64(raw)
     }
 
     /// `true` or `false`.

@@ -59,61 +59,50 @@ pub(super) fn string_literal(raw: &str) -> Option<Cow<'_, str>> {
 /// field), in order: each key, unescaped, and its value's exact text. `None` when `raw` is not
 /// a valid object. Values are walked without recursion, so any nesting is fine.
 pub(crate) fn members(raw: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
-    let mut scanner = Scanner { text: raw, bytes: raw.as_bytes(), pos: 0, scan: Scan::new() };
-    scanner.skip_whitespace();
-    if scanner.peek() != Some(b'{') {
-        return None;
-    }
-    scanner.pos += 1;
     let mut members = Vec::new();
-    scanner.skip_whitespace();
-    if scanner.peek() == Some(b'}') {
-        scanner.pos += 1;
-    } else {
-        loop {
-            let key = scanner.member_key().ok()?;
-            scanner.skip_whitespace();
-            let start = scanner.pos;
-            scanner.skip_value().ok()?;
-            members.push((key, raw.get(start..scanner.pos)?));
-            scanner.skip_whitespace();
-            match scanner.peek() {
-                Some(b',') => scanner.pos += 1,
-                Some(b'}') => {
-                    scanner.pos += 1;
-                    break;
-                }
-                _ => return None,
-            }
-        }
-    }
-    scanner.end().ok()?;
+    container_items(raw, b'{', b'}', |scanner| {
+        let key = scanner.member_key().ok()?;
+        members.push((key, scanner.next_value_text()?));
+        Some(())
+    })?;
     Some(members)
 }
 
 /// The elements of a JSON array whose text a scan already validated: each value's exact text.
 /// `None` when `raw` is not a valid array.
 pub(crate) fn elements(raw: &str) -> Option<Vec<&str>> {
+    let mut elements = Vec::new();
+    container_items(raw, b'[', b']', |scanner| {
+        elements.push(scanner.next_value_text()?);
+        Some(())
+    })?;
+    Some(elements)
+}
+
+/// Walks the container `raw` (opened by `open`, closed by `close`, nothing after it), calling
+/// `item` at the start of each item; `None` when it is not such a container or `item` fails.
+fn container_items<'de>(
+    raw: &'de str,
+    open: u8,
+    close: u8,
+    mut item: impl FnMut(&mut Scanner<'de>) -> Option<()>,
+) -> Option<()> {
     let mut scanner = Scanner { text: raw, bytes: raw.as_bytes(), pos: 0, scan: Scan::new() };
     scanner.skip_whitespace();
-    if scanner.peek() != Some(b'[') {
+    if scanner.peek() != Some(open) {
         return None;
     }
     scanner.pos += 1;
-    let mut elements = Vec::new();
     scanner.skip_whitespace();
-    if scanner.peek() == Some(b']') {
+    if scanner.peek() == Some(close) {
         scanner.pos += 1;
     } else {
         loop {
-            scanner.skip_whitespace();
-            let start = scanner.pos;
-            scanner.skip_value().ok()?;
-            elements.push(raw.get(start..scanner.pos)?);
+            item(&mut scanner)?;
             scanner.skip_whitespace();
             match scanner.peek() {
                 Some(b',') => scanner.pos += 1,
-                Some(b']') => {
+                Some(byte) if byte == close => {
                     scanner.pos += 1;
                     break;
                 }
@@ -121,8 +110,7 @@ pub(crate) fn elements(raw: &str) -> Option<Vec<&str>> {
             }
         }
     }
-    scanner.end().ok()?;
-    Some(elements)
+    scanner.end().ok()
 }
 
 /// The 1-based line and column of byte `offset`, as parsers report them (columns count bytes).
@@ -407,6 +395,14 @@ impl<'de> Scanner<'de> {
                 }
             }
         }
+    }
+
+    /// The exact text of the next value (validated, walked without recursion).
+    fn next_value_text(&mut self) -> Option<&'de str> {
+        self.skip_whitespace();
+        let start = self.pos;
+        self.skip_value().ok()?;
+        self.text.get(start..self.pos)
     }
 
     /// An object member's key and colon, before its value: the key.

@@ -1,7 +1,7 @@
 //! What the session tells the application, as JSON: states, disconnects, resume and handshake
 //! outcomes, counters and flags, in the shape of their `Serialize` derives.
 
-use super::{Object, WriteJson};
+use super::{Members, Object, WriteJson};
 use crate::check::{Flag, Rule, Severity};
 use crate::encode::ClientMessage;
 use crate::session::{
@@ -86,27 +86,18 @@ impl WriteJson for Stats {
             .field("reconnects", &self.reconnects)
             .field("sent", &self.sent)
             .field("queued", &self.queued)
-            .field("flags", &self.flags);
-        let mut by_rule = String::new();
-        let mut rules = Object::open(&mut by_rule);
-        for (rule, count) in &self.flags_by_rule {
-            rules.field(rule, count);
-        }
-        rules.close();
-        object
-            .field("flags_by_rule", &Raw(&by_rule))
+            .field("flags", &self.flags)
+            .field(
+                "flags_by_rule",
+                &Members(|rules| {
+                    for (rule, count) in &self.flags_by_rule {
+                        rules.field(rule, count);
+                    }
+                }),
+            )
             .field("last_seq", &self.last_seq)
             .field("last_frame_at", &self.last_frame_at);
         object.close();
-    }
-}
-
-/// JSON text this module wrote itself.
-struct Raw<'a>(&'a str);
-
-impl WriteJson for Raw<'_> {
-    fn write_json(&self, out: &mut String) {
-        out.push_str(self.0);
     }
 }
 
