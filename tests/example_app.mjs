@@ -16,15 +16,17 @@
 // `test result: ...` line. Every wait is bounded; the server is killed however the test ends.
 
 import { spawn } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = path.join(root, "www/example/dist");
 const binary = path.join(root, "target/debug/agentwire");
 const screenshot = path.join(root, "target/example-app.png");
+const recordingPath = path.join(root, "target/example-app.jsonl");
 const chromiumPath = "/usr/bin/chromium";
 
 const SERVER_START_MS = 15_000;
@@ -163,6 +165,9 @@ async function main() {
     chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"], timeout: 60_000 }),
   );
   const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+  // The package's Playwright helper, as a frontend team would use it in its own tests.
+  const { recordAgentwire } = await import(pathToFileURL(path.join(root, "sdk/pkg/playwright.js")).href);
+  const recording = recordAgentwire(page, { url: "/ws", userId: "e2e-user" });
   page.setDefaultTimeout(PAGE_OPEN_MS);
   const pageErrors = [];
   page.on("pageerror", (error) => pageErrors.push(String(error)));
@@ -229,6 +234,17 @@ async function main() {
       assert(rendered.echoed, "no thinking step shows the request's hostile text literally");
       assert(rendered.elements === 0, `${rendered.elements} elements were created from wire text`);
       assert(rendered.xss === null, "the hostile onerror handler ran");
+    });
+
+    await check("the Playwright helper recorded the run, with no error flag and no token", async () => {
+      const flags = await recording.expectNoErrors({ save: recordingPath });
+      assert(recording.received.length >= 5, `${recording.received.length} frames recorded`);
+      const jsonl = recording.toJSONL();
+      assert(!/eyJ[A-Za-z0-9_-]*\.eyJ/.test(jsonl), "a token is in the recording");
+      // `agentwire check` reads what the helper wrote, and agrees with it.
+      const checked = spawnSync(binary, ["check", recordingPath], { encoding: "utf8" });
+      assert(checked.status === 0, `agentwire check exited ${checked.status}:\n${checked.stdout}${checked.stderr}`);
+      console.log(`example_app: ${recording.received.length} frames recorded, ${flags.length} flags; agentwire check passed`);
     });
 
     await check("no page errors", async () => {

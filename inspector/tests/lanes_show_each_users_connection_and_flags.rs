@@ -46,6 +46,11 @@ fn lanes_show_connecting_open_backing_off_with_the_retry_time_and_auth_failure()
     assert!(matches!(lane(&state).connection(), ConnectionState::Connecting { attempt: 0 }));
 
     client.open(&mut state);
+    assert!(
+        matches!(lane(&state).connection(), ConnectionState::Connecting { .. }),
+        "the socket is open, the server has not accepted it yet"
+    );
+    client.frame(&mut state, r#"{"type":"heartbeat","data":{}}"#);
     assert_eq!(lane(&state).connection(), &ConnectionState::Open);
 
     client.close(&mut state, 1006, "");

@@ -7,8 +7,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::event::JsonText;
 use crate::json::{Members, Object};
-
 use crate::timestamp::Timestamp;
 
 /// A message from the client to the manager.
@@ -49,12 +49,109 @@ pub enum ClientMessage {
         /// The thread the server assigned (echoed; `None` when the server named none).
         thread_id: Option<String>,
     },
+    /// A message the variants above do not cover, sent exactly as given: a JSON object with a
+    /// string `type` that is not one of the session's own messages (see [`CustomMessage::new`]).
+    #[serde(untagged)]
+    Custom(CustomMessage),
+}
+
+/// The types the session sends itself: a custom message may not take them, because a second
+/// sender would confuse the heartbeat, the resume or the handshake.
+const SESSION_TYPES: [&str; 5] =
+    ["ping", "pong", "heartbeat_ack", "resume", "handshake_acknowledged"];
+
+/// The largest custom message, in bytes of JSON: the manager's own `max_message_size`
+/// (`/ws/config`, docs/protocol.md).
+pub const MAX_CUSTOM_MESSAGE: usize = 1_048_576;
+
+/// A client message given as JSON text (`Client.send` in JS): an object with a string `type`,
+/// kept as its exact text. Build it with [`CustomMessage::new`], which validates it.
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(type = "{ type: string; [key: string]: unknown }")
+)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(try_from = "serde_json::Map<String, Value>", into = "Value")]
+pub struct CustomMessage {
+    wire_type: Box<str>,
+    json: JsonText,
+}
+
+/// Equal when the texts are: a message is sent as its text, so two spellings of one value are
+/// two messages. (Also keeps `JsonText`'s parsing equality, and a JSON parser with it, out of
+/// the wasm package, which compares connection states.)
+impl PartialEq for CustomMessage {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// Why a custom message was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CustomMessageError {
+    /// Not a JSON object with a non-empty string `type` (the reason is the decoder's).
+    #[error("not a message: {0}")]
+    Invalid(#[from] crate::DecodeError),
+    /// The type is one the session sends itself.
+    #[error("`{0}` is sent by the session itself; it cannot be sent by hand")]
+    SessionType(String),
+    /// Longer than [`MAX_CUSTOM_MESSAGE`] bytes.
+    #[error("a message may be at most 1048576 bytes of JSON")]
+    TooLong,
+}
+
+impl CustomMessage {
+    /// Validates `json`, the text of one JSON value (as `JSON.stringify` writes it), as the
+    /// decoder checks a frame: RFC 8259 JSON, an object nested at most
+    /// [`MAX_DEPTH`](crate::decode::MAX_DEPTH) levels, at most [`MAX_CUSTOM_MESSAGE`] bytes, whose
+    /// `type` (the last, if repeated) is a non-empty string other than the session's own types.
+    ///
+    /// # Errors
+    /// What is wrong with it, as a [`CustomMessageError`].
+    pub fn new(json: &str) -> Result<Self, CustomMessageError> {
+        if json.len() > MAX_CUSTOM_MESSAGE {
+            return Err(CustomMessageError::TooLong);
+        }
+        let wire_type = crate::decode::object_type(json)?;
+        if SESSION_TYPES.contains(&wire_type.as_str()) {
+            return Err(CustomMessageError::SessionType(wire_type));
+        }
+        Ok(CustomMessage { wire_type: wire_type.into(), json: JsonText::new(json) })
+    }
+
+    /// The message's `type`.
+    #[must_use]
+    pub fn wire_type(&self) -> &str {
+        &self.wire_type
+    }
+
+    /// The message's JSON text, exactly as given.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        self.json.as_str()
+    }
+}
+
+impl TryFrom<serde_json::Map<String, Value>> for CustomMessage {
+    type Error = CustomMessageError;
+
+    fn try_from(object: serde_json::Map<String, Value>) -> Result<Self, Self::Error> {
+        CustomMessage::new(&Value::Object(object).to_string())
+    }
+}
+
+impl From<CustomMessage> for Value {
+    fn from(message: CustomMessage) -> Self {
+        message.json.to_value()
+    }
 }
 
 impl ClientMessage {
     /// The wire `type` of this message.
     #[must_use]
-    pub fn wire_type(&self) -> &'static str {
+    pub fn wire_type(&self) -> &str {
         match self {
             ClientMessage::UserMessage { .. } => "user_message",
             ClientMessage::StartAgent { .. } => "start_agent",
@@ -63,6 +160,7 @@ impl ClientMessage {
             ClientMessage::HeartbeatAck => "heartbeat_ack",
             ClientMessage::Resume { .. } => "resume",
             ClientMessage::HandshakeAcknowledged { .. } => "handshake_acknowledged",
+            ClientMessage::Custom(message) => message.wire_type(),
         }
     }
 
@@ -75,6 +173,9 @@ impl ClientMessage {
     /// The message as JSON text, ready to send.
     #[must_use]
     pub fn encode(&self, now: Option<Timestamp>) -> String {
+        if let ClientMessage::Custom(message) = self {
+            return message.as_str().to_owned();
+        }
         let mut out = String::with_capacity(96);
         let mut object = Object::open(&mut out);
         object.field("type", self.wire_type());
@@ -113,7 +214,8 @@ impl ClientMessage {
             ClientMessage::Ping
             | ClientMessage::Pong
             | ClientMessage::HeartbeatAck
-            | ClientMessage::HandshakeAcknowledged { thread_id: None } => {}
+            | ClientMessage::HandshakeAcknowledged { thread_id: None }
+            | ClientMessage::Custom(_) => {}
         }
         object.some("timestamp", &now);
         object.close();
@@ -183,5 +285,67 @@ mod tests {
             ClientMessage::Resume { last_seq: 41 }.to_value(None),
             json!({"type":"resume","payload":{"last_seq":41}})
         );
+    }
+
+    #[test]
+    fn a_custom_message_is_sent_exactly_as_given() {
+        let text = r#"{"type":"stop_agent","payload":{"run_id":"r1"},"type":"stop_agent"}"#;
+        let message = ClientMessage::Custom(CustomMessage::new(text).expect("valid"));
+        assert_eq!(message.wire_type(), "stop_agent");
+        let now = Timestamp::from_unix_micros(1_758_207_374_123_000);
+        assert_eq!(message.encode(Some(now)), text, "no timestamp added, nothing reordered");
+    }
+
+    #[test]
+    fn a_custom_message_must_be_an_object_with_a_string_type() {
+        use crate::DecodeError;
+        let refused = |text: &str| CustomMessage::new(text).expect_err(text);
+        assert!(matches!(
+            refused("[1]"),
+            CustomMessageError::Invalid(DecodeError::NotAnObject { .. })
+        ));
+        assert!(matches!(
+            refused("{\"type\":"),
+            CustomMessageError::Invalid(DecodeError::InvalidJson { .. })
+        ));
+        assert!(matches!(refused("{}"), CustomMessageError::Invalid(DecodeError::MissingType)));
+        assert!(matches!(
+            refused(r#"{"type":""}"#),
+            CustomMessageError::Invalid(DecodeError::MissingType)
+        ));
+        assert!(matches!(
+            refused(r#"{"type":7}"#),
+            CustomMessageError::Invalid(DecodeError::TypeNotString { .. })
+        ));
+        let deep = format!("{{\"type\":\"x\",\"a\":{}{}}}", "[".repeat(600), "]".repeat(600));
+        assert!(matches!(refused(&deep), CustomMessageError::Invalid(DecodeError::TooDeep { .. })));
+        let long = format!("{{\"type\":\"x\",\"a\":\"{}\"}}", "a".repeat(MAX_CUSTOM_MESSAGE));
+        assert_eq!(refused(&long), CustomMessageError::TooLong);
+    }
+
+    #[test]
+    fn the_sessions_own_messages_cannot_be_sent_as_custom_ones() {
+        for wire_type in SESSION_TYPES {
+            let text = format!("{{\"type\":\"{wire_type}\"}}");
+            assert_eq!(
+                CustomMessage::new(&text),
+                Err(CustomMessageError::SessionType(wire_type.to_owned()))
+            );
+        }
+        // The last `type` of a repeated key is the one the manager reads.
+        assert!(CustomMessage::new(r#"{"type":"stop_agent","type":"ping"}"#).is_err());
+        assert!(CustomMessage::new(r#"{"type":"ping","type":"stop_agent"}"#).is_ok());
+    }
+
+    #[test]
+    fn a_custom_message_round_trips_through_serde_as_its_own_object() {
+        let value = json!({"type":"stop_agent","payload":{"run_id":"r1"}});
+        let message: ClientMessage = serde_json::from_value(value.clone()).expect("custom");
+        assert!(
+            matches!(&message, ClientMessage::Custom(custom) if custom.wire_type() == "stop_agent")
+        );
+        assert_eq!(serde_json::to_value(&message).expect("serialises"), value);
+        let ping: ClientMessage = serde_json::from_value(json!({"type":"ping"})).expect("typed");
+        assert_eq!(ping, ClientMessage::Ping);
     }
 }

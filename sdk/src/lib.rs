@@ -58,7 +58,7 @@ pub use backoff::Backoff;
 pub use check::{Checker, CheckerConfig, Flag, Rule, Severity, Summary};
 pub use close::CloseAction;
 pub use decode::{DecodeError, decode, decode_bytes, decode_owned, decode_value};
-pub use encode::ClientMessage;
+pub use encode::{ClientMessage, CustomMessage, CustomMessageError};
 pub use event::{Context, Event, EventKind, RawFrame};
 pub use session::{
     Command, ConnectionState, HandshakeMode, HandshakeOutcome, ResumeOutcome, SendError, Session,

@@ -59,6 +59,38 @@ fn connect_asks_the_driver_for_a_socket_and_reports_connecting() {
     assert_eq!(h.take_commands(), [Command::Connect { fresh_token: false }]);
     assert_eq!(h.take_events(), [SessionEvent::State(ConnectionState::Connecting { attempt: 0 })]);
     h.open();
+    assert_eq!(h.state(), ConnectionState::Connecting { attempt: 0 }, "not accepted yet");
+    assert!(h.take_events().is_empty(), "the socket's open is not a state change");
+    h.frame(&established(false));
+    assert_eq!(h.state(), ConnectionState::Open);
+    assert!(h.take_events().contains(&SessionEvent::State(ConnectionState::Open)));
+}
+
+#[test]
+fn a_connection_the_server_refuses_never_reports_open() {
+    // A manager accepts the socket, then checks the token: an AUTH_FAILED frame and 1008.
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.frame(r#"{"type":"error_message","error_code":"AUTH_FAILED","error_message":"bad token"}"#);
+    h.close(1008, "Authentication failed");
+    let states: Vec<&str> = h
+        .take_events()
+        .iter()
+        .filter_map(|event| match event {
+            SessionEvent::State(state) => Some(state.name()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(states, ["connecting", "closed"]);
+}
+
+#[test]
+fn a_silent_server_is_reported_open_once_ready_after_passes() {
+    let mut h = Harness::new(SessionConfig::default());
+    h.open();
+    h.advance(999);
+    assert_eq!(h.state(), ConnectionState::Connecting { attempt: 0 });
+    h.advance(1);
     assert_eq!(h.state(), ConnectionState::Open);
 }
 
@@ -958,7 +990,7 @@ fn a_frame_before_the_open_signal_opens_the_connection() {
     // A server that refuses and closes at once: some browsers report the frame before `open`.
     let mut h = Harness::new(SessionConfig::default());
     h.frame(r#"{"type":"error_message","error_code":"AUTH_FAILED","error_message":"bad token"}"#);
-    assert_eq!(h.state(), ConnectionState::Open);
+    assert_eq!(h.state(), ConnectionState::Connecting { attempt: 0 }, "open, not accepted");
     assert_eq!(h.session.stats().frames, 1);
     h.close(1008, "Authentication failed");
     assert!(matches!(

@@ -21,7 +21,7 @@
     reason = "tests fail by panicking"
 )]
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -307,6 +307,12 @@ async fn a_bad_token_is_an_auth_error_without_a_retry_storm() {
     // reports only the close when the server refuses and closes at once.
     let names = log.event_names();
     assert!(names.iter().all(|name| name == "error"), "nothing but the refusal: {}", log.summary());
+    // The manager accepts the socket before it checks the token: that is not `open`.
+    assert!(
+        !log.has(|event| matches!(event, SessionEvent::State(ConnectionState::Open))),
+        "a refused connection showed open: {}",
+        log.summary()
+    );
 }
 
 #[wasm_bindgen_test]
@@ -494,6 +500,43 @@ async fn the_js_api_reports_typed_error_codes() {
     let message = js_sys::Reflect::get(&error, &"message".into()).unwrap().as_string().unwrap();
     assert!(message.contains("tokne"), "{message}");
     let _ = error.dyn_into::<js_sys::Error>();
+}
+
+#[wasm_bindgen_test]
+async fn the_js_api_sends_a_custom_message_and_refuses_what_is_not_one() {
+    let Some(address) = server_address("clean") else { return };
+    let Some(token) = token("js-send") else { return };
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"token".into(), &token.into()).unwrap();
+    let client = agentwire::js::connect(&format!("ws://{address}/ws"), options.into()).unwrap();
+    let acked = Rc::new(Cell::new(false));
+    let seen = Rc::clone(&acked);
+    let listener =
+        wasm_bindgen::closure::Closure::<dyn Fn(wasm_bindgen::JsValue)>::new(move |event| {
+            if property(&event, "received_type").as_string().as_deref() == Some("stop_agent") {
+                seen.set(true);
+            }
+        });
+    call(&client, "on", &["ack".into(), listener.as_ref().clone()]);
+    // Before the connection is ready: queued, then sent as given.
+    let message =
+        js_sys::JSON::parse(r#"{"type":"stop_agent","payload":{"run_id":"r1"}}"#).unwrap();
+    call(&client, "send", &[message]);
+    wait_for("the server's ack of stop_agent", 10.0, || acked.get()).await;
+
+    let send = js_sys::Reflect::get(&client, &"send".into()).unwrap();
+    let send: &js_sys::Function = send.unchecked_ref();
+    for bad in
+        [r#""stop_agent""#, r#"["stop_agent"]"#, "{}", r#"{"type":""}"#, r#"{"type":"ping"}"#]
+    {
+        let error = send.call1(&client, &js_sys::JSON::parse(bad).unwrap()).expect_err(bad);
+        assert_eq!(
+            property(&error, "code").as_string().as_deref(),
+            Some("invalid_message"),
+            "{bad}"
+        );
+    }
+    call(&client, "close", &[]);
 }
 
 #[wasm_bindgen_test]

@@ -211,30 +211,51 @@ pub fn decode_value(value: &Value) -> Result<Event, DecodeError> {
 
 type Parts = (EventKind, Context, String, Fingerprint);
 
+fn scan_error(error: ScanError) -> DecodeError {
+    match error {
+        ScanError::Json { message, line, column } => {
+            DecodeError::InvalidJson { message: message.into_owned(), line, column }
+        }
+        ScanError::NotAnObject(found) => DecodeError::NotAnObject { found },
+        ScanError::TooDeep => DecodeError::TooDeep { limit: MAX_DEPTH },
+    }
+}
+
 fn decode_parts(text: &str) -> Result<Parts, DecodeError> {
     parts_of(scan::scan(text))
 }
 
 /// The decoded parts of a frame, from its scan.
 fn parts_of(scanned: Result<Scan<'_>, ScanError>) -> Result<Parts, DecodeError> {
-    let body = scanned.map_err(|error| match error {
-        ScanError::Json { message, line, column } => {
-            DecodeError::InvalidJson { message: message.into_owned(), line, column }
-        }
-        ScanError::NotAnObject(found) => DecodeError::NotAnObject { found },
-        ScanError::TooDeep => DecodeError::TooDeep { limit: MAX_DEPTH },
-    })?;
-    let wire_type = match body.at(Loc::Root, Field::Type) {
-        None | Some(Captured::Null) => return Err(DecodeError::MissingType),
-        Some(captured) => match captured.as_str() {
-            Some(name) if name.is_empty() => return Err(DecodeError::MissingType),
-            Some(name) => name.into_owned(),
-            None => return Err(DecodeError::TypeNotString { found: captured.kind() }),
-        },
-    };
+    let body = scanned.map_err(scan_error)?;
+    let wire_type = wire_type_of(&body)?;
     let kind = decode_kind(&wire_type, &body);
     let context = decode_context(&body);
     Ok((kind, context, wire_type, body.fingerprint))
+}
+
+/// The root `type` of a scanned frame: a non-empty string.
+fn wire_type_of(body: &Scan<'_>) -> Result<String, DecodeError> {
+    match body.at(Loc::Root, Field::Type) {
+        None | Some(Captured::Null) => Err(DecodeError::MissingType),
+        Some(captured) => match captured.as_str() {
+            Some(name) if name.is_empty() => Err(DecodeError::MissingType),
+            Some(name) => Ok(name.into_owned()),
+            None => Err(DecodeError::TypeNotString { found: captured.kind() }),
+        },
+    }
+}
+
+/// The root `type` of `text`, checked as a frame is (RFC 8259 JSON, an object, nested at most
+/// [`MAX_DEPTH`] levels, a non-empty string `type`, the last of repeated keys), without
+/// decoding the rest: what a client message given as JSON needs.
+pub(crate) fn object_type(text: &str) -> Result<String, DecodeError> {
+    parts_of_type(scan::scan(text))
+}
+
+fn parts_of_type(scanned: Result<Scan<'_>, ScanError>) -> Result<String, DecodeError> {
+    let body = scanned.map_err(scan_error)?;
+    wire_type_of(&body)
 }
 
 /// Parses JSON text that decoding already checked (valid, and nested at most [`MAX_DEPTH`]

@@ -12,12 +12,13 @@ mod typescript;
 
 use std::rc::Rc;
 
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::json::{self, WriteJson};
 use crate::session::SessionEvent;
-use crate::web::{Client, ReceivedText, Subscription};
-use crate::{Event, SendError};
+use crate::web::{Client, ConnectError, ReceivedText, Subscription};
+use crate::{ClientMessage, CustomMessage, Event, SendError};
 use options::ConnectOptions;
 
 #[wasm_bindgen(module = "/src/js/emitter.js")]
@@ -102,6 +103,10 @@ mod error_code {
         QueueFull = "queue_full",
         /// The connection is closed for good.
         Closed = "closed",
+        /// `send()` was given something that is not a message (see `Client.send`).
+        InvalidMessage = "invalid_message",
+        /// No global `WebSocket` (Node before 22) and no `WebSocket` option.
+        NoWebSocket = "no_websocket",
     }
 }
 
@@ -161,8 +166,13 @@ pub fn connect(url: &str, options: JsValue) -> Result<JsValue, JsValue> {
         .map_err(|message| error(ErrorCode::InvalidOptions, message))?;
     let thread_id = options.thread_id.clone();
     let signal = options.signal.clone();
-    let client = Client::connect(url, options.into_client_options())
-        .map_err(|connect| error(ErrorCode::InvalidUrl, connect))?;
+    let client = Client::connect(url, options.into_client_options()).map_err(|connect| {
+        let code = match connect {
+            ConnectError::NoWebSocket => ErrorCode::NoWebSocket,
+            _ => ErrorCode::InvalidUrl,
+        };
+        error(code, connect)
+    })?;
     let emitter = Rc::new(Emitter::new());
     let listener = Rc::clone(&emitter);
     let received = client.received_text();
@@ -312,6 +322,27 @@ impl JsClient {
         self.client.start_agent(request, thread.as_deref()).map_err(|e| send_error(&e))
     }
 
+    /// Sends a message the typed helpers do not cover, now or once the connection is ready:
+    /// a plain object with a string `type`, sent as `JSON.stringify` writes it (see
+    /// [`CustomMessage::new`] for what is refused).
+    ///
+    /// # Errors
+    /// An `AgentwireError` with code `invalid_message`, `queue_full` or `closed`.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn send(&self, message: &JsValue) -> Result<(), JsValue> {
+        let invalid = |why: &str| error(ErrorCode::InvalidMessage, why);
+        if !message.is_object() || message.is_function() || js_sys::Array::is_array(message) {
+            return Err(invalid("send() takes a message object, such as { type: \"stop_agent\" }"));
+        }
+        // `JSON.stringify` throws on cycles and BigInt.
+        let text = js_sys::JSON::stringify(message)
+            .ok()
+            .and_then(|text| text.as_string())
+            .ok_or_else(|| invalid("the message cannot be written as JSON"))?;
+        let message = CustomMessage::new(&text).map_err(|refused| invalid(&refused.to_string()))?;
+        self.client.send(ClientMessage::Custom(message)).map_err(|e| send_error(&e))
+    }
+
     /// Like `on`, for the first matching event only; returns an unsubscribe function.
     ///
     /// # Errors
@@ -391,6 +422,39 @@ impl JsClient {
             self.client.bench_receive(frame);
         }
     }
+}
+
+/// Checks a capture's frames as `agentwire check` does (offline: the end of the frames closes
+/// every run, times come from the frames): the flags, in the order they were raised. The
+/// Playwright helper (`agentwire/playwright`) fails a test on its error flags.
+///
+/// # Errors
+/// An `AgentwireError` with code `invalid_options` when `frames` is not an array of strings or
+/// `options` is not `{ userId?: string }`.
+#[wasm_bindgen(js_name = checkFrames, skip_typescript)]
+pub fn check_frames(frames: &JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let invalid = |message: &str| error(ErrorCode::InvalidOptions, message);
+    let user = options::user_option(options).map_err(|message| invalid(&message))?;
+    let frames: &js_sys::Array =
+        frames.dyn_ref().ok_or_else(|| invalid("checkFrames() takes an array of frame strings"))?;
+    let mut config = crate::CheckerConfig::offline();
+    if let Some(user) = user {
+        config = config.with_user(user);
+    }
+    let mut checker = crate::Checker::new(config);
+    for frame in frames.iter() {
+        let text = frame
+            .as_string()
+            .ok_or_else(|| invalid("checkFrames() takes an array of frame strings"))?;
+        // A malformed frame is flagged by the checker; the error is not needed here.
+        let _ = checker.handle_text(&text, None);
+    }
+    checker.finish();
+    let mut flags = Vec::new();
+    while let Some(flag) = checker.poll_flag() {
+        flags.push(flag);
+    }
+    Ok(to_js(&flags))
 }
 
 /// Whether `value` is an error agentwire threw (an `AgentwireError`, with a `code`).

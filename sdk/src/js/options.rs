@@ -21,6 +21,8 @@ pub(super) struct ConnectOptions {
     get_token: Option<js_sys::Function>,
     /// An `AbortSignal`: aborting it closes the client.
     pub(super) signal: Option<JsValue>,
+    /// A `WebSocket` constructor (Node's `ws`), for environments without a global one.
+    websocket: Option<js_sys::Function>,
     pub(super) thread_id: Option<String>,
     threads: Option<Vec<String>>,
     filter_threads: Option<bool>,
@@ -71,6 +73,7 @@ const CONNECT_KEYS: &[&str] = &[
     "handshake",
     "handshakeTimeoutMs",
     "signal",
+    "WebSocket",
 ];
 
 const RECONNECT_KEYS: &[&str] =
@@ -144,6 +147,12 @@ impl Reader<'_> {
             .transpose()
     }
 
+    fn function(&self, key: &str) -> Result<Option<js_sys::Function>, String> {
+        self.get(key)
+            .map(|value| value.dyn_into().map_err(|_| self.wrong(key, "a function")))
+            .transpose()
+    }
+
     fn strings(&self, key: &str) -> Result<Option<Vec<String>>, String> {
         self.get(key)
             .map(|value| {
@@ -200,14 +209,8 @@ impl ConnectOptions {
             }
             Some(_) => return Err(read.wrong("reconnect", "an object")),
         };
-        let get_token = match read.get("getToken") {
-            None => None,
-            Some(function) => Some(
-                function
-                    .dyn_into::<js_sys::Function>()
-                    .map_err(|_| read.wrong("getToken", "a function"))?,
-            ),
-        };
+        let get_token = read.function("getToken")?;
+        let websocket = read.function("WebSocket")?;
         let signal = match read.get("signal") {
             None => None,
             // Duck-typed, as `fetch` does: an object with `aborted` and `addEventListener`.
@@ -225,6 +228,7 @@ impl ConnectOptions {
             token: read.string("token")?,
             get_token,
             signal,
+            websocket,
             thread_id: read.string("threadId")?,
             threads: read.strings("threads")?,
             filter_threads: read.boolean("filterThreads")?,
@@ -354,6 +358,7 @@ impl ConnectOptions {
             get_token,
             auth,
             session,
+            websocket: self.websocket,
         }
     }
 }
@@ -393,4 +398,14 @@ pub(super) fn thread_option(options: JsValue) -> Result<Option<String>, String> 
     refuse_unknown_keys(&options, &["threadId"], "send options")?;
     let thread = Reader { object: &options, context: "send options" }.string("threadId")?;
     Ok(thread.filter(|thread| !thread.is_empty()))
+}
+
+/// The `userId` of `checkFrames()`' options object, if any.
+pub(super) fn user_option(options: JsValue) -> Result<Option<String>, String> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(None);
+    }
+    refuse_unknown_keys(&options, &["userId"], "checkFrames() options")?;
+    let user = Reader { object: &options, context: "checkFrames() options" }.string("userId")?;
+    Ok(user.filter(|user| !user.is_empty()))
 }

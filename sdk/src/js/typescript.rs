@@ -19,8 +19,19 @@ export type EventOf<K extends EventType | "*"> = Delivered<K extends "*" ? Agent
 /** Removes the listener it was returned for. */
 export type Unsubscribe = () => void;
 
-/** What went wrong: `invalid_url` and `invalid_options` from `connect()`, `queue_full` and `closed` from sends. */
-export type ErrorCode = "invalid_url" | "invalid_options" | "queue_full" | "closed";
+/**
+ * What went wrong: `invalid_url`, `invalid_options` and `no_websocket` (no global `WebSocket` and
+ * no `WebSocket` option) from `connect()`; `invalid_message`, `queue_full` and `closed` from sends;
+ * `not_initialized` from anything called before `init()` has finished.
+ */
+export type ErrorCode =
+  | "invalid_url"
+  | "invalid_options"
+  | "no_websocket"
+  | "invalid_message"
+  | "queue_full"
+  | "closed"
+  | "not_initialized";
 
 /** An error a caller can branch on, by `code`. */
 export interface AgentwireError extends Error {
@@ -96,6 +107,17 @@ export interface ConnectOptions {
   deliverDuplicates?: boolean;
   /** Closes the client when it aborts, as `close()` does (an already aborted signal closes it at once). */
   signal?: AbortSignal;
+  /**
+   * The `WebSocket` constructor to use (default: the global one). For Node before 22, which has
+   * none: `import { WebSocket } from "ws"`. Without either, `connect()` throws `no_websocket`.
+   */
+  WebSocket?: new (url: string, protocols?: string | string[]) => unknown;
+}
+
+/** A message for `Client.send`: a plain object with a string `type`, sent as `JSON.stringify` writes it. */
+export interface ClientMessageObject {
+  type: string;
+  [key: string]: unknown;
 }
 
 /** Options of a send. */
@@ -105,11 +127,25 @@ export interface SendOptions {
 }
 
 /**
- * Opens a connection to the manager at `url` (`ws://` or `wss://`). Listeners registered right
- * after this call see everything, the first state change included.
- * @throws AgentwireError with code `invalid_url` or `invalid_options`.
+ * Opens a connection to the manager at `url`: `ws://` or `wss://`, or in a page a URL relative to
+ * it (`"/ws"`; `http(s)` becomes `ws(s)`). Listeners registered right after this call see
+ * everything, the first state change included.
+ * @throws AgentwireError with code `invalid_url`, `invalid_options`, `no_websocket` or `not_initialized`.
  */
 export function connect(url: string, options?: ConnectOptions): Client;
+
+/** Options of `checkFrames`. */
+export interface CheckOptions {
+  /** The user the frames were for, for `cross-user-event` (default: learned from the frames). */
+  userId?: string;
+}
+
+/**
+ * Checks a capture's frames as `agentwire check` does (offline: the end of the frames closes every
+ * run): the flags, in the order they were raised. `agentwire check` fails when one is an `error`.
+ * @throws AgentwireError with code `invalid_options` or `not_initialized`.
+ */
+export function checkFrames(frames: string[], options?: CheckOptions): Flag[];
 
 export interface Client {
   /** Listens for events of one canonical type, or `"*"` for all. */
@@ -140,6 +176,14 @@ export interface Client {
    * @throws AgentwireError with code `queue_full` or `closed`.
    */
   startAgent(request: string, options?: SendOptions): void;
+  /**
+   * Sends a message the typed helpers do not cover, now or once the connection is ready (queued
+   * like the others). Refused: anything but a plain object with a non-empty string `type`, more
+   * than 1 MiB of JSON, and the session's own types (`ping`, `pong`, `heartbeat_ack`, `resume`,
+   * `handshake_acknowledged`).
+   * @throws AgentwireError with code `invalid_message`, `queue_full` or `closed`.
+   */
+  send(message: ClientMessageObject): void;
   /** Closes the connection for good (code 1000); listeners hear the final state, and the promise resolves once it is closed. Until then the client stays alive even when the app keeps no reference to it (its listeners keep hearing). */
   close(): Promise<void>;
   /** Closes the connection and releases the client's wasm memory; the client is unusable after. */

@@ -111,6 +111,12 @@ fn every_state_outcome_flag_and_counter_is_written_as_its_derive_writes_it() {
         ClientMessage::Resume { last_seq: 41 },
         ClientMessage::HandshakeAcknowledged { thread_id: Some("t2".into()) },
         ClientMessage::HandshakeAcknowledged { thread_id: None },
+        ClientMessage::Custom(
+            crate::CustomMessage::new(
+                r#"{"type":"stop_agent","payload":{"run_id":"r1","n":[1,2.5,null]}}"#,
+            )
+            .expect("a valid custom message"),
+        ),
     ];
     for message in &messages {
         assert_same(message);

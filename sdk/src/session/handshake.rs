@@ -168,10 +168,8 @@ impl Session {
         let unready = ready_at.is_some();
         *handshake = HandshakeStep::Idle;
         self.events.push_back(SessionEvent::Handshake(outcome));
-        if held {
-            self.push_state();
-        }
-        // The resume first, so the server replays before anything live; then the queue.
+        // The resume first, so the server replays before anything live; then the queue (and
+        // the state `open`).
         self.send_resume(now);
         if held || unready {
             self.become_ready(now);

@@ -138,6 +138,9 @@ pub struct Session {
     was_open: bool,
     /// Whether the server said it numbers its frames.
     seq_supported: bool,
+    /// The state last reported in a [`SessionEvent::State`]: a state is reported once, when
+    /// it changes.
+    reported: ConnectionState,
     /// The thread the server assigned in its last handshake: the default thread of sends.
     thread_id: Option<String>,
     queue: VecDeque<ClientMessage>,
@@ -162,6 +165,7 @@ impl Session {
             refresh_used: false,
             was_open: false,
             seq_supported: false,
+            reported: ConnectionState::Idle,
             thread_id: None,
             queue: VecDeque::new(),
             events: VecDeque::new(),
@@ -191,6 +195,13 @@ impl Session {
             Phase::Idle => ConnectionState::Idle,
             Phase::Connecting { .. } => ConnectionState::Connecting { attempt: self.failures },
             Phase::Open { handshake, .. } if handshake.is_pending() => ConnectionState::Handshaking,
+            // The socket is open, but the server has not accepted it yet: no frame that is not
+            // an auth failure, and `ready_after` has not passed. A manager accepts the socket
+            // before it checks the token, so `open` here would show a refused connection as
+            // open for a moment.
+            Phase::Open { ready_at: Some(_), .. } => {
+                ConnectionState::Connecting { attempt: self.failures }
+            }
             Phase::Open { .. } => ConnectionState::Open,
             Phase::BackingOff { until, delay } => ConnectionState::BackingOff {
                 attempt: self.failures,
@@ -625,6 +636,7 @@ impl Session {
         while let Some(message) = self.queue.pop_front() {
             self.transmit(now, &message);
         }
+        self.push_state();
     }
 
     fn ping(&mut self, now: Timestamp) {
@@ -711,9 +723,13 @@ impl Session {
         self.push_state();
     }
 
+    /// Reports the state, when it is not the one last reported.
     fn push_state(&mut self) {
         let state = self.state();
-        self.events.push_back(SessionEvent::State(state));
+        if state != self.reported {
+            self.reported = state.clone();
+            self.events.push_back(SessionEvent::State(state));
+        }
     }
 
     fn drain_flags(&mut self) {

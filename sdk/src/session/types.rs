@@ -22,7 +22,9 @@ use crate::timestamp::Timestamp;
 pub enum ConnectionState {
     /// Created, not connecting yet.
     Idle,
-    /// A socket is being opened (or a token fetched for it).
+    /// A socket is being opened (or a token fetched for it), or it is open and the server has
+    /// not accepted it yet (no frame that is not an auth failure, and `ready_after` has not
+    /// passed: a manager accepts the socket before it checks the token).
     Connecting {
         /// 0 for the first attempt, then the number of failed attempts before this one.
         attempt: u32,
@@ -31,7 +33,8 @@ pub enum ConnectionState {
     /// `handshake_response` is awaited or acknowledged, `handshake_complete` not yet seen.
     /// Messages sent now wait in the queue.
     Handshaking,
-    /// The socket is open.
+    /// The server accepted the connection: it sent a frame that is not an auth failure (or
+    /// stayed silent for `ready_after`), past the handshake if there is one. Sends go out at once.
     Open,
     /// Waiting before the next attempt.
     BackingOff {

@@ -39,6 +39,11 @@ pub struct ClientOptions {
     /// Reconnect, heartbeat, queue, thread filter and checker settings. When its checker has
     /// no user, the user is read from the token's `sub` claim.
     pub session: SessionConfig,
+    /// The `WebSocket` constructor to open sockets with: `None` for the global one. A
+    /// constructor of the browser's shape (`new C(url, protocols)`, `addEventListener`,
+    /// `binaryType`, `send`, `close(code, reason)`), such as Node's `ws` package, for
+    /// environments without a global `WebSocket` (Node before 22).
+    pub websocket: Option<js_sys::Function>,
 }
 
 impl std::fmt::Debug for ClientOptions {
@@ -49,6 +54,7 @@ impl std::fmt::Debug for ClientOptions {
             .field("get_token", &self.get_token.as_ref().map(|_| "<fn>"))
             .field("auth", &self.auth)
             .field("session", &self.session)
+            .field("websocket", &self.websocket.as_ref().map(|_| "<constructor>"))
             .finish()
     }
 }
@@ -63,6 +69,12 @@ pub enum ConnectError {
         /// The URL as given.
         url: String,
     },
+    /// This environment has no global `WebSocket` (Node before 22), and no constructor was
+    /// given in [`ClientOptions::websocket`].
+    #[error(
+        "this environment has no WebSocket (Node before 22?): pass a WebSocket constructor, such as the `ws` package's, in the options"
+    )]
+    NoWebSocket,
 }
 
 /// A typed, self-healing connection to the manager, with the live checker inside.
@@ -114,6 +126,8 @@ struct Core {
     token: Option<String>,
     get_token: Option<TokenSource>,
     auth: AuthStyle,
+    /// The constructor sockets are made with (`None`: the global `WebSocket`).
+    websocket: Option<js_sys::Function>,
     socket: Option<Socket>,
     /// Bumped for every attempt and every abandoned socket: late callbacks of an older
     /// attempt (a socket being closed, a token that arrives late) are ignored.
@@ -135,7 +149,11 @@ impl Client {
             let url = url.split(['?', '#']).next().unwrap_or_default().to_owned();
             return Err(ConnectError::InvalidUrl { url });
         }
-        let ClientOptions { token, get_token, auth, mut session } = options;
+        let ClientOptions { token, get_token, auth, mut session, websocket } = options;
+        if websocket.is_none() && !has_global_websocket() {
+            // Loud at once: without it every attempt would fail, and the client retry forever.
+            return Err(ConnectError::NoWebSocket);
+        }
         session.refresh_token = session.refresh_token || get_token.is_some();
         if matches!(auth, AuthStyle::Env(_)) {
             session.handshake = HandshakeMode::Expect;
@@ -151,6 +169,7 @@ impl Client {
                 token,
                 get_token,
                 auth,
+                websocket,
                 socket: None,
                 generation: 0,
                 timer: None,
@@ -451,7 +470,7 @@ impl Shared {
                 shared.on_socket(generation, event);
             }
         };
-        match Socket::open(&core.url, &protocols, on_event) {
+        match Socket::open(core.websocket.as_ref(), &core.url, &protocols, on_event) {
             Ok(socket) => core.socket = Some(socket),
             // The browser refused to create the socket: a failed attempt like any other.
             Err(_) => core.session.handle_close(clock::now(), 1006, "", false),
@@ -611,4 +630,10 @@ impl Shared {
         core.page.clear();
         self.streams.borrow_mut().clear();
     }
+}
+
+/// Whether the global object has a `WebSocket` (every browser; Node from 22).
+fn has_global_websocket() -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &wasm_bindgen::JsValue::from_str("WebSocket"))
+        .is_ok_and(|constructor| constructor.is_function())
 }

@@ -62,6 +62,7 @@ impl Socket {
     /// The browser's exception when it refuses to create the socket (a malformed URL, a
     /// blocked port). It carries no token: tokens travel in `protocols`, never in the URL.
     pub(crate) fn open(
+        constructor: Option<&js_sys::Function>,
         url: &str,
         protocols: &[String],
         on_event: impl Fn(SocketEvent) + Clone + 'static,
@@ -70,10 +71,18 @@ impl Socket {
         for protocol in protocols {
             list.push(&protocol.into());
         }
-        let socket = if protocols.is_empty() {
-            WebSocket::new(url)?
-        } else {
-            WebSocket::new_with_str_sequence(url, &list)?
+        let socket = match constructor {
+            // A constructor of the browser's shape (Node's `ws`): used through the same
+            // bindings, which call its methods by name.
+            Some(constructor) => {
+                let arguments = js_sys::Array::of1(&url.into());
+                if !protocols.is_empty() {
+                    arguments.push(&list);
+                }
+                js_sys::Reflect::construct(constructor, &arguments)?.unchecked_into::<WebSocket>()
+            }
+            None if protocols.is_empty() => WebSocket::new(url)?,
+            None => WebSocket::new_with_str_sequence(url, &list)?,
         };
         // Array buffers arrive synchronously, in order; Blobs would need an async read.
         socket.set_binary_type(BinaryType::Arraybuffer);

@@ -2,8 +2,12 @@
 // session types): `on()` hands each listener the event type it subscribed to, options are
 // checked, and state, stats and errors have their serialised shapes.
 
-import init, { connect, isAgentwireError } from "agentwire";
+import init, { checkFrames, connect, isAgentwireError, resolveUrl } from "agentwire";
+import wasmUrl from "agentwire/agentwire_bg.wasm";
+import { recordAgentwire } from "agentwire/playwright";
+import type { AgentwireRecording } from "agentwire/playwright";
 import type {
+  Flag,
   AgentwireError,
   Client,
   ConnectionState,
@@ -156,4 +160,28 @@ export async function api(): Promise<void> {
   }
   const closed: Promise<void> = client.close();
   await closed;
+}
+
+// The package entry's additions: a raw send, the WebSocket option, offline checking, the
+// esbuild wasm URL, relative URLs, and the Playwright helper.
+export async function additions(page: { on(event: "websocket", listener: (socket: { url(): string; on(event: "framereceived" | "framesent", listener: (frame: { payload: string | Uint8Array }) => void): unknown }) => void): unknown }): Promise<void> {
+  await init({ module_or_path: wasmUrl });
+  class FakeSocket {
+    constructor(readonly url: string, readonly protocols?: string | string[]) {}
+  }
+  const client = connect(resolveUrl("/ws"), { WebSocket: FakeSocket });
+  client.send({ type: "stop_agent", payload: { run_id: "r1" } });
+  // @ts-expect-error: a message needs a type
+  client.send({ payload: {} });
+  // @ts-expect-error: the WebSocket option is a constructor
+  connect("/ws", { WebSocket: "ws" });
+  const codes: ErrorCode[] = ["no_websocket", "invalid_message", "not_initialized"];
+  void codes;
+  const flags: Flag[] = checkFrames(['{"type":"pong"}'], { userId: "u1" });
+  void flags;
+  const recording: AgentwireRecording = recordAgentwire(page, { url: /\/ws$/, userId: "u1" });
+  const errors: Flag[] = await recording.expectNoErrors({ save: "target/run.jsonl" });
+  const jsonl: string = recording.toJSONL();
+  void errors;
+  void jsonl;
 }

@@ -6,9 +6,9 @@
 #
 #   sdk/tests/ts/check.sh [PKG_DIR]
 #
-# PKG_DIR is a package built by `wasm-pack build sdk`: used as is when it holds agentwire.d.ts,
-# else built there first (--dev --target web). Without it, a package is built in a temp dir.
-# TSC is the TypeScript compiler to run (default: `npx --no-install tsc`).
+# PKG_DIR is the npm package scripts/build-npm made (index.d.ts, playwright.d.ts, web/...): used
+# as is when it holds index.d.ts, else built there first. Without it, a package is built in a
+# temp dir. TSC is the TypeScript compiler to run (default: `npx --no-install tsc`).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
@@ -17,10 +17,9 @@ export PATH="$root/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 pkg=${1:-$work/pkg}
-if [ ! -f "$pkg/agentwire.d.ts" ]; then
+if [ ! -f "$pkg/index.d.ts" ]; then
   mkdir -p "$pkg"
-  pkg=$(cd "$pkg" && pwd)
-  (cd "$root" && wasm-pack --quiet build sdk --mode no-install --dev --target web --out-dir "$pkg")
+  "$root/scripts/build-npm" "$pkg" >/dev/null
 fi
 pkg=$(cd "$pkg" && pwd)
 
@@ -28,10 +27,16 @@ pkg=$(cd "$pkg" && pwd)
 cat >"$work/tsconfig.json" <<JSON
 {
   "extends": "$here/tsconfig.json",
-  "compilerOptions": { "paths": { "agentwire": ["$pkg/agentwire.d.ts"] } }
+  "compilerOptions": {
+    "paths": {
+      "agentwire": ["$pkg/index.d.ts"],
+      "agentwire/agentwire_bg.wasm": ["$pkg/wasm-url.d.ts"],
+      "agentwire/playwright": ["$pkg/playwright.d.ts"]
+    }
+  }
 }
 JSON
 
 read -r -a tsc <<<"${TSC:-npx --no-install tsc}"
 "${tsc[@]}" --noEmit --strict -p "$work/tsconfig.json"
-echo "TypeScript declarations: $pkg/agentwire.d.ts type-checks (types_check.ts, serialised.ts, api_check.ts)"
+echo "TypeScript declarations: $pkg/index.d.ts type-checks (types_check.ts, serialised.ts, api_check.ts)"

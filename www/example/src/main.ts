@@ -2,7 +2,8 @@
 // connects, sends what the user types and shows the agent's events as they arrive, with the live
 // checker's flags on the side.
 //
-// Query parameters: `?user=ID` (default `demo-user`), `?ws=URL` (default `ws(s)://<this host>/ws`),
+// Query parameters: `?user=ID` (default `demo-user`), `?ws=URL` (default `/ws`, on this page's host:
+// the package resolves a relative URL against the page, http(s) as ws(s)),
 // `?thread=ID` (default: a fresh thread per page load).
 //
 // Everything that comes from the wire is rendered with `textContent`, never as HTML.
@@ -22,7 +23,7 @@ import type {
 
 const params = new URLSearchParams(location.search);
 const userId = params.get("user")?.trim() || "demo-user";
-const wsUrl = params.get("ws") ?? `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`;
+const wsUrl = params.get("ws") ?? "/ws";
 const threadId = params.get("thread") ?? `thread-web-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
 // ---------------------------------------------------------------------------------------------

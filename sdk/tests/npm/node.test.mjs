@@ -1,0 +1,185 @@
+// The npm package in Node, as an app gets it: `import ... from "agentwire"` resolved through the
+// package's `exports` (the `node` condition), against `agentwire serve`.
+//
+//   node --experimental-websocket --test sdk/tests/npm/node.test.mjs
+//
+// Run by scripts/test-npm-node, which links sdk/pkg as node_modules/agentwire next to this file
+// and sets AGENTWIRE_BIN. Node 20 has a global WebSocket only with --experimental-websocket (22
+// has one by default): the tests take it and remove it from the global object, to check both
+// what Node 20 does without it and what the `WebSocket` option does.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { after, before, test } from "node:test";
+
+import init, { checkFrames, connect, isAgentwireError, version } from "agentwire";
+
+const NodeWebSocket = globalThis.WebSocket;
+delete globalThis.WebSocket;
+
+const binary = process.env.AGENTWIRE_BIN;
+let server;
+let address;
+
+before(async () => {
+  assert.ok(binary, "AGENTWIRE_BIN is not set");
+  assert.equal(typeof NodeWebSocket, "function", "run with --experimental-websocket (Node 20) or Node 22+");
+  // From the repository root, where `serve` finds its default `www/`.
+  server = spawn(binary, ["serve", "--host", "127.0.0.1", "--port", "0", "--speed", "8", "--seed", "3"], {
+    cwd: new URL("../..", `file://${binary}`).pathname,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  address = await within(15_000, "agentwire serve to listen", new Promise((resolve, reject) => {
+    let out = "";
+    server.stdout.setEncoding("utf8").on("data", (chunk) => {
+      out += chunk;
+      const found = /listening on http:\/\/([^/\s]+)\//.exec(out);
+      if (found) resolve(found[1]);
+    });
+    server.on("exit", (code) => reject(new Error(`agentwire serve exited (${code})`)));
+  }));
+});
+
+after(() => server?.kill("SIGKILL"));
+
+function within(ms, what, promise) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function devToken(user) {
+  const response = await fetch(`http://${address}/dev/token?user=${user}`);
+  assert.equal(response.status, 200);
+  return (await response.json()).token;
+}
+
+function codeOf(body) {
+  try {
+    body();
+  } catch (error) {
+    assert.ok(isAgentwireError(error), `not an AgentwireError: ${error}`);
+    return error.code;
+  }
+  assert.fail("did not throw");
+}
+
+test("anything called before init() throws not_initialized, and isAgentwireError works already", () => {
+  assert.equal(codeOf(() => connect("ws://127.0.0.1:1/ws")), "not_initialized");
+  assert.equal(codeOf(() => checkFrames([])), "not_initialized");
+  assert.equal(codeOf(() => version()), "not_initialized");
+  assert.equal(isAgentwireError(new Error("other")), false);
+});
+
+test("init() in Node loads the wasm from the package without arguments", async () => {
+  await init();
+  assert.match(version(), /^\d+\.\d+\.\d+/);
+});
+
+test("without a global WebSocket or the option, connect() says so at once", () => {
+  assert.equal(globalThis.WebSocket, undefined);
+  let error;
+  try {
+    connect(`ws://${address}/ws`, { token: "x" });
+  } catch (thrown) {
+    error = thrown;
+  }
+  assert.equal(error?.code, "no_websocket");
+  assert.match(error.message, /WebSocket/);
+});
+
+test("the WebSocket option must be a constructor", () => {
+  assert.equal(codeOf(() => connect(`ws://${address}/ws`, { WebSocket: "ws" })), "invalid_options");
+});
+
+/** Connects `user`, runs one request and resolves with what was seen; closes the client. */
+async function oneRun(options, user) {
+  const token = await devToken(user);
+  const client = connect(`ws://${address}/ws`, { token, ...options });
+  const states = [];
+  const flags = [];
+  client.onStateChange((state) => states.push(state.state));
+  client.onFlag((flag) => flags.push(flag));
+  await within(10_000, "ready", client.ready);
+  const completed = new Promise((resolve) => client.once("agent_completed", resolve));
+  client.sendUserMessage("Why did our GPU spend rise?");
+  const event = await within(30_000, "agent_completed", completed);
+  await within(5_000, "close()", client.close());
+  return { states, flags, event, client };
+}
+
+test("a run arrives in Node through the WebSocket option (Node before 22)", async () => {
+  const { states, flags, event } = await oneRun({ WebSocket: NodeWebSocket }, "node-option");
+  assert.equal(event.type, "agent_completed");
+  assert.deepEqual(flags.filter((flag) => flag.severity === "error"), []);
+  assert.deepEqual(states, ["connecting", "open", "closed"]);
+});
+
+test("a run arrives in Node through the global WebSocket (Node 22+)", async () => {
+  globalThis.WebSocket = NodeWebSocket;
+  try {
+    const { event } = await oneRun({}, "node-global");
+    assert.equal(event.type, "agent_completed");
+  } finally {
+    delete globalThis.WebSocket;
+  }
+});
+
+test("a refused token never shows open: connecting, then closed with auth_failed", async () => {
+  const client = connect(`ws://${address}/ws`, { token: "not-a-jwt", WebSocket: NodeWebSocket });
+  const states = [];
+  client.onStateChange((state) => states.push(state));
+  await within(10_000, "ready to reject", client.ready.then(
+    () => assert.fail("ready resolved for a refused token"),
+    (error) => assert.equal(error.code, "closed"),
+  ));
+  assert.deepEqual(states.map((state) => state.state), ["connecting", "closed"]);
+  assert.equal(states.at(-1).reason.kind, "auth_failed");
+});
+
+test("send() queues a custom message and the server answers it; bad messages are refused", async () => {
+  const token = await devToken("node-send");
+  const client = connect(`ws://${address}/ws`, { token, WebSocket: NodeWebSocket });
+  const acked = new Promise((resolve) =>
+    client.on("ack", (event) => event.received_type === "stop_agent" && resolve(event)),
+  );
+  // Before the connection is ready: queued, then sent.
+  client.send({ type: "stop_agent", payload: { run_id: "r-1" } });
+  await within(10_000, "the server's ack of stop_agent", acked);
+
+  const cyclic = { type: "x" };
+  cyclic.self = cyclic;
+  for (const bad of [
+    "stop_agent",
+    ["stop_agent"],
+    null,
+    {},
+    { type: "" },
+    { type: 7 },
+    { type: "ping" },
+    { type: "resume", payload: { last_seq: 1 } },
+    { type: "handshake_acknowledged" },
+    cyclic,
+    { type: "x", n: 1n },
+    { type: "x", big: "a".repeat(1_048_577) },
+  ]) {
+    assert.equal(codeOf(() => client.send(bad)), "invalid_message");
+  }
+  await client.close();
+  assert.equal(codeOf(() => client.send({ type: "stop_agent" })), "closed");
+});
+
+test("checkFrames reports what agentwire check reports", () => {
+  const frame = (type, fields, timestamp) =>
+    JSON.stringify({ type, run_id: "r1", thread_id: "t1", user_id: "u1", agent_name: "a", timestamp, ...fields });
+  const started = frame("agent_started", {}, 1758207374.1);
+  const thinking = frame("agent_thinking", { reasoning: "hm" }, 1758207374.2);
+  const completed = frame("agent_completed", { final_response: "done" }, 1758207374.3);
+  assert.deepEqual(checkFrames([started, thinking, completed], { userId: "u1" }), []);
+  const rules = checkFrames(["not json", started]).map((flag) => `${flag.severity} ${flag.rule}`);
+  assert.deepEqual(rules, ["error malformed-frame", "error run-incomplete"]);
+  assert.equal(codeOf(() => checkFrames("nope")), "invalid_options");
+  assert.equal(codeOf(() => checkFrames([1])), "invalid_options");
+  assert.equal(codeOf(() => checkFrames([], { user: "u1" })), "invalid_options");
+});
