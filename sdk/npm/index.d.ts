@@ -1,4 +1,4 @@
-// The package entry's types: the wasm-bindgen build's, plus `resolveUrl`.
+// The browser entry's types: the web module's, plus `resolveUrl`.
 export * from "./web/agentwire.js";
 export { default } from "./web/agentwire.js";
 

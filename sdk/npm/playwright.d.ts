@@ -1,4 +1,4 @@
-import type { Flag } from "./index.js";
+import type { Flag } from "./node.js";
 
 /** The part of Playwright's `Page` the recorder uses (`page.on("websocket", ...)`). */
 export interface PageLike {

@@ -12,7 +12,6 @@ mod typescript;
 
 use std::rc::Rc;
 
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::json::{self, WriteJson};
@@ -431,12 +430,13 @@ impl JsClient {
 /// # Errors
 /// An `AgentwireError` with code `invalid_options` when `frames` is not an array of strings or
 /// `options` is not `{ userId?: string }`.
+#[cfg(feature = "node")]
 #[wasm_bindgen(js_name = checkFrames, skip_typescript)]
 pub fn check_frames(frames: &JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let invalid = |message: &str| error(ErrorCode::InvalidOptions, message);
     let user = options::user_option(options).map_err(|message| invalid(&message))?;
-    let frames: &js_sys::Array =
-        frames.dyn_ref().ok_or_else(|| invalid("checkFrames() takes an array of frame strings"))?;
+    let frames: &js_sys::Array = wasm_bindgen::JsCast::dyn_ref::<js_sys::Array>(frames)
+        .ok_or_else(|| invalid("checkFrames() takes an array of frame strings"))?;
     let mut config = crate::CheckerConfig::offline();
     if let Some(user) = user {
         config = config.with_user(user);

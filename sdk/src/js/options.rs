@@ -401,6 +401,7 @@ pub(super) fn thread_option(options: JsValue) -> Result<Option<String>, String> 
 }
 
 /// The `userId` of `checkFrames()`' options object, if any.
+#[cfg(feature = "node")]
 pub(super) fn user_option(options: JsValue) -> Result<Option<String>, String> {
     if options.is_undefined() || options.is_null() {
         return Ok(None);

@@ -134,19 +134,6 @@ export interface SendOptions {
  */
 export function connect(url: string, options?: ConnectOptions): Client;
 
-/** Options of `checkFrames`. */
-export interface CheckOptions {
-  /** The user the frames were for, for `cross-user-event` (default: learned from the frames). */
-  userId?: string;
-}
-
-/**
- * Checks a capture's frames as `agentwire check` does (offline: the end of the frames closes every
- * run): the flags, in the order they were raised. `agentwire check` fails when one is an `error`.
- * @throws AgentwireError with code `invalid_options` or `not_initialized`.
- */
-export function checkFrames(frames: string[], options?: CheckOptions): Flag[];
-
 export interface Client {
   /** Listens for events of one canonical type, or `"*"` for all. */
   on<K extends EventType | "*">(type: K, listener: (event: EventOf<K>) => void): Unsubscribe;
@@ -199,4 +186,22 @@ export interface Client {
   /** Events from now on, for `for await`; ends when the connection closes for good. */
   events(): AsyncIterableIterator<Delivered>;
 }
+"#;
+
+/// `checkFrames`, declared only in the Node module that has it (`node` feature).
+#[cfg(feature = "node")]
+#[wasm_bindgen(typescript_custom_section)]
+const NODE_API: &str = r#"
+/** Options of `checkFrames`. */
+export interface CheckOptions {
+  /** The user the frames were for, for `cross-user-event` (default: learned from the frames). */
+  userId?: string;
+}
+
+/**
+ * Checks a capture's frames as `agentwire check` does (offline: the end of the frames closes every
+ * run): the flags, in the order they were raised. `agentwire check` fails when one is an `error`.
+ * @throws AgentwireError with code `invalid_options` or `not_initialized`.
+ */
+export function checkFrames(frames: string[], options?: CheckOptions): Flag[];
 "#;

@@ -138,9 +138,10 @@ pub struct Session {
     was_open: bool,
     /// Whether the server said it numbers its frames.
     seq_supported: bool,
-    /// The state last reported in a [`SessionEvent::State`]: a state is reported once, when
-    /// it changes.
-    reported: ConnectionState,
+    /// The state last reported in a [`SessionEvent::State`], as far as repeats go: `connecting`
+    /// (the socket opening, then open but not accepted), `handshaking` and `open` are reported
+    /// once each, however many steps they span.
+    reported: Reported,
     /// The thread the server assigned in its last handshake: the default thread of sends.
     thread_id: Option<String>,
     queue: VecDeque<ClientMessage>,
@@ -165,7 +166,7 @@ impl Session {
             refresh_used: false,
             was_open: false,
             seq_supported: false,
-            reported: ConnectionState::Idle,
+            reported: Reported::Other,
             thread_id: None,
             queue: VecDeque::new(),
             events: VecDeque::new(),
@@ -723,11 +724,19 @@ impl Session {
         self.push_state();
     }
 
-    /// Reports the state, when it is not the one last reported.
+    /// Reports the state, unless it repeats the one last reported.
     fn push_state(&mut self) {
         let state = self.state();
-        if state != self.reported {
-            self.reported = state.clone();
+        // Compared by kind rather than with `==`, which would compare the unsent messages of
+        // `closed` too, and link that comparison into the wasm package for nothing.
+        let reported = match &state {
+            ConnectionState::Connecting { attempt } => Reported::Connecting(*attempt),
+            ConnectionState::Handshaking => Reported::Handshaking,
+            ConnectionState::Open => Reported::Open,
+            _ => Reported::Other,
+        };
+        if reported == Reported::Other || reported != self.reported {
+            self.reported = reported;
             self.events.push_back(SessionEvent::State(state));
         }
     }
@@ -739,6 +748,16 @@ impl Session {
             self.events.push_back(SessionEvent::Flag(flag));
         }
     }
+}
+
+/// What [`Session::push_state`] remembers of the state it last reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reported {
+    Connecting(u32),
+    Handshaking,
+    Open,
+    /// Any other state: never a repeat.
+    Other,
 }
 
 /// The thread a client message names, if any.

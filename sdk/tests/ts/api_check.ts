@@ -2,7 +2,8 @@
 // session types): `on()` hands each listener the event type it subscribed to, options are
 // checked, and state, stats and errors have their serialised shapes.
 
-import init, { checkFrames, connect, isAgentwireError, resolveUrl } from "agentwire";
+import init, { connect, isAgentwireError, resolveUrl } from "agentwire";
+import { checkFrames } from "agentwire-node";
 import wasmUrl from "agentwire/agentwire_bg.wasm";
 import { recordAgentwire } from "agentwire/playwright";
 import type { AgentwireRecording } from "agentwire/playwright";
@@ -179,6 +180,8 @@ export async function additions(page: { on(event: "websocket", listener: (socket
   void codes;
   const flags: Flag[] = checkFrames(['{"type":"pong"}'], { userId: "u1" });
   void flags;
+  // @ts-expect-error: browsers' module has no offline checker (it is in Node's)
+  void (await import("agentwire")).checkFrames;
   const recording: AgentwireRecording = recordAgentwire(page, { url: /\/ws$/, userId: "u1" });
   const errors: Flag[] = await recording.expectNoErrors({ save: "target/run.jsonl" });
   const jsonl: string = recording.toJSONL();

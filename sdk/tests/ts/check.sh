@@ -31,7 +31,8 @@ cat >"$work/tsconfig.json" <<JSON
     "paths": {
       "agentwire": ["$pkg/index.d.ts"],
       "agentwire/agentwire_bg.wasm": ["$pkg/wasm-url.d.ts"],
-      "agentwire/playwright": ["$pkg/playwright.d.ts"]
+      "agentwire/playwright": ["$pkg/playwright.d.ts"],
+      "agentwire-node": ["$pkg/node.d.ts"]
     }
   }
 }
