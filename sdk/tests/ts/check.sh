@@ -23,6 +23,17 @@ if [ ! -f "$pkg/index.d.ts" ]; then
 fi
 pkg=$(cd "$pkg" && pwd)
 
+# The quickstarts of both READMEs, as pasted into an app: each README's first ```ts block.
+snippet() { # README OUT
+  awk '/^```ts$/ && !done { on = 1; next } /^```$/ && on { on = 0; done = 1 } on' "$1" >"$2"
+  if [ ! -s "$2" ]; then
+    echo "check.sh: no \`\`\`ts block in $1" >&2
+    exit 1
+  fi
+}
+snippet "$root/sdk/npm/README.md" "$work/package_readme.ts"
+snippet "$root/README.md" "$work/readme.ts"
+
 # The checked-in tsconfig, with `agentwire` resolved to this package.
 cat >"$work/tsconfig.json" <<JSON
 {
@@ -34,10 +45,17 @@ cat >"$work/tsconfig.json" <<JSON
       "agentwire/playwright": ["$pkg/playwright.d.ts"],
       "agentwire-node": ["$pkg/node.d.ts"]
     }
-  }
+  },
+  "files": [
+    "$here/types_check.ts",
+    "$here/serialised.ts",
+    "$here/api_check.ts",
+    "$work/package_readme.ts",
+    "$work/readme.ts"
+  ]
 }
 JSON
 
 read -r -a tsc <<<"${TSC:-npx --no-install tsc}"
 "${tsc[@]}" --noEmit --strict -p "$work/tsconfig.json"
-echo "TypeScript declarations: $pkg/index.d.ts type-checks (types_check.ts, serialised.ts, api_check.ts)"
+echo "TypeScript declarations: $pkg/index.d.ts type-checks (types_check.ts, serialised.ts, api_check.ts, both READMEs' quickstarts)"
