@@ -13,27 +13,20 @@
 //! time into reused buffers, and the flags are kept in bounded memory (`flags.rs`).
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Chain, Cursor, Read};
+use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use agentwire::recording::{
-    Direction, FORMAT_TYPE, HarMessage, Line, Record, RecordingError, RecordingReader,
+    Direction, FORMAT_TYPE, HarMessage, Line, Record, RecordingError, RecordingReader, detect,
     read_har_messages, read_line,
 };
 use agentwire::{Checker, CheckerConfig, Severity, Summary};
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::flags::Flags;
 
-/// A UTF-8 byte order mark, skipped at the start of any input.
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-
 /// The frames reader's line buffer is shrunk back to this size after holding a longer line.
 const LINE_BUFFER_KEEP: usize = 64 * 1024;
-
-/// Read buffer size for the input.
-const READ_BUFFER: usize = 64 * 1024;
 
 /// The WebSocket opcode of a text message.
 const OPCODE_TEXT: u8 = 1;
@@ -53,27 +46,9 @@ pub(crate) struct CheckOptions {
     pub(crate) max_frame_bytes: usize,
 }
 
-/// The input formats `check` understands (docs/rules.md, "Input detection").
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Format {
-    /// One frame's text per line, exactly as received.
-    Frames,
-    /// An agentwire recording: JSON Lines after a `agentwire.recording` header line.
-    Recording,
-    /// A HAR file: one JSON object with a `log` key.
-    Har,
-}
-
-impl Format {
-    /// How the report names the format.
-    pub(crate) fn describe(self) -> &'static str {
-        match self {
-            Format::Frames => "frames file",
-            Format::Recording => "agentwire recording",
-            Format::Har => "HAR",
-        }
-    }
-}
+/// The input formats `check` understands (docs/rules.md, "Input detection"): the SDK's, so the
+/// inspector's import reads a file as `check` does.
+pub(crate) use agentwire::recording::CaptureFormat as Format;
 
 /// Where the connection's user id came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,162 +182,6 @@ pub(crate) fn run(options: &CheckOptions) -> Result<Outcome, CheckError> {
 
 fn read_error(path: &Path, source: io::Error) -> CheckError {
     CheckError::Read { path: path.to_owned(), source }
-}
-
-/// The whole input again, from its first byte (less a byte order mark): the bytes detection
-/// read, then the rest.
-pub(crate) type Replay<R> = BufReader<Chain<Cursor<Vec<u8>>, R>>;
-
-/// Tells the format of `input` by reading only its start, and gives back a reader of the whole
-/// input. Works on pipes too (nothing is re-opened or rewound).
-///
-/// Detection parses the first JSON value of the input, up to its first `type` or `log` key:
-/// * a top-level `type` equal to `agentwire.recording` → a recording;
-/// * a top-level `log` key before any `type` key → a HAR file;
-/// * anything else (another `type` first, no such key, not a JSON object, not JSON) → frames.
-///
-/// So a frames file costs at most its first frame; a HAR file (`{"log": ...`) a few bytes.
-///
-/// # Errors
-/// An I/O error while reading the start.
-pub(crate) fn detect<R: Read>(input: R) -> io::Result<(Format, Replay<R>)> {
-    let mut tee = Tee { inner: input, seen: Vec::new() };
-    let format = {
-        let mut start = BufReader::new(&mut tee);
-        let mut first = Vec::with_capacity(BOM.len());
-        start.by_ref().take(BOM.len() as u64).read_to_end(&mut first)?;
-        if first == BOM {
-            probe_format(&mut start)?
-        } else {
-            probe_format(Cursor::new(first).chain(&mut start))?
-        }
-    };
-    let Tee { inner, mut seen } = tee;
-    if seen.starts_with(BOM) {
-        seen.drain(..BOM.len());
-    }
-    Ok((format, BufReader::with_capacity(READ_BUFFER, Cursor::new(seen).chain(inner))))
-}
-
-/// A reader that keeps a copy of every byte read through it.
-struct Tee<R> {
-    inner: R,
-    seen: Vec<u8>,
-}
-
-impl<R: Read> Read for Tee<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.seen.extend_from_slice(buf.get(..n).unwrap_or_default());
-        Ok(n)
-    }
-}
-
-/// Parses the start of the input as far as needed to tell its format (see [`detect`]).
-fn probe_format<R: Read>(reader: R) -> io::Result<Format> {
-    let mut probe = Probe::default();
-    let mut deserializer = serde_json::Deserializer::from_reader(reader);
-    let result = (&mut probe).deserialize(&mut deserializer);
-    // The parse stops with an error once the format is found: that error is not a failure.
-    if let Some(format) = probe.found {
-        return Ok(format);
-    }
-    match result {
-        Err(error) if error.is_io() => Err(error.into()),
-        // Not a JSON object, not JSON, or an object with neither key: one frame per line.
-        _ => Ok(Format::Frames),
-    }
-}
-
-/// The state of the format probe: set once the format is known.
-#[derive(Default)]
-struct Probe {
-    found: Option<Format>,
-}
-
-/// Ends the probe's parse early; never shown.
-const PROBE_DONE: &str = "format detected";
-
-impl<'de> DeserializeSeed<'de> for &mut Probe {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for &mut Probe {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<TopKey>()? {
-            match key {
-                TopKey::Type => {
-                    let IsRecordingType(recording) = map.next_value()?;
-                    self.found = Some(if recording { Format::Recording } else { Format::Frames });
-                    return Err(de::Error::custom(PROBE_DONE));
-                }
-                TopKey::Log => {
-                    self.found = Some(Format::Har);
-                    return Err(de::Error::custom(PROBE_DONE));
-                }
-                TopKey::Other => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A top-level key, as far as detection cares.
-enum TopKey {
-    Type,
-    Log,
-    Other,
-}
-
-impl<'de> de::Deserialize<'de> for TopKey {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl Visitor<'_> for KeyVisitor {
-            type Value = TopKey;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_str<E: de::Error>(self, key: &str) -> Result<TopKey, E> {
-                Ok(match key {
-                    "type" => TopKey::Type,
-                    "log" => TopKey::Log,
-                    _ => TopKey::Other,
-                })
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
-    }
-}
-
-/// Whether a `type` value is the recording header's.
-struct IsRecordingType(bool);
-
-impl<'de> de::Deserialize<'de> for IsRecordingType {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TypeVisitor;
-        impl Visitor<'_> for TypeVisitor {
-            type Value = IsRecordingType;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<IsRecordingType, E> {
-                Ok(IsRecordingType(value == FORMAT_TYPE))
-            }
-        }
-        deserializer.deserialize_str(TypeVisitor)
-    }
 }
 
 /// The checker and the flags it raised so far.
@@ -529,13 +348,6 @@ mod tests {
     use super::*;
     use agentwire::Rule;
 
-    fn detect_bytes(bytes: &[u8]) -> (Format, Vec<u8>) {
-        let (format, mut replay) = detect(bytes).unwrap();
-        let mut all = Vec::new();
-        replay.read_to_end(&mut all).unwrap();
-        (format, all)
-    }
-
     fn options() -> CheckOptions {
         CheckOptions {
             path: PathBuf::from("test"),
@@ -544,51 +356,6 @@ mod tests {
             json: false,
             max_frame_bytes: agentwire::recording::MAX_LINE,
         }
-    }
-
-    #[test]
-    fn detection_tells_the_three_formats_apart_and_replays_every_byte() {
-        let cases: [(&str, Format); 12] = [
-            ("{\"type\":\"pong\"}\n{\"type\":\"pong\"}\n", Format::Frames),
-            ("\n\n{\"log\":{\"entries\":[]}}", Format::Har),
-            ("{\n  \"log\": {\n    \"entries\": []\n  }\n}\n", Format::Har),
-            ("{\"comment\":{\"a\":[1,2]},\"log\":{}}", Format::Har),
-            (
-                "{\"type\":\"agentwire.recording\",\"version\":1}\n{\"type\":\"open\"}",
-                Format::Recording,
-            ),
-            ("{\"type\":\"pong\",\"log\":{}}\n", Format::Frames),
-            ("{\"type\":5,\"log\":{}}\n", Format::Frames),
-            ("{ log: { entries: [] } }", Format::Frames),
-            ("[{\"log\":{}}]", Format::Frames),
-            ("not json at all\n", Format::Frames),
-            ("{\"type\":\"agent_started\",\"run_id\":\"r1\"", Format::Frames),
-            ("", Format::Frames),
-        ];
-        for (text, expected) in cases {
-            let (format, replay) = detect_bytes(text.as_bytes());
-            assert_eq!(format, expected, "{text:?}");
-            assert_eq!(replay, text.as_bytes(), "{text:?}");
-        }
-    }
-
-    #[test]
-    fn detection_skips_a_byte_order_mark() {
-        let (format, replay) = detect_bytes(b"\xEF\xBB\xBF{\"log\":{}}");
-        assert_eq!(format, Format::Har);
-        assert_eq!(replay, b"{\"log\":{}}");
-        let (format, replay) = detect_bytes(b"\xEF\xBB");
-        assert_eq!(format, Format::Frames);
-        assert_eq!(replay, b"\xEF\xBB");
-    }
-
-    #[test]
-    fn detection_reads_only_the_start_of_a_long_frames_file() {
-        let line = "{\"type\":\"heartbeat\",\"data\":{\"n\":1}}\n";
-        let text = line.repeat(100_000);
-        let mut tee = Tee { inner: text.as_bytes(), seen: Vec::new() };
-        assert_eq!(probe_format(BufReader::new(&mut tee)).unwrap(), Format::Frames);
-        assert!(tee.seen.len() <= 8 * 1024, "read {} bytes", tee.seen.len());
     }
 
     #[test]

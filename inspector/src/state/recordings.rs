@@ -1,19 +1,15 @@
 //! Recordings in and out: a capture exported as an agentwire recording (JSONL) or HAR, and a
 //! recording, HAR or frames file read back for an offline replay through the checker.
 //!
-//! Import tells the format from the content exactly as `agentwire check` does (a top-level
-//! `type` of `agentwire.recording` is a recording, a top-level `log` key before any `type` is a
-//! HAR file, anything else a frames file), and keeps what `check` checks: received text frames.
+//! Import tells the format from the content with the SDK's detection, the one `agentwire check`
+//! uses (`agentwire::recording::detect`), and keeps what `check` checks: received text frames.
 //! Export writes through the SDK's writers, which redact tokens from URLs, sub-protocols and
 //! frame text.
-
-use std::fmt;
 
 use agentwire::Timestamp;
 use agentwire::recording::{
     self, Direction, FORMAT_TYPE, HarMessage, Header, Record, RecordingError, RecordingReader,
 };
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::lanes::{Lane, LaneSource};
 use super::runs::Lifecycle;
@@ -21,17 +17,7 @@ use super::runs::Lifecycle;
 /// The WebSocket opcode of a text message.
 const OPCODE_TEXT: u8 = 1;
 
-/// A capture's file format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CaptureFormat {
-    /// An agentwire recording (JSON Lines after a header line).
-    Recording,
-    /// A HAR file with `_webSocketMessages`.
-    Har,
-    /// One frame's text per line, exactly as received.
-    Frames,
-}
+pub use agentwire::recording::CaptureFormat;
 
 /// A capture read from a file, ready for [`Action::Import`](super::Action::Import).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,7 +55,7 @@ pub enum ImportError {
 /// are not events are `malformed-frame` flags.
 pub fn parse_capture(name: &str, text: &str) -> Result<Import, ImportError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let format = detect(text);
+    let format = recording::detect_text(text);
     let (user_id, records) = match format {
         CaptureFormat::Recording => read_recording(text)?,
         CaptureFormat::Har => (None, read_har(text)?),
@@ -123,60 +109,6 @@ fn read_frames(text: &str) -> Vec<Record> {
             Record::Frame { dir: Direction::In, t, text: line.to_owned() }
         })
         .collect()
-}
-
-/// Tells the format from the first JSON value's top-level keys, reading no further than needed.
-fn detect(text: &str) -> CaptureFormat {
-    let mut found = None;
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    // The parse stops with an error once the format is known; only `found` matters.
-    let _ = Probe(&mut found).deserialize(&mut deserializer);
-    found.unwrap_or(CaptureFormat::Frames)
-}
-
-/// Ends the probe's parse early; never shown.
-const PROBE_DONE: &str = "format detected";
-
-struct Probe<'a>(&'a mut Option<CaptureFormat>);
-
-impl<'de> DeserializeSeed<'de> for Probe<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Probe<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "type" => {
-                    let kind = map.next_value::<String>()?;
-                    *self.0 = Some(if kind == FORMAT_TYPE {
-                        CaptureFormat::Recording
-                    } else {
-                        CaptureFormat::Frames
-                    });
-                    return Err(de::Error::custom(PROBE_DONE));
-                }
-                "log" => {
-                    *self.0 = Some(CaptureFormat::Har);
-                    return Err(de::Error::custom(PROBE_DONE));
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 /// A file format for export.
@@ -292,23 +224,6 @@ fn file_safe(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn detection_matches_agentwire_check() {
-        let cases = [
-            ("{\"type\":\"pong\"}\n", CaptureFormat::Frames),
-            ("\n {\"comment\":{\"a\":[1]},\"log\":{}}", CaptureFormat::Har),
-            ("{\"type\":\"agentwire.recording\",\"version\":1}\n", CaptureFormat::Recording),
-            ("{\"type\":\"pong\",\"log\":{}}", CaptureFormat::Frames),
-            ("{\"type\":5,\"log\":{}}", CaptureFormat::Frames),
-            ("[{\"log\":{}}]", CaptureFormat::Frames),
-            ("not json", CaptureFormat::Frames),
-            ("", CaptureFormat::Frames),
-        ];
-        for (text, expected) in cases {
-            assert_eq!(detect(text), expected, "{text:?}");
-        }
-    }
 
     #[test]
     fn frames_files_skip_blank_lines_and_take_times_from_the_frames() {

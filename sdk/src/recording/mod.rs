@@ -21,8 +21,9 @@
 //! HAR document (as Chrome exports it) with serde visitors, handing over each WebSocket message
 //! without building the document in memory.
 //!
-//! The module is split by concept: the record types and errors live here, the JSONL reader and
-//! writer in `jsonl`, token redaction in `redact`, HAR reading and writing in `har`; every public
+//! The module is split by concept: the record types and errors live here, format detection
+//! (shared by `agentwire check` and the inspector) in `capture`, the JSONL reader and writer in
+//! `jsonl`, token redaction in `redact`, HAR reading and writing in `har`; every public
 //! item is re-exported from `agentwire::recording`.
 //!
 //! ```
@@ -54,6 +55,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::timestamp::Timestamp;
 
+mod capture;
 mod har;
 mod jsonl;
 mod lines;
@@ -61,6 +63,7 @@ mod redact;
 #[cfg(test)]
 mod tests;
 
+pub use capture::{CaptureFormat, Replay, detect, detect_text};
 pub use har::{HarMessage, HarSummary, read_har_messages, write_har};
 pub use jsonl::{RecordingReader, RecordingWriter};
 pub use lines::{Line, MAX_LINE, read_line};
