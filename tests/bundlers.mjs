@@ -18,11 +18,12 @@
 // cargo-style `test result: ...` line; every wait is bounded; each server is killed however the
 // test ends. On a failure the page is saved to target/bundlers-APP.png.
 
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+
+import { startServe, stopServe, within } from "./support/serve.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const binary = path.join(root, "target/debug/agentwire");
@@ -36,26 +37,9 @@ const RUN_MS = 30_000;
 const OVERALL_MS = 240_000;
 
 const started = Date.now();
-const servers = new Set();
-
-/** Kills every server still running (synchronously: also used from the `exit` handler). */
-function killServers() {
-  for (const server of servers) {
-    if (server.exitCode === null && server.signalCode === null) {
-      try {
-        server.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }
-  }
-  servers.clear();
-}
-process.on("exit", killServers);
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(signal, () => {
     console.error(`\n${signal}: stopping`);
-    killServers();
     process.exit(130);
   });
 }
@@ -65,47 +49,15 @@ setTimeout(() => {
   process.exit(1);
 }, OVERALL_MS).unref();
 
-/** Rejects after `ms` with a message naming what was awaited. */
-function within(ms, what, promise) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms / 1000} s: ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 function assert(condition, message) {
   if (!condition) throw new Error(message);
 }
 
 /** Starts `agentwire serve` for `dist` and resolves with it and its address (`127.0.0.1:PORT`). */
-function startServer(dist) {
-  const args = ["serve", "--host", "127.0.0.1", "--port", "0", "--www", dist, "--speed", "8", "--seed", "5"];
-  const server = spawn(binary, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-  servers.add(server);
-  const log = [];
-  server.stderr.setEncoding("utf8").on("data", (chunk) => log.push(chunk));
-  const address = new Promise((resolve, reject) => {
-    let out = "";
-    server.stdout.setEncoding("utf8").on("data", (chunk) => {
-      out += chunk;
-      const found = /listening on http:\/\/([^/\s]+)\//.exec(out);
-      if (found) resolve(found[1]);
-    });
-    server.on("error", reject);
-    server.on("exit", (code, signal) =>
-      reject(new Error(`agentwire serve exited (${signal ?? code}) before listening:\n${log.join("")}`)),
-    );
-  });
-  return within(SERVER_START_MS, "agentwire serve to print its address", address).then((found) => ({
-    server,
-    address: found,
-  }));
-}
-
-function stopServer(server) {
-  if (server.exitCode === null && server.signalCode === null) server.kill("SIGKILL");
-  servers.delete(server);
+async function startServer(dist) {
+  const args = ["--www", dist, "--speed", "8", "--seed", "5"];
+  const { server, base } = await startServe(binary, args, { stderr: "pipe", timeoutMs: SERVER_START_MS });
+  return { server, address: base.replace(/^http:\/\//, "") };
 }
 
 /** Loads playwright-core from .tools, where scripts/setup installs it. */
@@ -206,7 +158,7 @@ async function testApp(browser, app) {
     throw error;
   } finally {
     await within(10_000, "the page to close", context.close()).catch(() => {});
-    stopServer(server);
+    stopServe(server);
   }
 }
 
@@ -246,7 +198,6 @@ try {
   console.log(`bundlers: ${error?.stack ?? error}`);
 } finally {
   await within(10_000, "Chromium to close", browser?.close() ?? Promise.resolve()).catch(() => {});
-  killServers();
 }
 
 const passed = results.filter((r) => r.ok).length;

@@ -15,12 +15,13 @@
 // text. It saves a screenshot to target/example-app.png and ends with a cargo-style
 // `test result: ...` line. Every wait is bounded; the server is killed however the test ends.
 
-import { spawn } from "node:child_process";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+
+import { startServe, stopServe, within } from "./support/serve.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = path.join(root, "www/example/dist");
@@ -43,58 +44,23 @@ const started = Date.now();
 let server = null;
 let browser = null;
 
-/** Kills the server (synchronously: also used from the `exit` handler). */
-function killServer() {
-  if (server && server.exitCode === null && server.signalCode === null) {
-    try {
-      server.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }
-}
-process.on("exit", killServer);
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(signal, () => {
     console.error(`\n${signal}: stopping`);
-    killServer();
     process.exit(130);
   });
 }
-// The last resort: Playwright kills the browser it launched when the process exits.
 setTimeout(() => {
   console.error(`example_app: gave up after ${OVERALL_MS / 1000} s`);
   process.exit(1);
 }, OVERALL_MS).unref();
 
-/** Rejects after `ms` with a message naming what was awaited. */
-function within(ms, what, promise) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms / 1000} s: ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Starts `agentwire serve` and resolves with its address (`127.0.0.1:PORT`). */
-function startServer() {
-  const args = ["serve", "--host", "127.0.0.1", "--port", "0", "--www", dist, "--seq", "--speed", "4", "--seed", "5"];
-  server = spawn(binary, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-  const log = [];
-  server.stderr.setEncoding("utf8").on("data", (chunk) => log.push(chunk));
-  const address = new Promise((resolve, reject) => {
-    let out = "";
-    server.stdout.setEncoding("utf8").on("data", (chunk) => {
-      out += chunk;
-      const found = /listening on http:\/\/([^/\s]+)\//.exec(out);
-      if (found) resolve(found[1]);
-    });
-    server.on("error", reject);
-    server.on("exit", (code, signal) =>
-      reject(new Error(`agentwire serve exited (${signal ?? code}) before listening:\n${log.join("")}`)),
-    );
-  });
-  return within(SERVER_START_MS, "agentwire serve to print its address", address);
+/** Starts `agentwire serve` for the app and resolves with its address (`127.0.0.1:PORT`). */
+async function startServer() {
+  const args = ["--www", dist, "--seq", "--speed", "4", "--seed", "5"];
+  const started = await startServe(binary, args, { stderr: "pipe", timeoutMs: SERVER_START_MS });
+  server = started.server;
+  return started.base.replace(/^http:\/\//, "");
 }
 
 /** Loads playwright-core from .tools, where scripts/setup installs it. */
@@ -267,7 +233,7 @@ try {
   console.log(`example_app: ${error?.stack ?? error}`);
 } finally {
   await within(10_000, "Chromium to close", browser?.close() ?? Promise.resolve()).catch(() => {});
-  killServer();
+  if (server) stopServe(server);
 }
 
 const passed = results.filter((r) => r.outcome === "ok").length;

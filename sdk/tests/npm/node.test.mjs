@@ -8,46 +8,28 @@
 // has one by default): the tests take it and remove it from the global object, to check both
 // what Node 20 does without it and what the `WebSocket` option does.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { after, before, test } from "node:test";
 
 import init, { checkFrames, connect, isAgentwireError, version } from "agentwire";
+
+import { startServe, stopServe, within } from "../../../tests/support/serve.mjs";
 
 const NodeWebSocket = globalThis.WebSocket;
 delete globalThis.WebSocket;
 
 const binary = process.env.AGENTWIRE_BIN;
 let server;
+let base;
 let address;
 
 before(async () => {
   assert.ok(binary, "AGENTWIRE_BIN is not set");
   assert.equal(typeof NodeWebSocket, "function", "run with --experimental-websocket (Node 20) or Node 22+");
-  // From the repository root, where `serve` finds its default `www/`.
-  server = spawn(binary, ["serve", "--host", "127.0.0.1", "--port", "0", "--speed", "8", "--seed", "3"], {
-    cwd: new URL("../..", `file://${binary}`).pathname,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  address = await within(15_000, "agentwire serve to listen", new Promise((resolve, reject) => {
-    let out = "";
-    server.stdout.setEncoding("utf8").on("data", (chunk) => {
-      out += chunk;
-      const found = /listening on http:\/\/([^/\s]+)\//.exec(out);
-      if (found) resolve(found[1]);
-    });
-    server.on("exit", (code) => reject(new Error(`agentwire serve exited (${code})`)));
-  }));
+  ({ server, base } = await startServe(binary, ["--speed", "8", "--seed", "3"], { stderr: "pipe" }));
+  address = base.replace(/^http:\/\//, "");
 });
 
-after(() => server?.kill("SIGKILL"));
-
-function within(ms, what, promise) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+after(() => stopServe(server));
 
 async function devToken(user) {
   const response = await fetch(`http://${address}/dev/token?user=${user}`);
