@@ -2,7 +2,7 @@
 // End-to-end test of the packed npm package in each bundler: every app in tests/bundlers, as
 // built (dist/), in headless Chromium against `agentwire serve`.
 //
-//   node tests/bundlers.mjs [APP...]      (default: esbuild vite5 webpack5 rollup react-vite8)
+//   node tests/bundlers.mjs [APP...]      (default: esbuild vite5 vite6 vite7 webpack5 rollup react-vite8)
 //
 // Expects tests/bundlers/APP/dist (scripts/test-bundlers packs the package, installs it into each
 // app and builds them), target/debug/agentwire, /usr/bin/chromium, and playwright-core in .tools
@@ -28,7 +28,7 @@ import { startServe, stopServe, within } from "./support/serve.mjs";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const binary = path.join(root, "target/debug/agentwire");
 const chromiumPath = "/usr/bin/chromium";
-const APPS = ["esbuild", "vite5", "webpack5", "rollup", "react-vite8"];
+const APPS = ["esbuild", "vite5", "vite6", "vite7", "webpack5", "rollup", "react-vite8"];
 
 const SERVER_START_MS = 15_000;
 const PAGE_OPEN_MS = 20_000;
