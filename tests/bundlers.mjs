@@ -37,12 +37,6 @@ const RUN_MS = 30_000;
 const OVERALL_MS = 240_000;
 
 const started = Date.now();
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
-  process.on(signal, () => {
-    console.error(`\n${signal}: stopping`);
-    process.exit(130);
-  });
-}
 // The last resort: Playwright kills the browser it launched when the process exits.
 setTimeout(() => {
   console.error(`bundlers: gave up after ${OVERALL_MS / 1000} s`);

@@ -44,12 +44,6 @@ const started = Date.now();
 let server = null;
 let browser = null;
 
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
-  process.on(signal, () => {
-    console.error(`\n${signal}: stopping`);
-    process.exit(130);
-  });
-}
 setTimeout(() => {
   console.error(`example_app: gave up after ${OVERALL_MS / 1000} s`);
   process.exit(1);

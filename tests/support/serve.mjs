@@ -27,6 +27,13 @@ export function stopServe(server) {
 process.on("exit", () => {
   for (const server of [...started]) stopServe(server);
 });
+// A signal ends the process without `exit` handlers unless it is handled: exit through them.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(signal, () => {
+    console.error(`\n${signal}: stopping`);
+    process.exit(130);
+  });
+}
 
 /** Rejects after `ms` with a message naming what was awaited. */
 export function within(ms, what, promise) {

@@ -404,8 +404,8 @@ impl JsClient {
     }
 
     fn thread_for(&self, options: JsValue) -> Result<Option<String>, JsValue> {
-        let thread =
-            options::thread_option(options).map_err(|m| error(ErrorCode::InvalidOptions, m))?;
+        let thread = options::only_string_option(options, "threadId", "send options")
+            .map_err(|m| error(ErrorCode::InvalidOptions, m))?;
         Ok(thread.or_else(|| self.thread_id.clone()))
     }
 }
@@ -434,7 +434,8 @@ impl JsClient {
 #[wasm_bindgen(js_name = checkFrames, skip_typescript)]
 pub fn check_frames(frames: &JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let invalid = |message: &str| error(ErrorCode::InvalidOptions, message);
-    let user = options::user_option(options).map_err(|message| invalid(&message))?;
+    let user = options::only_string_option(options, "userId", "checkFrames() options")
+        .map_err(|message| invalid(&message))?;
     let frames: &js_sys::Array = wasm_bindgen::JsCast::dyn_ref::<js_sys::Array>(frames)
         .ok_or_else(|| invalid("checkFrames() takes an array of frame strings"))?;
     let mut config = crate::CheckerConfig::offline();

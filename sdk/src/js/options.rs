@@ -390,23 +390,17 @@ fn describe(error: &JsValue) -> String {
     format!("getToken failed: {message}")
 }
 
-/// The `threadId` of a send's options object, if any.
-pub(super) fn thread_option(options: JsValue) -> Result<Option<String>, String> {
+/// The one option `key` of an options object that takes only it (`{ threadId }` for sends,
+/// `{ userId }` for `checkFrames()`): a non-empty string, or `None` when absent or empty.
+pub(super) fn only_string_option(
+    options: JsValue,
+    key: &str,
+    context: &str,
+) -> Result<Option<String>, String> {
     if options.is_undefined() || options.is_null() {
         return Ok(None);
     }
-    refuse_unknown_keys(&options, &["threadId"], "send options")?;
-    let thread = Reader { object: &options, context: "send options" }.string("threadId")?;
-    Ok(thread.filter(|thread| !thread.is_empty()))
-}
-
-/// The `userId` of `checkFrames()`' options object, if any.
-#[cfg(feature = "node")]
-pub(super) fn user_option(options: JsValue) -> Result<Option<String>, String> {
-    if options.is_undefined() || options.is_null() {
-        return Ok(None);
-    }
-    refuse_unknown_keys(&options, &["userId"], "checkFrames() options")?;
-    let user = Reader { object: &options, context: "checkFrames() options" }.string("userId")?;
-    Ok(user.filter(|user| !user.is_empty()))
+    refuse_unknown_keys(&options, &[key], context)?;
+    let value = Reader { object: &options, context }.string(key)?;
+    Ok(value.filter(|value| !value.is_empty()))
 }
