@@ -45,9 +45,33 @@ const P2: u64 = 0x8ebc_6af0_9c88_c6e3;
 const P3: u64 = 0x5899_65cc_7537_4cc3;
 
 /// Multiplies to 128 bits and folds the halves together.
+#[cfg(not(target_arch = "wasm32"))]
 fn fold(a: u64, b: u64) -> u64 {
+    fold_wide(a, b)
+}
+
+/// In wasm, whose widest multiplication is 64 bits, a `u128` product is a call to a generic
+/// 128 × 128-bit routine (`__multi3`); four 32 × 32-bit products give the same bits without it.
+#[cfg(target_arch = "wasm32")]
+fn fold(a: u64, b: u64) -> u64 {
+    fold_halves(a, b)
+}
+
+fn fold_wide(a: u64, b: u64) -> u64 {
     let product = u128::from(a) * u128::from(b);
     (product as u64) ^ ((product >> 64) as u64)
+}
+
+#[cfg_attr(not(any(test, target_arch = "wasm32")), allow(dead_code, reason = "wasm's fold"))]
+fn fold_halves(a: u64, b: u64) -> u64 {
+    const LOW: u64 = 0xFFFF_FFFF;
+    let (a_low, a_high, b_low, b_high) = (a & LOW, a >> 32, b & LOW, b >> 32);
+    let (low_low, low_high) = (a_low * b_low, a_low * b_high);
+    let (high_low, high_high) = (a_high * b_low, a_high * b_high);
+    let middle = (low_low >> 32) + (low_high & LOW) + (high_low & LOW);
+    let low = (low_low & LOW) | (middle << 32);
+    let high = high_high + (low_high >> 32) + (high_low >> 32) + (middle >> 32);
+    low ^ high
 }
 
 impl State {
@@ -243,7 +267,26 @@ pub(crate) fn of_value(object: &serde_json::Map<String, serde_json::Value>) -> F
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// wasm's fold gives the bits of the 128-bit product, so fingerprints agree everywhere.
+        #[test]
+        fn the_fold_from_halves_is_the_wide_fold(a: u64, b: u64) {
+            prop_assert_eq!(fold_halves(a, b), fold_wide(a, b));
+        }
+    }
+
+    #[test]
+    fn the_fold_from_halves_is_exact_at_the_extremes() {
+        for (a, b) in [(u64::MAX, u64::MAX), (0, u64::MAX), (1 << 32, 1 << 32), (P0, P1)] {
+            assert_eq!(fold_halves(a, b), fold_wide(a, b));
+        }
+    }
 
     fn fingerprint(text: &str) -> Fingerprint {
         let serde_json::Value::Object(object) = serde_json::from_str(text).unwrap() else {

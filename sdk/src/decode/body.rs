@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use super::JsonKind;
 use super::number;
-use crate::event::JsonText;
+use crate::event::{JsonText, Verbatim};
 use crate::fingerprint::Fingerprint;
 
 /// A body location, in lookup order.
@@ -253,6 +253,10 @@ impl Captured<'_> {
     }
 }
 
+/// Values shorter than this are copied to JavaScript; longer ones that a typed field holds
+/// verbatim are handed over as a range of the frame (see [`Scan::verbatim`]).
+pub(crate) const VERBATIM_MIN: usize = 64;
+
 /// What a scan found.
 pub(super) struct Scan<'de> {
     entries: Vec<(Loc, Field, Captured<'de>)>,
@@ -308,6 +312,41 @@ impl<'de> Scan<'de> {
     pub(super) fn at(&self, loc: Loc, field: Field) -> Option<&Captured<'de>> {
         let slot = *self.slots.get(field as usize)?.get(loc as usize)?;
         self.entries.get((slot as usize).checked_sub(1)?).map(|(_, _, value)| value)
+    }
+
+    /// Where captured values at least [`VERBATIM_MIN`] bytes long sit in `text` (the text this
+    /// scan read) as a typed field would hold them: JSON values' text, and strings written
+    /// without escapes (their content). Candidates only: whoever uses one compares bytes first.
+    pub(super) fn verbatim(&self, text: &str) -> Vec<Verbatim> {
+        let mut found = Vec::new();
+        let mut add = |slice: &str, json: bool| {
+            if slice.len() < VERBATIM_MIN {
+                return;
+            }
+            let start = (slice.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+            let end = start.wrapping_add(slice.len());
+            let (Ok(start32), Ok(end32)) = (u32::try_from(start), u32::try_from(end)) else {
+                return;
+            };
+            if text.as_bytes().get(start..end) == Some(slice.as_bytes()) {
+                found.push(Verbatim { start: start32, end: end32, json });
+            }
+        };
+        for (_, _, value) in &self.entries {
+            match value {
+                Captured::Str(Cow::Borrowed(content)) => add(content, false),
+                Captured::Raw(raw) => {
+                    add(raw, true);
+                    if let Some(Cow::Borrowed(content)) =
+                        raw.starts_with('"').then(|| super::scan::string_literal(raw)).flatten()
+                    {
+                        add(content, false);
+                    }
+                }
+                _ => {}
+            }
+        }
+        found
     }
 
     /// The first present value of `field` in lookup order.

@@ -44,11 +44,13 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use crate::event::{Context, Event, EventKind, RawFrame, RetryInfo};
+use crate::event::{Context, Event, EventKind, RawFrame, RetryInfo, Verbatim};
 use crate::fingerprint::Fingerprint;
 use body::{Captured, Field, Loc, Scan};
 use kind::decode_kind;
 use scan::ScanError;
+
+pub(crate) use body::VERBATIM_MIN;
 
 /// The deepest JSON nesting accepted. Deeper input is a [`DecodeError::TooDeep`], so decoding
 /// never overflows the stack (the browser gives wasm about 1 MB of it).
@@ -174,8 +176,14 @@ impl std::fmt::Display for JsonKind {
 /// # Ok::<(), agentwire::DecodeError>(())
 /// ```
 pub fn decode(text: &str) -> Result<Event, DecodeError> {
-    let (kind, context, wire_type, fingerprint) = decode_parts(text)?;
-    Ok(Event { kind, context, wire_type, raw: RawFrame::new(text), fingerprint })
+    let (kind, context, wire_type, fingerprint, verbatim) = decode_parts(text)?;
+    Ok(Event {
+        kind,
+        context,
+        wire_type,
+        raw: RawFrame::with_verbatim(text, verbatim),
+        fingerprint,
+    })
 }
 
 /// Decodes one text frame that the caller owns, keeping the text as the raw frame without a
@@ -184,8 +192,14 @@ pub fn decode(text: &str) -> Result<Event, DecodeError> {
 /// # Errors
 /// As [`decode`].
 pub fn decode_owned(text: String) -> Result<Event, DecodeError> {
-    let (kind, context, wire_type, fingerprint) = decode_parts(&text)?;
-    Ok(Event { kind, context, wire_type, raw: RawFrame::new(text), fingerprint })
+    let (kind, context, wire_type, fingerprint, verbatim) = decode_parts(&text)?;
+    Ok(Event {
+        kind,
+        context,
+        wire_type,
+        raw: RawFrame::with_verbatim(text, verbatim),
+        fingerprint,
+    })
 }
 
 /// Decodes one binary frame: UTF-8 text, then as [`decode`].
@@ -209,7 +223,7 @@ pub fn decode_value(value: &Value) -> Result<Event, DecodeError> {
     decode_owned(value.to_string())
 }
 
-type Parts = (EventKind, Context, String, Fingerprint);
+type Parts = (EventKind, Context, String, Fingerprint, Vec<Verbatim>);
 
 fn scan_error(error: ScanError) -> DecodeError {
     match error {
@@ -222,16 +236,16 @@ fn scan_error(error: ScanError) -> DecodeError {
 }
 
 fn decode_parts(text: &str) -> Result<Parts, DecodeError> {
-    parts_of(scan::scan(text))
+    parts_of(text, scan::scan(text))
 }
 
-/// The decoded parts of a frame, from its scan.
-fn parts_of(scanned: Result<Scan<'_>, ScanError>) -> Result<Parts, DecodeError> {
+/// The decoded parts of `text`, from its scan.
+fn parts_of(text: &str, scanned: Result<Scan<'_>, ScanError>) -> Result<Parts, DecodeError> {
     let body = scanned.map_err(scan_error)?;
     let wire_type = wire_type_of(&body)?;
     let kind = decode_kind(&wire_type, &body);
     let context = decode_context(&body);
-    Ok((kind, context, wire_type, body.fingerprint))
+    Ok((kind, context, wire_type, body.fingerprint, body.verbatim(text)))
 }
 
 /// The root `type` of a scanned frame: a non-empty string.

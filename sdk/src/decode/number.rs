@@ -24,8 +24,55 @@ pub(crate) fn as_f64(text: &str) -> Option<f64> {
     if !is_decimal(text.as_bytes()) {
         return None;
     }
-    let value = parse_checked_decimal(text);
+    let value = exact_decimal(text.as_bytes()).unwrap_or_else(|| parse_checked_decimal(text));
     value.is_finite().then_some(value)
+}
+
+/// The value of decimal text (as [`is_decimal`] accepted) whose digits, read as an integer,
+/// are exactly an `f64` (at most 2^53) and whose power of ten is too (at most 10^22): one
+/// multiplication or division of two exact values, which IEEE 754 rounds correctly (Clinger's
+/// fast path). Nearly every number a manager sends is one. `None` for the others.
+fn exact_decimal(bytes: &[u8]) -> Option<f64> {
+    const POWERS: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, bytes),
+    };
+    let mut mantissa: u64 = 0;
+    let mut scale: i64 = 0;
+    let mut fraction = false;
+    let mut rest = digits.iter();
+    for byte in rest.by_ref() {
+        match byte {
+            b'0'..=b'9' => {
+                mantissa = mantissa.checked_mul(10)?.checked_add(u64::from(byte - b'0'))?;
+                scale -= i64::from(fraction);
+            }
+            b'.' => fraction = true,
+            _ => break,
+        }
+    }
+    // An exponent follows the `e` that ended the loop (is_decimal checked the grammar).
+    let mut exponent: i64 = 0;
+    let mut exponent_negative = false;
+    for byte in rest {
+        match byte {
+            b'-' => exponent_negative = true,
+            b'+' => {}
+            _ => exponent = exponent.checked_mul(10)?.checked_add(i64::from(byte - b'0'))?,
+        }
+    }
+    let power = scale + if exponent_negative { -exponent } else { exponent };
+    if mantissa > 1 << 53 {
+        return None;
+    }
+    let magnitude = POWERS.get(usize::try_from(power.unsigned_abs()).ok()?)?;
+    let value = if power < 0 { mantissa as f64 / magnitude } else { mantissa as f64 * magnitude };
+    Some(if negative { -value } else { value })
 }
 
 /// Whether `bytes` is decimal number text as [`as_f64`] describes it.
@@ -113,6 +160,30 @@ mod tests {
                 prop_assert_eq!(as_f64(&text).map(f64::to_bits), core.map(f64::to_bits));
             }
         }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// Numbers in the fast path's range (and just beyond it) read as core reads them.
+        #[test]
+        fn short_decimals_read_as_core_reads_them(
+            whole in 0u64..(1 << 54), fraction in "[0-9]{0,6}", exponent in -30i32..30, sign: bool,
+        ) {
+            let text = format!("{}{whole}.{fraction}0e{exponent}", if sign { "-" } else { "" });
+            prop_assert_eq!(as_f64(&text).map(f64::to_bits), text.parse::<f64>().ok().map(f64::to_bits));
+        }
+    }
+
+    #[test]
+    fn exact_decimals_are_read_without_the_slow_path_and_the_rest_fall_back() {
+        assert_eq!(exact_decimal(b"2.50"), Some(2.5));
+        assert_eq!(exact_decimal(b"-0"), Some(-0.0));
+        assert_eq!(exact_decimal(b"1758207374.123456"), Some(1_758_207_374.123_456));
+        assert_eq!(exact_decimal(b"9007199254740993"), None, "beyond 2^53");
+        assert_eq!(exact_decimal(b"1e23"), None, "10^23 is not an f64");
+        assert_eq!(exact_decimal(b"1e99999999999999999999"), None, "exponent overflow");
+        assert_eq!(as_f64("9007199254740993"), Some(9_007_199_254_740_992.0));
     }
 
     #[test]

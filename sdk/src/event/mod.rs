@@ -33,6 +33,7 @@ pub use payloads::{
     ResumeResult, StatusOnly, Subagent, SystemMessage, TextContent, ThreadData, ToolCompleted,
     ToolError, ToolExecuting,
 };
+pub(crate) use raw::Verbatim;
 pub use raw::{JsonText, RawFrame};
 
 /// A JSON object, as the wire sent it.

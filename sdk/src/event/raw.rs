@@ -12,36 +12,63 @@ use super::JsonObject;
 /// nothing is lost: key order, repeated keys and number spelling survive. Parse it on demand
 /// with [`RawFrame::to_value`]; it serialises as the JSON object, not as a string.
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(type = "JsonObject"))]
-#[derive(Clone, PartialEq, Eq)]
-pub struct RawFrame(Box<str>);
+#[derive(Clone)]
+pub struct RawFrame {
+    text: Box<str>,
+    /// Where long values sit in `text` verbatim, as the decoder found them: the JS API hands a
+    /// typed field that equals one to JavaScript as a range of the frame's own string instead
+    /// of a copy (see `json::refs`). Not part of the frame's identity.
+    verbatim: Box<[Verbatim]>,
+}
+
+/// A value that appears in a frame's text exactly as a typed field holds it: a JSON value's
+/// text (`json`), or a string's content between its quotes, written without escapes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Verbatim {
+    /// The byte range in the frame's text.
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+    /// A JSON value (parsed when used), not a string's content.
+    pub(crate) json: bool,
+}
 
 impl RawFrame {
-    pub(crate) fn new(text: impl Into<Box<str>>) -> Self {
-        RawFrame(text.into())
+    /// A frame whose long values the decoder located (see [`Verbatim`]).
+    pub(crate) fn with_verbatim(text: impl Into<Box<str>>, verbatim: Vec<Verbatim>) -> Self {
+        RawFrame { text: text.into(), verbatim: verbatim.into_boxed_slice() }
+    }
+
+    /// The values of this frame that appear in its text verbatim.
+    #[cfg_attr(
+        not(all(target_arch = "wasm32", feature = "js")),
+        allow(dead_code, reason = "the JS API reads them; natively only the tests do")
+    )]
+    pub(crate) fn verbatim(&self) -> &[Verbatim] {
+        &self.verbatim
     }
 
     /// The frame's text.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
     }
 
     /// The frame's length in bytes.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.text.len()
     }
 
     /// Whether the text is empty (never true for a decoded frame).
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.text.is_empty()
     }
 
     /// The frame parsed as a JSON value (an object; the last of repeated keys wins).
     #[must_use]
     pub fn to_value(&self) -> Value {
-        crate::decode::parse_checked(&self.0).unwrap_or(Value::Null)
+        crate::decode::parse_checked(&self.text).unwrap_or(Value::Null)
     }
 
     /// The frame parsed as a JSON object.
@@ -56,19 +83,28 @@ impl RawFrame {
     /// The text, as an owned string.
     #[must_use]
     pub fn into_string(self) -> String {
-        self.0.into_string()
+        self.text.into_string()
     }
 }
 
+/// Two frames are equal when their texts are.
+impl PartialEq for RawFrame {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for RawFrame {}
+
 impl fmt::Debug for RawFrame {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
+        fmt::Debug::fmt(&*self.text, f)
     }
 }
 
 impl fmt::Display for RawFrame {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.text)
     }
 }
 

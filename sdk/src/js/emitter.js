@@ -118,11 +118,19 @@ export class Emitter {
     }
   }
 
-  // An event: its typed fields as JSON from Rust, and the frame's text for a lazy `raw`.
-  emitEvent(type, json, text) {
+  // An event: its JSON from Rust, and the frame's text (json/refs.rs, `event_json`).
+  emitEvent(json, text) {
     const event = JSON.parse(json);
+    const refs = event["@refs"];
+    if (refs !== undefined) {
+      delete event["@refs"];
+      for (const [key, start, end, isJson] of refs) {
+        const value = text.slice(start, end);
+        event[key] = isJson === 1 ? JSON.parse(value) : value;
+      }
+    }
     lazyRaw(event, text);
-    this.call(type, event);
+    this.call(event.type, event);
     this.call("*", event);
     for (const iterator of this.iterators) iterator.push(event);
   }

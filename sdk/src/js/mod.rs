@@ -35,7 +35,7 @@ extern "C" {
     fn new() -> Emitter;
 
     #[wasm_bindgen(method)]
-    fn wants(this: &Emitter, kind: &str) -> bool;
+    fn wants(this: &Emitter, kind: &JsValue) -> bool;
 
     #[wasm_bindgen(method)]
     fn has(this: &Emitter, channel: &str) -> bool;
@@ -45,7 +45,7 @@ extern "C" {
 
     // `catch`: an exception must never unwind through Rust frames.
     #[wasm_bindgen(method, catch, js_name = emitEvent)]
-    fn emit_event(this: &Emitter, kind: &str, json: &str, text: &JsValue) -> Result<(), JsValue>;
+    fn emit_event(this: &Emitter, json: &str, text: &JsValue) -> Result<(), JsValue>;
 
     #[wasm_bindgen(method, catch)]
     fn emit(this: &Emitter, channel: &str, value: &JsValue) -> Result<(), JsValue>;
@@ -140,18 +140,41 @@ fn to_js<T: WriteJson + ?Sized>(value: &T) -> JsValue {
 }
 
 /// An event's typed fields as JSON text: its kind's fields, its context, `wire_type`, and its
-/// `frame` index (as flags name frames). Not `raw`: the emitter makes that from the frame's
-/// own text, when it is read. `raw` is an own, enumerable accessor (spread, `JSON.stringify`
-/// and `structuredClone` see it like any other property) that turns into a plain value on its
-/// first read; it is defined with one shared descriptor and a symbol-keyed text, because an
-/// accessor made of fresh closures for each event cost several microseconds a frame.
+/// `frame` index (as flags name frames). Long fields the frame spells verbatim are ranges of
+/// the frame's JS string instead of copies (`json::Refs`), which the emitter resolves and
+/// deletes (the last member, so the object keeps its fast shape). Not
+/// `raw`: the emitter makes that from the frame's own text, when it is read. `raw` is an own,
+/// enumerable accessor (spread, `JSON.stringify` and `structuredClone` see it like any other
+/// property) that turns into a plain value on its first read; it is defined with one shared
+/// descriptor and a symbol-keyed text, because an accessor made of fresh closures for each
+/// event cost several microseconds a frame.
 fn event_json(event: &Event, frame: u64) -> String {
-    let mut text = String::with_capacity(event.raw.len() + 64);
-    let mut object = json::Object::open(&mut text);
+    let mut text = String::with_capacity(256);
+    let mut refs = json::Refs::new(&event.raw);
+    let mut object = json::Object::with_refs(&mut text, &mut refs);
     json::write_typed(event, &mut object);
     object.field("frame", &frame);
     object.close();
     text
+}
+
+thread_local! {
+    /// Event type names as JS strings, each made once: a `&str` handed to JS is decoded from
+    /// wasm memory anew on every call, which cost more than the lookup per event.
+    static TYPE_NAMES: std::cell::RefCell<Vec<(&'static str, JsValue)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `name` as a JS string, made once per name.
+fn type_name(name: &'static str) -> JsValue {
+    TYPE_NAMES.with_borrow_mut(|names| {
+        if let Some((_, value)) = names.iter().find(|(known, _)| *known == name) {
+            return value.clone();
+        }
+        let value = JsValue::from_str(name);
+        names.push((name, value.clone()));
+        value
+    })
 }
 
 /// Opens a connection to the manager at `url` (`ws://` or `wss://`). See the TypeScript
@@ -197,14 +220,14 @@ fn dispatch(received: &ReceivedText, emitter: &Emitter, event: &SessionEvent) {
             // Listeners subscribe by the event's `type`: its canonical name, `unknown` for
             // types outside the vocabulary (their wire type is in `wire_type`).
             let name = event.kind.canonical_name().unwrap_or("unknown");
-            if emitter.wants(name) {
+            if emitter.wants(&type_name(name)) {
                 // The frame as the JS string the socket gave, so that `raw` costs no copy
                 // back out of wasm (a copy only when the socket's string is not at hand).
                 let text = match &*received.borrow() {
                     Some((index, text)) if index == frame => text.clone(),
                     _ => JsValue::from_str(event.raw.as_str()),
                 };
-                emitter.emit_event(name, &event_json(event, *frame), &text)
+                emitter.emit_event(&event_json(event, *frame), &text)
             } else {
                 Ok(())
             }

@@ -79,6 +79,16 @@ const CONNECT_KEYS: &[&str] = &[
 const RECONNECT_KEYS: &[&str] =
     &["firstDelayMs", "maxDelayMs", "minDelayMs", "maxAttempts", "resetAfterMs"];
 
+/// The pieces one after the other. `[..].concat()` and `join` are generic routines of about
+/// 1.2 KB of wasm each, for messages built once per bad option.
+fn concat(pieces: &[&str]) -> String {
+    let mut out = String::new();
+    for piece in pieces {
+        out.push_str(piece);
+    }
+    out
+}
+
 /// An error naming the first key of `object` that is not in `known`.
 fn refuse_unknown_keys(object: &JsValue, known: &[&str], context: &str) -> Result<(), String> {
     let Some(object) = object.dyn_ref::<js_sys::Object>() else {
@@ -87,7 +97,15 @@ fn refuse_unknown_keys(object: &JsValue, known: &[&str], context: &str) -> Resul
     for key in js_sys::Object::keys(object).iter() {
         let key = key.as_string().unwrap_or_default();
         if !known.contains(&key.as_str()) {
-            return Err(format!("{context}: unknown option `{key}` (known: {})", known.join(", ")));
+            let mut message = concat(&[context, ": unknown option `", &key, "` (known: "]);
+            for (index, name) in known.iter().enumerate() {
+                if index > 0 {
+                    message.push_str(", ");
+                }
+                message.push_str(name);
+            }
+            message.push(')');
+            return Err(message);
         }
     }
     Ok(())
@@ -112,7 +130,7 @@ impl Reader<'_> {
     }
 
     fn wrong(&self, key: &str, expected: &str) -> String {
-        [self.context, ": `", key, "` must be ", expected].concat()
+        concat(&[self.context, ": `", key, "` must be ", expected])
     }
 
     fn string(&self, key: &str) -> Result<Option<String>, String> {
@@ -179,7 +197,7 @@ fn millis(name: &str, value: Option<f64>, default: Duration) -> Result<Duration,
             let mut text = String::new();
             crate::json::WriteJson::write_json(&ms, &mut text);
             let shown = if ms.is_finite() { text.as_str() } else { "not finite" };
-            Err(["`", name, "` must be a number of milliseconds ≥ 0, not ", shown].concat())
+            Err(concat(&["`", name, "` must be a number of milliseconds ≥ 0, not ", shown]))
         }
     }
 }

@@ -133,6 +133,13 @@ impl WriteJson for FinalResponse {
             FinalResponse::Structured(json) => json.write_json(out),
         }
     }
+
+    fn verbatim(&self) -> Option<(&[u8], bool)> {
+        match self {
+            FinalResponse::Text(text) => text.verbatim(),
+            FinalResponse::Structured(json) => json.verbatim(),
+        }
+    }
 }
 
 impl WriteJson for DurationUnit {

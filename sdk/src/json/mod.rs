@@ -9,6 +9,7 @@
 //! on every golden frame and on every shape of state, flag and outcome.
 
 mod event;
+mod refs;
 mod session;
 
 #[cfg_attr(
@@ -16,8 +17,13 @@ mod session;
     allow(unused_imports, reason = "the JS API writes events; natively only the tests do")
 )]
 pub(crate) use event::write_typed;
+#[cfg_attr(
+    not(all(target_arch = "wasm32", feature = "js")),
+    allow(unused_imports, reason = "the JS API writes events; natively only the tests do")
+)]
+pub(crate) use refs::Refs;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use crate::event::JsonText;
 
@@ -25,6 +31,13 @@ use crate::event::JsonText;
 pub(crate) trait WriteJson {
     /// Appends this value's JSON text to `out`.
     fn write_json(&self, out: &mut String);
+
+    /// The bytes a frame would hold verbatim if this value came from it unchanged, with
+    /// whether they are JSON text (else a string's content): long strings and JSON values.
+    /// `None` for everything else, which is always written out (see [`Refs`]).
+    fn verbatim(&self) -> Option<(&[u8], bool)> {
+        None
+    }
 }
 
 /// The JSON text of `value`.
@@ -38,17 +51,30 @@ pub(crate) fn to_json<T: WriteJson + ?Sized>(value: &T) -> String {
 pub(crate) struct Object<'a> {
     out: &'a mut String,
     empty: bool,
+    /// Where members may become ranges of the frame instead (an event's top level only).
+    refs: Option<&'a mut Refs<'a>>,
 }
 
 impl<'a> Object<'a> {
     /// Opens an object in `out`.
     pub(crate) fn open(out: &'a mut String) -> Self {
         out.push('{');
-        Object { out, empty: true }
+        Object { out, empty: true, refs: None }
     }
 
-    /// A member. Keys are the SDK's own snake_case names: plain ASCII, written as they are.
-    pub(crate) fn field<T: WriteJson + ?Sized>(&mut self, key: &str, value: &T) -> &mut Self {
+    /// Opens an object in `out` whose members are ranges of `refs`' frame where they can be;
+    /// [`Object::close`] lists them.
+    #[cfg_attr(
+        not(all(target_arch = "wasm32", feature = "js")),
+        allow(dead_code, reason = "the JS API writes events; natively only the tests do")
+    )]
+    pub(crate) fn with_refs(out: &'a mut String, refs: &'a mut Refs<'a>) -> Self {
+        out.push('{');
+        Object { out, empty: true, refs: Some(refs) }
+    }
+
+    /// A member's key.
+    fn key(&mut self, key: &str) {
         if !self.empty {
             self.out.push(',');
         }
@@ -56,7 +82,20 @@ impl<'a> Object<'a> {
         self.out.push('"');
         self.out.push_str(key);
         self.out.push_str("\":");
-        value.write_json(self.out);
+    }
+
+    /// A member. Keys are the SDK's own snake_case names: plain ASCII, written as they are.
+    pub(crate) fn field<T: WriteJson + ?Sized>(&mut self, key: &str, value: &T) -> &mut Self {
+        self.key(key);
+        let taken = match (self.refs.as_deref_mut(), value.verbatim()) {
+            (Some(refs), Some((bytes, json))) => refs.take(key, bytes, json),
+            _ => false,
+        };
+        if taken {
+            self.out.push_str("null");
+        } else {
+            value.write_json(self.out);
+        }
         self
     }
 
@@ -68,8 +107,14 @@ impl<'a> Object<'a> {
         self
     }
 
-    /// Closes the object.
-    pub(crate) fn close(self) {
+    /// Closes the object, after the list of its ranges if it has any.
+    pub(crate) fn close(mut self) {
+        if let Some(entries) = self.refs.take().and_then(|refs| refs.entries()) {
+            self.key(refs::REFS_KEY);
+            self.out.push('[');
+            self.out.push_str(entries);
+            self.out.push(']');
+        }
         self.out.push('}');
     }
 }
@@ -147,6 +192,10 @@ impl WriteJson for String {
     fn write_json(&self, out: &mut String) {
         push_string(out, self);
     }
+
+    fn verbatim(&self) -> Option<(&[u8], bool)> {
+        (self.len() >= crate::decode::VERBATIM_MIN).then_some((self.as_bytes(), false))
+    }
 }
 
 impl WriteJson for bool {
@@ -196,6 +245,11 @@ impl WriteJson for JsonText {
     fn write_json(&self, out: &mut String) {
         out.push_str(self.as_str());
     }
+
+    fn verbatim(&self) -> Option<(&[u8], bool)> {
+        (self.as_str().len() >= crate::decode::VERBATIM_MIN)
+            .then_some((self.as_str().as_bytes(), true))
+    }
 }
 
 impl<T: WriteJson> WriteJson for Option<T> {
@@ -204,6 +258,10 @@ impl<T: WriteJson> WriteJson for Option<T> {
             Some(value) => value.write_json(out),
             None => out.push_str("null"),
         }
+    }
+
+    fn verbatim(&self) -> Option<(&[u8], bool)> {
+        self.as_ref().and_then(WriteJson::verbatim)
     }
 }
 

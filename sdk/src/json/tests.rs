@@ -18,10 +18,20 @@ use crate::session::{
 };
 use crate::{Event, Timestamp, decode};
 
-/// The typed part of an event, as the JS side receives it.
-fn typed_json(event: &Event) -> String {
+/// The typed part of an event, written whole.
+pub(crate) fn typed_json(event: &Event) -> String {
     let mut out = String::new();
     let mut object = Object::open(&mut out);
+    write_typed(event, &mut object);
+    object.close();
+    out
+}
+
+/// The typed part of an event as the JS side receives it, with ranges of the frame.
+pub(crate) fn typed_json_with_refs(event: &Event) -> String {
+    let mut out = String::new();
+    let mut refs = super::Refs::new(&event.raw);
+    let mut object = Object::with_refs(&mut out, &mut refs);
     write_typed(event, &mut object);
     object.close();
     out

@@ -165,3 +165,89 @@ test("checkFrames reports what agentwire check reports", () => {
   assert.equal(codeOf(() => checkFrames([1])), "invalid_options");
   assert.equal(codeOf(() => checkFrames([], { user: "u1" })), "invalid_options");
 });
+
+/** A WebSocket of the browser's shape that opens, then delivers `frames`, all in-process. */
+function scriptedSocket(frames) {
+  return class ScriptedSocket extends EventTarget {
+    constructor(url, protocols) {
+      super();
+      this.url = url;
+      this.protocols = protocols;
+      this.readyState = 0;
+      this.binaryType = "blob";
+      setTimeout(() => {
+        this.readyState = 1;
+        this.dispatchEvent(new Event("open"));
+        for (const data of frames) {
+          const message = new Event("message");
+          message.data = data;
+          this.dispatchEvent(message);
+        }
+      }, 0);
+    }
+
+    send() {}
+
+    close(code = 1000, reason = "") {
+      if (this.readyState >= 2) return;
+      this.readyState = 3;
+      const close = new Event("close");
+      Object.assign(close, { code, reason, wasClean: true });
+      setTimeout(() => this.dispatchEvent(close), 0);
+    }
+  };
+}
+
+test("long fields arrive exactly as the frame holds them: ranges of its text, escapes, any script, JSON", async () => {
+  // Long values are handed over as ranges of the frame's own string (json/refs.rs); the
+  // offsets are in UTF-16 units, so text before them in other scripts and emoji must not shift
+  // them, and escaped text must still arrive unescaped.
+  const long = "thinking about GPU spend, é 中文 😀 ".repeat(4);
+  const context = { run_id: "r1", thread_id: "t1", user_id: "u1", agent_name: "a😀é" };
+  const results = { rows: Array.from({ length: 12 }, (_, i) => [i, `région ${i} 😀`, i / 4]) };
+  const sent = [
+    { type: "agent_started", task_description: `${long}!`, ...context },
+    { type: "agent_thinking", data: { reasoning: long }, step_number: 1, ...context },
+    { type: "agent_thinking", reasoning: `quote " and \\ and \n: ${long}`, ...context },
+    { type: "tool_executing", tool_name: "report", parameters: { query: long, n: 1.5e300 }, ...context },
+    { type: "tool_completed", tool_name: "report", results, ...context },
+    { type: "agent_completed", final_response: { answer: long, cited: [1, 2] }, ...context },
+  ].map((frame) => JSON.stringify(frame));
+  // A thought with an escape the serialiser would not write: the text differs from the value,
+  // so it cannot be a range and must be written out. (Another step: an equal frame would be a
+  // duplicate, which is flagged and not delivered.)
+  sent.push(sent[1].replace('"step_number":1', '"step_number":2').replace("thinking about", "\\u0074hinking about"));
+  const client = connect("ws://scripted.invalid/ws", { WebSocket: scriptedSocket(sent) });
+  const events = [];
+  const all = new Promise((resolve) => {
+    client.on("*", (event) => {
+      events.push(event);
+      if (events.length === sent.length) resolve();
+    });
+  });
+  await within(5_000, "every event", all);
+  await client.close();
+  const field = (event) => {
+    switch (event.type) {
+      case "agent_started":
+        return ["task_description", event.task_description];
+      case "agent_thinking":
+        return ["reasoning", event.reasoning];
+      case "tool_executing":
+        return ["parameters", event.parameters];
+      case "tool_completed":
+        return ["results", event.results];
+      default:
+        return ["final_response", event.final_response];
+    }
+  };
+  events.forEach((event, index) => {
+    const frame = JSON.parse(sent[index]);
+    const [name, value] = field(event);
+    assert.deepEqual(value, frame[name] ?? frame.data[name], `${event.type} ${name}`);
+    assert.equal(event.agent_name, "a😀é");
+    assert.deepEqual(event.raw, frame);
+    assert.equal(Object.hasOwn(event, "@refs"), false);
+    assert.equal(event.frame, index);
+  });
+});
