@@ -258,9 +258,11 @@ window.benchChunks = async ({ chunk = 1000, listen = true, dataset = "no-heartbe
  *                wasm memory (what `as_string()` costs per frame, copied from the generated glue)
  *   encodeInto   TextEncoder.encodeInto of the same string (the alternative)
  *   eventDecode  TextDecoder.decode of each event's JSON text (Rust -> JS; the text here is the
- *                delivered event re-serialised with JSON.stringify, the same fields and size)
+ *                delivered event re-serialised with JSON.stringify, `raw` and the fields given
+ *                as ranges of the frame included: an upper bound of what crosses)
  *   eventParse   JSON.parse of that text (what the emitter does per event)
- *   nameDecode   two TextDecoder.decode calls of a 14-byte type name (wants() and emitEvent())
+ *   nameDecode   two TextDecoder.decode calls of a 14-byte type name (what wants() and emitEvent()
+ *                cost before type names were made once, in js::type_name)
  *   send         one WebSocket.send between seven JSON.parse calls, minus the seven parses alone
  *                (per heartbeat: what each `heartbeat_ack` costs between other work)
  */

@@ -57,6 +57,7 @@ fn fold(a: u64, b: u64) -> u64 {
     fold_halves(a, b)
 }
 
+#[cfg_attr(all(not(test), target_arch = "wasm32"), allow(dead_code, reason = "native's fold"))]
 fn fold_wide(a: u64, b: u64) -> u64 {
     let product = u128::from(a) * u128::from(b);
     (product as u64) ^ ((product >> 64) as u64)
