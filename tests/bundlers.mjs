@@ -19,11 +19,11 @@
 // test ends. On a failure the page is saved to target/bundlers-APP.png.
 
 import { existsSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { startServe, stopServe, within } from "./support/serve.mjs";
+import { loadPlaywright } from "./support/playwright.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const binary = path.join(root, "target/debug/agentwire");
@@ -54,17 +54,6 @@ async function startServer(dist) {
   return { server, address: base.replace(/^http:\/\//, "") };
 }
 
-/** Loads playwright-core from .tools, where scripts/setup installs it. */
-function loadPlaywright() {
-  const require = createRequire(path.join(root, ".tools/package.json"));
-  try {
-    return require("playwright-core");
-  } catch {
-    throw new Error(
-      "playwright-core is missing: npm install --prefix .tools --no-audit --no-fund playwright-core@1.65.1",
-    );
-  }
-}
 
 /** Opens one app's page, runs it, and throws what went wrong. */
 async function testApp(browser, app) {

@@ -17,11 +17,11 @@
 
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 import { startServe, stopServe, within } from "./support/serve.mjs";
+import { loadPlaywright } from "./support/playwright.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = path.join(root, "www/example/dist");
@@ -57,17 +57,6 @@ async function startServer() {
   return started.base.replace(/^http:\/\//, "");
 }
 
-/** Loads playwright-core from .tools, where scripts/setup installs it. */
-function loadPlaywright() {
-  const require = createRequire(path.join(root, ".tools/package.json"));
-  try {
-    return require("playwright-core");
-  } catch {
-    throw new Error(
-      "playwright-core is missing: npm install --prefix .tools --no-audit --no-fund playwright-core@1.65.1",
-    );
-  }
-}
 
 // ------------------------------------------------------------------------------------------------
 // The checks, run in order; the first failure skips the rest.

@@ -28,10 +28,10 @@
 
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadPlaywright } from "../../tests/support/playwright.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const chromiumPath = "/usr/bin/chromium";
@@ -159,16 +159,6 @@ async function freePort() {
   throw new Error("no free port found");
 }
 
-function loadPlaywright() {
-  const require = createRequire(path.join(root, ".tools/package.json"));
-  try {
-    return require("playwright-core");
-  } catch {
-    throw new Error(
-      "playwright-core is missing: npm install --prefix .tools --no-audit --no-fund playwright-core@1.65.1",
-    );
-  }
-}
 
 // ------------------------------------------------------------------------------------------------
 // Statistics and printing

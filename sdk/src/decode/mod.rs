@@ -176,14 +176,7 @@ impl std::fmt::Display for JsonKind {
 /// # Ok::<(), agentwire::DecodeError>(())
 /// ```
 pub fn decode(text: &str) -> Result<Event, DecodeError> {
-    let (kind, context, wire_type, fingerprint, verbatim) = decode_parts(text)?;
-    Ok(Event {
-        kind,
-        context,
-        wire_type,
-        raw: RawFrame::with_verbatim(text, verbatim),
-        fingerprint,
-    })
+    Ok(event_of(decode_parts(text)?, text))
 }
 
 /// Decodes one text frame that the caller owns, keeping the text as the raw frame without a
@@ -192,14 +185,13 @@ pub fn decode(text: &str) -> Result<Event, DecodeError> {
 /// # Errors
 /// As [`decode`].
 pub fn decode_owned(text: String) -> Result<Event, DecodeError> {
-    let (kind, context, wire_type, fingerprint, verbatim) = decode_parts(&text)?;
-    Ok(Event {
-        kind,
-        context,
-        wire_type,
-        raw: RawFrame::with_verbatim(text, verbatim),
-        fingerprint,
-    })
+    Ok(event_of(decode_parts(&text)?, text))
+}
+
+/// The event of a frame's decoded parts, holding `text` as its raw frame.
+fn event_of(parts: Parts, text: impl Into<Box<str>>) -> Event {
+    let (kind, context, wire_type, fingerprint, verbatim) = parts;
+    Event { kind, context, wire_type, raw: RawFrame::with_verbatim(text, verbatim), fingerprint }
 }
 
 /// Decodes one binary frame: UTF-8 text, then as [`decode`].
@@ -245,7 +237,14 @@ fn parts_of(text: &str, scanned: Result<Scan<'_>, ScanError>) -> Result<Parts, D
     let wire_type = wire_type_of(&body)?;
     let kind = decode_kind(&wire_type, &body);
     let context = decode_context(&body);
-    Ok((kind, context, wire_type, body.fingerprint, body.verbatim(text)))
+    // Only the JS API reads the verbatim ranges (json::refs): the CLI and the inspector do not
+    // pay for them. The unit tests check them natively.
+    let verbatim = if cfg!(any(test, all(target_arch = "wasm32", feature = "js"))) {
+        body.verbatim(text)
+    } else {
+        Vec::new()
+    };
+    Ok((kind, context, wire_type, body.fingerprint, verbatim))
 }
 
 /// The root `type` of a scanned frame: a non-empty string.

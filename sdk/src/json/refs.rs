@@ -92,7 +92,7 @@ mod tests {
 
     use super::{REFS_KEY, utf16_len};
     use crate::decode;
-    use crate::json::tests::{typed_json, typed_json_with_refs};
+    use crate::json::tests::{fixture_frames, typed_json, typed_json_with_refs};
 
     /// What `js/emitter.js` does with an event's JSON and its frame's text.
     fn apply_refs(written: &str, frame: &str) -> Value {
@@ -172,16 +172,7 @@ mod tests {
 
     #[test]
     fn every_fixture_frame_is_the_same_event_with_ranges() {
-        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../cli/tests/fixtures");
-        let mut ranges = 0;
-        for entry in std::fs::read_dir(fixtures).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|extension| extension == "frames") {
-                for line in std::fs::read_to_string(&path).unwrap().lines() {
-                    ranges += assert_refs_agree(line);
-                }
-            }
-        }
+        let ranges: usize = fixture_frames().iter().map(|frame| assert_refs_agree(frame)).sum();
         assert!(ranges > 0, "some fixture field is long enough to be a range");
     }
 

@@ -80,20 +80,27 @@ proptest! {
     }
 }
 
-#[test]
-fn every_fixture_stream_is_written_as_its_derive_writes_it() {
+/// Every frame of the CLI's fixture streams (`cli/tests/fixtures/*.frames`), one per line.
+pub(crate) fn fixture_frames() -> Vec<String> {
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../cli/tests/fixtures");
-    let mut frames = 0;
+    let mut frames = Vec::new();
     for entry in std::fs::read_dir(fixtures).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|extension| extension == "frames") {
-            for line in std::fs::read_to_string(&path).unwrap().lines() {
-                assert_event_agrees(line);
-                frames += 1;
-            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            frames.extend(text.lines().map(str::to_owned));
         }
     }
-    assert!(frames > 20, "the fixtures hold frames ({frames})");
+    frames
+}
+
+#[test]
+fn every_fixture_stream_is_written_as_its_derive_writes_it() {
+    let frames = fixture_frames();
+    for frame in &frames {
+        assert_event_agrees(frame);
+    }
+    assert!(frames.len() > 20, "the fixtures hold frames ({})", frames.len());
 }
 
 #[test]
