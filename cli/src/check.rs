@@ -225,7 +225,9 @@ impl Feed {
             Ok(text) => self.text(text),
             Err(_) => {
                 match agentwire::decode_bytes(bytes) {
-                    Ok(event) => self.checker.handle_event(&event, None),
+                    Ok(event) => {
+                        let _ = self.checker.handle_event(&event, None);
+                    }
                     Err(error) => self.checker.handle_decode_error(&error),
                 }
                 self.drain();

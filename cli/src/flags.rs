@@ -13,6 +13,7 @@ use std::fs::File;
 use std::io::{self, Seek, SeekFrom, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use agentwire::check::Place;
 use agentwire::{Flag, Rule, Severity};
 use serde::Serialize;
 
@@ -22,9 +23,29 @@ pub(crate) const SAMPLE_PER_RULE: u64 = 100;
 /// The `--json` flags are kept in memory up to this many bytes, then in a temporary file.
 const JSON_BUFFER: usize = 8 << 20;
 
-/// A run's flags as the text report shows them: `None` is the connection (flags outside any
-/// run).
-pub(crate) type Group = (Option<String>, Vec<Flag>);
+/// Where a group of the text report's flags sits ([`Flag::place`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Section {
+    /// A run, by its id.
+    Run(String),
+    /// The connection's anonymous run.
+    AnonymousRun,
+    /// The connection as a whole.
+    Connection,
+}
+
+impl From<Place<'_>> for Section {
+    fn from(place: Place<'_>) -> Self {
+        match place {
+            Place::Run(id) => Section::Run(id.to_owned()),
+            Place::AnonymousRun => Section::AnonymousRun,
+            Place::Connection => Section::Connection,
+        }
+    }
+}
+
+/// The flags of one section, as the text report shows them.
+pub(crate) type Group = (Section, Vec<Flag>);
 
 /// One flag in the `--json` output (docs/rules.md, "`agentwire check`").
 #[derive(Serialize)]
@@ -41,7 +62,7 @@ struct JsonFlag<'a> {
 pub(crate) struct Flags {
     counts: BTreeMap<Rule, u64>,
     groups: Vec<Group>,
-    group_of_run: HashMap<Option<String>, usize>,
+    group_of_section: HashMap<Section, usize>,
     json: Option<JsonFlags>,
 }
 
@@ -69,8 +90,9 @@ impl Flags {
             json.push(&flag)?;
         }
         if *count <= SAMPLE_PER_RULE {
-            let index = *self.group_of_run.entry(flag.run_id.clone()).or_insert_with(|| {
-                self.groups.push((flag.run_id.clone(), Vec::new()));
+            let section = Section::from(flag.place());
+            let index = *self.group_of_section.entry(section.clone()).or_insert_with(|| {
+                self.groups.push((section, Vec::new()));
                 self.groups.len() - 1
             });
             if let Some((_, members)) = self.groups.get_mut(index) {
@@ -80,7 +102,8 @@ impl Flags {
         Ok(())
     }
 
-    /// The flags the text report shows, grouped by run in the order of each run's first flag.
+    /// The flags the text report shows, grouped by where they sit (a run, the anonymous run, the
+    /// connection) in the order of each group's first flag.
     pub(crate) fn groups(&self) -> &[Group] {
         &self.groups
     }
@@ -198,9 +221,29 @@ mod tests {
         assert_eq!(flags.count_of(Severity::Warning), 3);
         assert_eq!(flags.omitted(Rule::MalformedFrame), 150);
         assert_eq!(flags.omitted(Rule::DuplicateEvent), 0);
-        let kept: Vec<(Option<&str>, usize)> =
-            flags.groups().iter().map(|(run, members)| (run.as_deref(), members.len())).collect();
-        assert_eq!(kept, [(None, 100), (Some("r1"), 3)]);
+        let kept: Vec<(&Section, usize)> =
+            flags.groups().iter().map(|(section, members)| (section, members.len())).collect();
+        assert_eq!(kept, [(&Section::Connection, 100), (&Section::Run("r1".into()), 3)]);
+    }
+
+    #[test]
+    fn run_flags_without_a_run_go_to_the_anonymous_run_and_others_to_the_connection() {
+        let mut flags = Flags::new(false);
+        flags.push(flag(Rule::EventBeforeStart, None, "before")).unwrap();
+        flags.push(flag(Rule::SequenceGap, None, "gap")).unwrap();
+        flags.push(flag(Rule::CrossUserEvent, None, "leak")).unwrap();
+        flags.push(flag(Rule::CrossUserEvent, Some("r1"), "leak")).unwrap();
+        flags.push(flag(Rule::MissingThinking, None, "no thinking")).unwrap();
+        let sections: Vec<(&Section, usize)> =
+            flags.groups().iter().map(|(section, members)| (section, members.len())).collect();
+        assert_eq!(
+            sections,
+            [
+                (&Section::AnonymousRun, 2),
+                (&Section::Connection, 2),
+                (&Section::Run("r1".into()), 1)
+            ]
+        );
     }
 
     #[test]

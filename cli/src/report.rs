@@ -27,7 +27,7 @@ use std::io::{self, Write};
 use agentwire::{Flag, Rule, Severity};
 
 use crate::check::{Outcome, UserSource};
-use crate::flags::{Flags, SAMPLE_PER_RULE};
+use crate::flags::{Flags, SAMPLE_PER_RULE, Section};
 
 /// The width of the severity column (`warning`).
 const SEVERITY_WIDTH: usize = 7;
@@ -57,7 +57,8 @@ pub(crate) fn write_json(outcome: &mut Outcome, out: &mut impl Write) -> io::Res
     out.write_all(b"]}\n")
 }
 
-/// The readable report: a header, the flags grouped by run (the first [`SAMPLE_PER_RULE`] of
+/// The readable report: a header, the flags grouped by where they sit (a run, the anonymous
+/// run, the connection: docs/rules.md, "Scopes"; the first [`SAMPLE_PER_RULE`] of
 /// each rule), what was left out, the counts per rule, the verdict.
 pub(crate) fn render_text(outcome: &Outcome) -> String {
     let mut out = header(outcome);
@@ -70,10 +71,11 @@ pub(crate) fn render_text(outcome: &Outcome) -> String {
     if flags.total() == 0 {
         out.push_str("\nno flags\n");
     }
-    for (run, members) in flags.groups() {
-        match run {
-            Some(run) => out.push_str(&format!("\nrun {}\n", printable(run))),
-            None => out.push_str("\nconnection\n"),
+    for (section, members) in flags.groups() {
+        match section {
+            Section::Run(run) => out.push_str(&format!("\nrun {}\n", printable(run))),
+            Section::AnonymousRun => out.push_str("\nanonymous run\n"),
+            Section::Connection => out.push_str("\nconnection\n"),
         }
         for flag in members {
             out.push_str(&format!(

@@ -1,4 +1,4 @@
-//! `agentwire rules`: every rule of the checker, its stable id, severity and description.
+//! `agentwire rules`: every rule of the checker, its stable id, severity, scope and description.
 
 use agentwire::Rule;
 use serde::Serialize;
@@ -7,18 +7,21 @@ use crate::report::ReportError;
 
 /// The width of the severity column (`warning`).
 const SEVERITY_WIDTH: usize = 7;
+/// The width of the scope column (`connection`).
+const SCOPE_WIDTH: usize = 10;
 
 /// One line per rule, in the order of docs/rules.md, columns aligned:
-/// `tool-never-completed              error    A run stopped being active ...`.
+/// `tool-never-completed              error    run         A run stopped being active ...`.
 pub(crate) fn render_text() -> String {
     let width = Rule::ALL.iter().map(|rule| rule.id().len()).max().unwrap_or_default();
     Rule::ALL
         .iter()
         .map(|rule| {
             format!(
-                "{:<width$}  {:<SEVERITY_WIDTH$}  {}\n",
+                "{:<width$}  {:<SEVERITY_WIDTH$}  {:<SCOPE_WIDTH$}  {}\n",
                 rule.id(),
                 rule.severity().as_str(),
+                rule.scope().as_str(),
                 rule.description()
             )
         })
@@ -29,10 +32,11 @@ pub(crate) fn render_text() -> String {
 struct JsonRule {
     id: &'static str,
     severity: &'static str,
+    scope: &'static str,
     description: &'static str,
 }
 
-/// A JSON array of `{"id", "severity", "description"}`, in the order of docs/rules.md.
+/// A JSON array of `{"id", "severity", "scope", "description"}`, in the order of docs/rules.md.
 ///
 /// # Errors
 /// [`ReportError::Json`] if encoding fails (it does not, for these types).
@@ -42,6 +46,7 @@ pub(crate) fn render_json() -> Result<String, ReportError> {
         .map(|rule| JsonRule {
             id: rule.id(),
             severity: rule.severity().as_str(),
+            scope: rule.scope().as_str(),
             description: rule.description(),
         })
         .collect();
@@ -65,6 +70,12 @@ mod tests {
             assert_eq!(
                 &line[column + 2..column + 2 + rule.severity().as_str().len()],
                 rule.severity().as_str()
+            );
+            let scope = column + 2 + SEVERITY_WIDTH + 2;
+            assert_eq!(
+                line[scope..scope + SCOPE_WIDTH].trim_end(),
+                rule.scope().as_str(),
+                "{line}"
             );
         }
     }

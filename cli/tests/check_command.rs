@@ -645,6 +645,27 @@ fn many_flagged_runs_show_a_sample_in_text_and_every_flag_in_json() {
 }
 
 #[test]
+fn run_flags_of_events_without_ids_are_reported_under_the_anonymous_run() {
+    let frames = concat!(
+        r#"{"type":"agent_thinking","reasoning":"no run named"}"#,
+        "\n",
+        "{not json\n",
+        r#"{"type":"tool_completed","tool_name":"db","results":{}}"#,
+        "\n",
+    );
+    let file = TempFile::with_contents("anonymous.frames", frames.as_bytes());
+    let text = stdout(&check(&file.0, &[]));
+    let sections: Vec<&str> = text.lines().filter(|line| !line.starts_with(' ')).collect();
+    let sections: Vec<&str> = sections
+        .into_iter()
+        .filter(|line| ["anonymous run", "connection"].contains(line))
+        .collect();
+    assert_eq!(sections, ["anonymous run", "connection"], "{text}");
+    let anonymous = text.split("anonymous run\n").nth(1).unwrap().split("\n\n").next().unwrap();
+    assert_eq!(anonymous.matches("event-before-start").count(), 2, "{text}");
+}
+
+#[test]
 fn rules_json_lists_all_16_rule_ids() {
     let output = agentwire(["rules", "--json"]);
     assert_eq!(status(&output), 0);
@@ -675,10 +696,15 @@ fn rules_json_lists_all_16_rule_ids() {
     for rule in rules {
         let mut keys: Vec<&str> = rule.as_object().unwrap().keys().map(String::as_str).collect();
         keys.sort_unstable();
-        assert_eq!(keys, ["description", "id", "severity"]);
+        assert_eq!(keys, ["description", "id", "scope", "severity"]);
         assert!(!rule["description"].as_str().unwrap().is_empty());
     }
     let severity = |id: &str| rules.iter().find(|r| r["id"] == id).unwrap()["severity"].clone();
+    let scope = |id: &str| rules.iter().find(|r| r["id"] == id).unwrap()["scope"].clone();
+    assert_eq!(
+        (scope("missing-thinking"), scope("sequence-gap")),
+        ("run".into(), "connection".into())
+    );
     assert_eq!(severity("cross-user-event"), "error");
     assert_eq!(severity("duplicate-event"), "warning");
     assert_eq!(severity("slow-gap"), "info");
@@ -702,7 +728,7 @@ fn rules_text_has_one_aligned_line_per_rule() {
         .collect();
     assert!(columns.iter().all(|column| *column == columns[0]), "{text}");
     assert!(lines[6].starts_with("tool-never-completed  "), "{}", lines[6]);
-    assert!(lines[6].contains("  error    A run stopped being active"), "{}", lines[6]);
+    assert!(lines[6].contains("  error    run         A run stopped being active"), "{}", lines[6]);
 }
 
 #[test]

@@ -10,9 +10,11 @@
 mod common;
 
 use agentwire::session::{DisconnectCause, HandshakeOutcome};
-use agentwire::{ConnectionState, Rule};
-use agentwire_inspector::state::{ExecutionStatus, Lifecycle, MALFORMED, Run, State, ToolStatus};
-use common::{Client, agent, clean_run};
+use agentwire::{Checker, CheckerConfig, ConnectionState, Rule, SessionEvent};
+use agentwire_inspector::state::{
+    Action, ExecutionStatus, Lifecycle, MALFORMED, Run, State, ToolStatus,
+};
+use common::{Client, agent, at_ms, clean_run};
 use serde_json::json;
 
 fn run<'a>(state: &'a State, user: &str, id: &str) -> &'a Run {
@@ -229,4 +231,25 @@ fn an_agent_timeout_failure_ends_its_execution_as_the_checker_does() {
     assert_eq!(execution.status, ExecutionStatus::TimedOut { error: Some("over 300 s".into()) });
     assert_eq!(execution.end.map(|end| end.frame), Some(2));
     assert!(run.flags().is_empty(), "no run-incomplete or missing-thinking");
+}
+
+/// The page's own clock reading (the action's `at`) may lag the session's; a frame's row and
+/// its timeline mark use the session's time, the one its checker judged it by.
+#[test]
+fn a_frame_is_placed_at_the_time_its_session_received_it() {
+    let mut state = State::default();
+    let received = at_ms(5_000);
+    let text = r#"{"type":"agent_started","run_id":"r1","agent_name":"a"}"#;
+    let checked = Checker::new(CheckerConfig::live()).handle_text(text, Some(received)).unwrap();
+    let event = SessionEvent::Event {
+        event: Box::new(checked.event),
+        frame: 0,
+        at: received,
+        verdict: checked.verdict,
+    };
+    state.apply(Action::Session { user: "u1".to_owned(), at: at_ms(5_250), event });
+    let row = state.visible_rows(0..1).next().unwrap();
+    assert_eq!(row.at(), received);
+    let run = state.lane_by_user("u1").unwrap().runs().get(Some("r1")).unwrap();
+    assert_eq!(run.executions().get(0).unwrap().start.at, received);
 }

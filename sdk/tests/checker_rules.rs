@@ -837,7 +837,8 @@ fn every_rule_is_documented_in_the_readme_and_in_docs_rules_in_the_rules_own_wor
         let (id, severity) = (rule.id(), rule.severity());
         let row = format!("| `{id}` | {severity} | {} |", rule.summary());
         assert!(readme.contains(&row), "README's rule table lacks {row}");
-        let row = format!("| [`{id}`](#{id}) | {severity} | {} |", rule.summary());
+        let scope = rule.scope().as_str();
+        let row = format!("| [`{id}`](#{id}) | {severity} | {scope} | {} |", rule.summary());
         assert!(rules_page.contains(&row), "docs/rules.md's table lacks {row}");
         let heading = format!("## {id}\n\n");
         let start = rules_page.find(&heading).unwrap_or_else(|| panic!("no section {id}"));

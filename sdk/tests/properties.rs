@@ -5,7 +5,8 @@
 //! * dropping any one critical event from a clean run produces at least one error or warning,
 //!   except one `agent_thinking` among several in the same run, which (without sequence numbers)
 //!   is undetectable: the property states exactly that;
-//! * duplicating any event produces exactly one `duplicate-event` and nothing else.
+//! * duplicating any event produces exactly one `duplicate-event` and nothing else;
+//! * the checker's verdicts agree with its flags.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -17,7 +18,8 @@
 
 mod common;
 
-use agentwire::{Checker, CheckerConfig, Rule, Severity, decode, decode_bytes};
+use agentwire::check::{Applied, Outcome};
+use agentwire::{Checker, CheckerConfig, Rule, Scope, Severity, Verdict, decode, decode_bytes};
 use common::*;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -158,6 +160,49 @@ proptest! {
             prop_assert!(Rule::ALL.contains(&flag.rule));
             prop_assert!(flag.frame.is_none_or(|frame| frame < frames.len() as u64));
             prop_assert!(!flag.message.is_empty());
+        }
+    }
+
+    /// The verdicts agree with the flags, so a view drawing runs from verdicts places every
+    /// flag where the checker meant it: a flag raised on a frame names that frame's run (a
+    /// run-scoped one is raised only on an agent event), a closed execution or call was opened
+    /// by an earlier applied agent event, and a duplicate's original came before it.
+    #[test]
+    fn verdicts_agree_with_the_flags_raised_on_their_frames(
+        frames in prop::collection::vec(arb_frame().prop_map(|f| f.to_string()), 0..40),
+        user in proptest::option::of("user-[0-9]"),
+    ) {
+        let mut config = CheckerConfig::offline();
+        config.user_id = user;
+        let mut checker = Checker::new(config);
+        let mut verdicts: Vec<Option<Verdict>> = Vec::new();
+        for (frame, text) in frames.iter().enumerate() {
+            let verdict = checker.handle_text(text, None).ok().map(|checked| checked.verdict);
+            if let Some(verdict) = &verdict {
+                match verdict.outcome {
+                    Outcome::Applied(Applied { closed: Some(opener), .. }) => {
+                        prop_assert!(opener < frame as u64);
+                        let opened = verdicts[opener as usize].as_ref().map(Verdict::is_applied);
+                        prop_assert_eq!(opened, Some(true));
+                    }
+                    Outcome::Duplicate { original } => prop_assert!(original < frame as u64),
+                    _ => {}
+                }
+            }
+            verdicts.push(verdict);
+        }
+        checker.finish();
+        while let Some(flag) = checker.poll_flag() {
+            let Some(frame) = flag.frame else { continue };
+            let Some(Some(verdict)) = verdicts.get(frame as usize) else { continue };
+            if flag.rule.scope() == Scope::Run {
+                prop_assert!(verdict.outcome != Outcome::NotAgentEvent, "{:?} on {:?}", flag, verdict);
+            }
+            if flag.rule.scope() == Scope::Run || flag.rule == Rule::CrossUserEvent {
+                prop_assert_eq!(flag.run_id.as_deref(), verdict.run.as_deref(), "{:?}", flag);
+            } else {
+                prop_assert_eq!(flag.run_id.as_deref(), None, "{:?}", flag);
+            }
         }
     }
 }

@@ -909,7 +909,7 @@ fn delivered_events_carry_the_frame_index_flags_refer_to() {
         .events
         .iter()
         .filter_map(|event| match event {
-            SessionEvent::Event { event, frame } => Some((event.name().to_owned(), *frame)),
+            SessionEvent::Event { event, frame, .. } => Some((event.name().to_owned(), *frame)),
             _ => None,
         })
         .collect();

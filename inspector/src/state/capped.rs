@@ -36,29 +36,20 @@ impl<T> Capped<T> {
         self.items.get(usize::try_from(number.checked_sub(self.first)?).ok()?)
     }
 
-    /// The item with this number, if it is still kept, to change it.
-    pub(crate) fn get_mut(&mut self, number: u64) -> Option<&mut T> {
-        self.items.get_mut(usize::try_from(number.checked_sub(self.first)?).ok()?)
-    }
-
-    /// Removes the newest item if `remove` says so (the newest only: numbers stay valid), and
-    /// returns its number.
-    pub(crate) fn pop_if(&mut self, remove: impl FnOnce(&T) -> bool) -> Option<u64> {
-        if !self.items.back().is_some_and(remove) {
-            return None;
-        }
-        self.items.pop_back();
-        Some(self.first + self.items.len() as u64)
+    /// The kept item whose `key` is `wanted`, in a list whose items were pushed in increasing
+    /// order of `key` (a binary search), to change it.
+    pub(crate) fn find_sorted_mut(
+        &mut self,
+        wanted: u64,
+        key: impl FnMut(&T) -> u64,
+    ) -> Option<&mut T> {
+        let at = self.items.binary_search_by_key(&wanted, key).ok()?;
+        self.items.get_mut(at)
     }
 
     /// The items kept, oldest first.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + ExactSizeIterator + '_ {
         self.items.iter()
-    }
-
-    /// The items kept, oldest first, to change them.
-    pub(crate) fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut T> + '_ {
-        self.items.iter_mut()
     }
 
     /// The items kept, with their numbers, oldest first.
@@ -100,8 +91,18 @@ mod tests {
         assert_eq!(list.get(0), None);
         assert_eq!(list.get(2), Some(&'c'));
         assert_eq!(list.numbered().collect::<Vec<_>>(), [(1, &'b'), (2, &'c')]);
-        assert_eq!(list.pop_if(|item| *item == 'b'), None);
-        assert_eq!(list.pop_if(|item| *item == 'c'), Some(2));
-        assert_eq!(list.push('d'), 2);
+        assert_eq!(list.push('d'), 3);
+    }
+
+    #[test]
+    fn an_item_is_found_by_its_key_among_those_kept() {
+        let mut list = Capped::new(3);
+        for frame in [2u64, 5, 9, 14] {
+            list.push((frame, 'x'));
+        }
+        list.find_sorted_mut(9, |(frame, _)| *frame).unwrap().1 = 'y';
+        assert_eq!(list.get(2), Some(&(9, 'y')));
+        assert!(list.find_sorted_mut(2, |(frame, _)| *frame).is_none(), "dropped");
+        assert!(list.find_sorted_mut(6, |(frame, _)| *frame).is_none(), "never pushed");
     }
 }

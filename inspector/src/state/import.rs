@@ -71,7 +71,9 @@ impl State {
                 Record::Frame { dir: Direction::In, t, text } => {
                     let frame = checker.next_frame_index();
                     match checker.handle_text(&text, None) {
-                        Ok(event) => self.push_event(lane, t, frame, event),
+                        Ok(checked) => {
+                            self.push_event(lane, t, frame, checked.event, &checked.verdict);
+                        }
                         Err(_) => self.push_malformed(lane, t, frame, text),
                     }
                     while let Some(flag) = checker.poll_flag() {

@@ -9,7 +9,9 @@
 //!   lanes (connection, counters) · runs (timelines) · stream rows · flags · filtered views
 //! ```
 //!
-//! It does no IO and reads no clock: arrival times come in with the actions, and
+//! It does no IO and reads no clock: arrival times come in with the actions (a frame's own,
+//! from its session: the time its checker judged it by), a frame's run and what it closed come
+//! from the checker's [`Verdict`] (the timelines have no run model), and
 //! [`Action::Tick`] says what time it is for ages and rates. Everything is bounded: each user
 //! keeps at most [`State::cap`] frames and as many flags (the oldest are evicted and counted),
 //! [`MAX_RUNS_PER_LANE`] runs and [`MAX_ITEMS_PER_RUN`] items of each kind per run.
@@ -24,17 +26,19 @@
 //! and run timelines stay live.
 //!
 //! ```
-//! use agentwire::{SessionEvent, Timestamp};
+//! use agentwire::{Checker, CheckerConfig, SessionEvent, Timestamp};
 //! use agentwire_inspector::state::{Action, State};
 //!
 //! let mut state = State::default();
 //! let at = Timestamp::from_unix_micros(1_758_207_374_000_000);
 //! let frame = r#"{"type":"agent_started","run_id":"r1","agent_name":"supervisor","user_id":"u1"}"#;
-//! let event = Box::new(agentwire::decode(frame).unwrap());
+//! // What a session reports: the event, with the time and the verdict of its live checker.
+//! let checked = Checker::new(CheckerConfig::live()).handle_text(frame, Some(at)).unwrap();
+//! let (event, verdict) = (Box::new(checked.event), checked.verdict);
 //! state.apply(Action::Session {
 //!     user: "u1".to_owned(),
 //!     at,
-//!     event: SessionEvent::Event { event, frame: 0 },
+//!     event: SessionEvent::Event { event, frame: 0, at, verdict },
 //! });
 //! assert_eq!(state.filtered_len(), 1);
 //! let row = state.visible_rows(0..1).next().unwrap();
@@ -57,7 +61,9 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use agentwire::recording::Record;
-use agentwire::{ConnectionState, Event, Flag, ResumeOutcome, Rule, SessionEvent, Timestamp};
+use agentwire::{
+    ConnectionState, Event, Flag, ResumeOutcome, Rule, SessionEvent, Timestamp, Verdict,
+};
 
 pub use capped::Capped;
 pub use filter::Filter;
@@ -92,7 +98,8 @@ pub enum Action {
     Session {
         /// The user (the client's token `sub`).
         user: String,
-        /// When it happened (arrival time).
+        /// When it happened (arrival time). A frame ([`SessionEvent::Event`],
+        /// [`SessionEvent::Malformed`]) carries its own time from the session, which is used.
         at: Timestamp,
         /// What happened.
         event: SessionEvent,
@@ -415,7 +422,10 @@ impl State {
     fn session_event(&mut self, user: &str, at: Timestamp, event: SessionEvent) {
         let lane = self.lane_for(user, LaneSource::Live);
         match event {
-            SessionEvent::Event { event, frame } => self.push_event(lane, at, frame, *event),
+            // The session's own arrival time: the one its checker judged the frame by.
+            SessionEvent::Event { event, frame, at, verdict } => {
+                self.push_event(lane, at, frame, *event, &verdict);
+            }
             SessionEvent::Flag(flag) => self.push_flag(lane, at, flag),
             SessionEvent::State(state) => self.connection_state(lane, at, state),
             SessionEvent::Disconnected(disconnect) => {
@@ -425,8 +435,8 @@ impl State {
             SessionEvent::Handshake(outcome) => {
                 self.lifecycle(lane, at, Lifecycle::Handshake(outcome));
             }
-            SessionEvent::Malformed { frame, text, .. } => {
-                self.push_malformed(lane, at, frame, text)
+            SessionEvent::Malformed { frame, at, text, .. } => {
+                self.push_malformed(lane, at, frame, text);
             }
             _ => {}
         }
@@ -506,18 +516,24 @@ impl State {
         self.views.push_row(lane, row, self.cap);
     }
 
-    fn push_event(&mut self, id: LaneId, at: Timestamp, frame: u64, event: Event) {
+    /// A decoded frame, drawn on its run's timeline as the checker judged it.
+    fn push_event(
+        &mut self,
+        id: LaneId,
+        at: Timestamp,
+        frame: u64,
+        event: Event,
+        verdict: &Verdict,
+    ) {
         self.push_row(id, |seq, lane| {
-            let run = lane.runs.apply(at, frame, seq, &event);
+            let run = lane.runs.apply(at, frame, seq, &event, verdict);
             let kind = kind_of(&event);
-            let in_run = event.kind.is_agent_event();
             let Event { wire_type, raw, .. } = event;
             StreamRow {
                 wire_type: (wire_type != kind).then(|| wire_type.into_boxed_str()),
                 run,
                 size: raw.len(),
                 raw: Some(raw.into_string().into_boxed_str()),
-                in_run,
                 ..StreamRow::new(seq, lane, frame, at, kind)
             }
         });
@@ -567,39 +583,21 @@ impl State {
             row.worst = row.worst.max(Some(flag.severity));
             rows.push(row.seq);
             if Some(frame) == flag.frame {
-                own_row = Some(OwnRow {
-                    seq: row.seq,
-                    kind: row.kind.clone(),
-                    in_run: row.in_run,
-                    run: row.run.clone(),
-                });
+                own_row = Some(OwnRow { seq: row.seq, kind: row.kind.clone() });
             }
         }
         rows.sort_unstable();
         rows.dedup();
 
-        // A repeat the checker did not apply must not count twice on its run's timeline.
-        if let (Rule::DuplicateEvent, Some(frame), Some(own)) = (flag.rule, flag.frame, &own_row) {
-            if own.in_run {
-                lane.runs.retract(own.run.as_deref(), frame);
-            }
-        }
-        let run = match flag.run_id.as_deref() {
-            Some(run) => Some(Some(run)),
-            None if belongs_to_a_run(flag.rule) => Some(None),
-            None => None,
+        let mark = FlagMark {
+            id: flag_id,
+            rule: flag.rule,
+            severity: flag.severity,
+            frame: flag.frame,
+            seq: own_row.as_ref().map(|own| own.seq),
+            at,
         };
-        if let Some(run) = run {
-            let mark = FlagMark {
-                id: flag_id,
-                rule: flag.rule,
-                severity: flag.severity,
-                frame: flag.frame,
-                seq: own_row.as_ref().map(|own| own.seq),
-                at,
-            };
-            lane.runs.mark_flag(run, mark);
-        }
+        lane.runs.mark_flag(flag.place(), mark);
 
         let entry = FlagEntry {
             id: flag_id,
@@ -728,16 +726,4 @@ impl Views {
 struct OwnRow {
     seq: u64,
     kind: std::borrow::Cow<'static, str>,
-    /// Whether its event was applied to a run.
-    in_run: bool,
-    run: Option<Arc<str>>,
-}
-
-/// Whether the checker raises this rule for a run (so a flag without a run id belongs to the
-/// anonymous run), rather than for the connection.
-fn belongs_to_a_run(rule: Rule) -> bool {
-    !matches!(
-        rule,
-        Rule::MalformedFrame | Rule::UnknownType | Rule::SequenceGap | Rule::SequenceRegression
-    )
 }

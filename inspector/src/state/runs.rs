@@ -1,19 +1,20 @@
 //! Runs as timelines: executions, thinking steps, tool calls, where each flag sits, and the
 //! connection's lifecycle on the same time axis.
 //!
-//! Events are assigned to runs as the checker assigns them (docs/rules.md, "Run"): by
-//! `run_id`, else `thread_id`; an agent event with neither belongs to the run of the previous
-//! agent event, or to the connection's anonymous run. Tool completions close the oldest open
-//! call with the same `execution_id` (when the completion has one), else the same tool name, and
-//! agent completions the open execution of the same agent, else the latest: the checker's
-//! matching, so a bar ends where the checker says the call ended.
+//! The timelines are drawn from the checker's verdicts ([`Verdict`]), with no run model of
+//! their own: an event goes to the run the checker judged it in, a completion ends the
+//! execution or tool call the checker says it closed (by the frame that opened it), a duplicate
+//! the checker did not apply is not drawn, and a run is open while the checker says it is
+//! active. So a bar ends where the checker says the call ended, and a flag sits on the run it
+//! names ([`Flag::place`](agentwire::Flag::place)).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
+use agentwire::check::{Applied, Outcome, Place};
 use agentwire::event::{Duration as ReportedDuration, EventKind};
 use agentwire::session::{ClosedReason, Disconnect, HandshakeOutcome};
-use agentwire::{Event, Rule, Severity, Timestamp};
+use agentwire::{Event, Rule, Severity, Timestamp, Verdict};
 
 use super::FlagId;
 use super::capped::Capped;
@@ -25,13 +26,11 @@ pub const MAX_RUNS_PER_LANE: usize = 2000;
 /// of each (the oldest go first).
 pub const MAX_ITEMS_PER_RUN: usize = 2000;
 
-/// How many open tool calls a run tracks for matching (as the checker does).
-const MAX_OPEN_TOOLS: usize = 1024;
-
 /// How much of a thought a thinking step keeps (the full text is in the stream).
 const THOUGHT_PREVIEW_CHARS: usize = 240;
 
-/// How a run is keyed: its id, or `None` for the connection's anonymous run.
+/// How a run is keyed: its id as the checker names it, or `None` for the connection's
+/// anonymous run.
 type RunKey = Option<Arc<str>>;
 
 /// A lane's runs, in the order they were first seen.
@@ -40,8 +39,6 @@ pub struct Runs {
     named: HashMap<Arc<str>, Run>,
     anonymous: Option<Run>,
     order: VecDeque<RunKey>,
-    /// The run of the last agent event (where an agent event without ids goes).
-    last: Option<RunKey>,
     evicted: u64,
 }
 
@@ -85,30 +82,25 @@ impl Runs {
         }
     }
 
-    /// The id as a shared string, reusing the run's own when the run is known.
-    fn intern(&self, id: &str) -> Arc<str> {
-        self.named.get_key_value(id).map_or_else(|| Arc::from(id), |(key, _)| Arc::clone(key))
-    }
-
-    /// Applies one event and returns the run it belongs to, for the stream. Only agent events
-    /// change runs; other frames just name theirs.
-    pub(crate) fn apply(&mut self, at: Timestamp, frame: u64, seq: u64, event: &Event) -> RunKey {
-        let context = &event.context;
-        let named = context.run_id.as_deref().or(context.thread_id.as_deref());
-        if !event.kind.is_agent_event() {
-            return named.map(|id| self.intern(id));
-        }
-        let key = match named {
-            Some(id) => Some(self.intern(id)),
-            None => self.last.clone().flatten(),
-        };
+    /// Draws one event as the checker judged it, and returns its run for the stream (the run
+    /// an agent event was judged in, or the run another frame names). Only applied agent
+    /// events change timelines.
+    pub(crate) fn apply(
+        &mut self,
+        at: Timestamp,
+        frame: u64,
+        seq: u64,
+        event: &Event,
+        verdict: &Verdict,
+    ) -> Option<Arc<str>> {
+        let key = verdict.run.clone();
+        let Outcome::Applied(applied) = verdict.outcome else { return key };
         if self.get(key.as_deref()).is_none() {
             self.insert(key.clone(), Run::new(key.clone(), at));
         }
         if let Some(run) = self.get_mut(key.as_deref()) {
-            run.apply(at, frame, seq, event);
+            run.apply(Mark { at, frame, seq }, event, applied);
         }
-        self.last = Some(key.clone());
         key
     }
 
@@ -120,9 +112,6 @@ impl Runs {
                         self.named.remove(id);
                     }
                     None => self.anonymous = None,
-                }
-                if self.last.as_ref() == Some(&oldest) {
-                    self.last = None;
                 }
                 self.evicted += 1;
             }
@@ -136,17 +125,15 @@ impl Runs {
         self.order.push_back(key);
     }
 
-    /// Undoes the agent event at `frame`, applied to run `id`: the checker flagged it
-    /// `duplicate-event` and did not apply it, so the timeline must not show it twice.
-    pub(crate) fn retract(&mut self, id: Option<&str>, frame: u64) {
-        if let Some(run) = self.get_mut(id) {
-            run.retract(frame);
-        }
-    }
-
-    /// Places a flag on its run's timeline (flags of runs no longer kept are not placed).
-    pub(crate) fn mark_flag(&mut self, id: Option<&str>, mark: FlagMark) {
-        if let Some(run) = self.get_mut(id) {
+    /// Places a flag on the timeline of the run it sits on, if that run is kept (a flag about
+    /// the connection sits on none).
+    pub(crate) fn mark_flag(&mut self, place: Place<'_>, mark: FlagMark) {
+        let run = match place {
+            Place::Run(id) => self.get_mut(Some(id)),
+            Place::AnonymousRun => self.get_mut(None),
+            Place::Connection => None,
+        };
+        if let Some(run) = run {
             run.flags.push(mark);
         }
     }
@@ -172,10 +159,9 @@ pub struct Run {
     tools: Capped<ToolCall>,
     flags: Capped<FlagMark>,
     connection: Capped<ConnectionMarker>,
-    /// Numbers of the open executions, in the order opened.
-    open_executions: Vec<u64>,
-    /// Numbers of the open tool calls, in the order opened, with their matching keys.
-    open_tools: VecDeque<(ToolKey, u64)>,
+    /// Whether the checker said the run is active (has an open execution) after its latest
+    /// event.
+    active: bool,
 }
 
 impl Run {
@@ -190,8 +176,7 @@ impl Run {
             tools: Capped::new(MAX_ITEMS_PER_RUN),
             flags: Capped::new(MAX_ITEMS_PER_RUN),
             connection: Capped::new(MAX_ITEMS_PER_RUN),
-            open_executions: Vec::new(),
-            open_tools: VecDeque::new(),
+            active: false,
         }
     }
 
@@ -213,16 +198,18 @@ impl Run {
         self.last_at
     }
 
-    /// How many agent events it had (repeats the checker ignored not counted).
+    /// How many agent events it had (repeats the checker did not apply are not counted).
     #[must_use]
     pub fn events(&self) -> u64 {
         self.events
     }
 
-    /// Whether an execution or a tool call is still open.
+    /// Whether an execution is still open: the run is *active*, as the checker says
+    /// (docs/rules.md, "Execution"). Its tool calls still open when it stops being active are
+    /// `tool-never-completed`.
     #[must_use]
     pub fn is_open(&self) -> bool {
-        !self.open_executions.is_empty() || !self.open_tools.is_empty()
+        self.active
     }
 
     /// Its executions, in the order started.
@@ -255,164 +242,88 @@ impl Run {
         &self.connection
     }
 
-    fn apply(&mut self, at: Timestamp, frame: u64, seq: u64, event: &Event) {
+    fn apply(&mut self, mark: Mark, event: &Event, applied: Applied) {
         self.events += 1;
-        self.last_at = self.last_at.max(at);
+        self.last_at = self.last_at.max(mark.at);
+        self.active = applied.run_active;
         let agent = event.context.agent_name.clone();
-        let start = Mark { at, frame, seq };
         match &event.kind {
             EventKind::AgentStarted(_) => {
-                let number = self.executions.push(Execution {
+                self.executions.push(Execution {
                     agent,
-                    start,
+                    start: mark,
                     end: None,
                     status: ExecutionStatus::Open,
                 });
-                self.open_executions.push(number);
             }
             EventKind::AgentThinking(thinking) => {
                 self.thinking.push(ThinkingStep {
-                    mark: start,
+                    mark,
                     agent,
                     step: thinking.step_number,
                     text: thinking.reasoning.as_deref().map(preview).unwrap_or_default(),
                 });
             }
             EventKind::ToolExecuting(tool) => {
-                let key = ToolKey::new(tool.tool_name.as_deref(), tool.execution_id.as_deref());
-                let number = self.tools.push(ToolCall {
+                self.tools.push(ToolCall {
                     tool_name: tool.tool_name.clone(),
                     execution_id: tool.execution_id.clone(),
                     agent,
-                    start,
+                    start: mark,
                     end: None,
                     status: ToolStatus::Open,
                     reported_duration: None,
                 });
-                if self.open_tools.len() >= MAX_OPEN_TOOLS {
-                    self.open_tools.pop_front();
-                }
-                self.open_tools.push_back((key, number));
             }
             EventKind::ToolCompleted(tool) => {
-                let key = ToolKey::new(tool.tool_name.as_deref(), tool.execution_id.as_deref());
-                self.close_tool(&key, start, ToolStatus::Completed, tool.duration);
+                self.end_tool(applied.closed, mark, ToolStatus::Completed, tool.duration);
             }
             EventKind::ToolError(tool) => {
-                let key = ToolKey::new(tool.tool_name.as_deref(), tool.execution_id.as_deref());
                 let status = ToolStatus::Failed { error: tool.error.clone() };
-                self.close_tool(&key, start, status, None);
+                self.end_tool(applied.closed, mark, status, None);
             }
             EventKind::AgentCompleted(_) => {
-                self.close_execution(agent.as_deref(), start, ExecutionStatus::Completed);
+                self.end_execution(applied.closed, mark, ExecutionStatus::Completed);
             }
             EventKind::AgentError(error) => {
                 let status = ExecutionStatus::Error { error: error.error.clone() };
-                self.close_execution(agent.as_deref(), start, status);
+                self.end_execution(applied.closed, mark, status);
             }
             EventKind::AgentDeath(death) => {
                 let status = ExecutionStatus::Death { cause: death.death_cause.clone() };
-                self.close_execution(agent.as_deref(), start, status);
+                self.end_execution(applied.closed, mark, status);
             }
             EventKind::AgentTimeoutFailure(failure) => {
                 let status = ExecutionStatus::TimedOut { error: failure.error.clone() };
-                self.close_execution(agent.as_deref(), start, status);
+                self.end_execution(applied.closed, mark, status);
             }
             _ => {}
         }
     }
 
-    /// Closes the oldest open call with the same key (the checker's first in, first out); a
-    /// completion with neither id nor name closes the oldest open call.
-    fn close_tool(
+    /// Ends the tool call the checker says the completion closed: the one opened at frame
+    /// `opened` (nothing when it matched none, or its bar is no longer kept).
+    fn end_tool(
         &mut self,
-        key: &ToolKey,
+        opened: Option<u64>,
         end: Mark,
         status: ToolStatus,
         reported_duration: Option<ReportedDuration>,
     ) {
-        let position = match key {
-            ToolKey::Unnamed => (!self.open_tools.is_empty()).then_some(0),
-            key => self.open_tools.iter().position(|(open, _)| open == key),
-        };
-        let Some((_, number)) = position.and_then(|at| self.open_tools.remove(at)) else { return };
-        if let Some(call) = self.tools.get_mut(number) {
+        let Some(opened) = opened else { return };
+        if let Some(call) = self.tools.find_sorted_mut(opened, |call| call.start.frame) {
             call.end = Some(end);
             call.status = status;
             call.reported_duration = reported_duration;
         }
     }
 
-    /// Closes the open execution of this agent, else the latest one (as the checker does).
-    fn close_execution(&mut self, agent: Option<&str>, end: Mark, status: ExecutionStatus) {
-        let executions = &self.executions;
-        let by_name = agent.and_then(|agent| {
-            self.open_executions.iter().rposition(|number| {
-                executions.get(*number).is_some_and(|e| e.agent.as_deref() == Some(agent))
-            })
-        });
-        let Some(at) = by_name.or_else(|| self.open_executions.len().checked_sub(1)) else {
-            return;
-        };
-        let number = self.open_executions.remove(at);
-        if let Some(execution) = self.executions.get_mut(number) {
+    /// Ends the execution the checker says the event closed: the one opened at frame `opened`.
+    fn end_execution(&mut self, opened: Option<u64>, end: Mark, status: ExecutionStatus) {
+        let Some(opened) = opened else { return };
+        if let Some(execution) = self.executions.find_sorted_mut(opened, |e| e.start.frame) {
             execution.end = Some(end);
             execution.status = status;
-        }
-    }
-
-    /// Undoes the event at `frame`, which was applied to this run: removes what it started
-    /// (the newest item of its kind) and reopens what it ended.
-    fn retract(&mut self, frame: u64) {
-        self.events = self.events.saturating_sub(1);
-        let started_here = |mark: &Mark| mark.frame == frame;
-        if let Some(number) = self.executions.pop_if(|e| started_here(&e.start)) {
-            self.open_executions.retain(|open| *open != number);
-        }
-        self.thinking.pop_if(|step| started_here(&step.mark));
-        if let Some(number) = self.tools.pop_if(|call| started_here(&call.start)) {
-            self.open_tools.retain(|(_, open)| *open != number);
-        }
-        let ended_here = |end: &Option<Mark>| end.is_some_and(|mark| mark.frame == frame);
-        for (number, execution) in self.executions.numbered() {
-            if ended_here(&execution.end) {
-                let at = self.open_executions.partition_point(|open| *open < number);
-                self.open_executions.insert(at, number);
-            }
-        }
-        for execution in self.executions.iter_mut().filter(|e| ended_here(&e.end)) {
-            execution.end = None;
-            execution.status = ExecutionStatus::Open;
-        }
-        for (number, call) in self.tools.numbered() {
-            if ended_here(&call.end) {
-                let key = ToolKey::new(call.tool_name.as_deref(), call.execution_id.as_deref());
-                let at = self.open_tools.partition_point(|(_, open)| *open < number);
-                self.open_tools.insert(at, (key, number));
-            }
-        }
-        for call in self.tools.iter_mut().filter(|call| ended_here(&call.end)) {
-            call.end = None;
-            call.status = ToolStatus::Open;
-            call.reported_duration = None;
-        }
-    }
-}
-
-/// What a tool call is matched by: its `execution_id` when non-null, else its tool name.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum ToolKey {
-    Id(String),
-    Name(String),
-    Unnamed,
-}
-
-impl ToolKey {
-    fn new(tool_name: Option<&str>, execution_id: Option<&str>) -> Self {
-        match (execution_id, tool_name) {
-            (Some(id), _) => ToolKey::Id(id.to_owned()),
-            (None, Some(name)) => ToolKey::Name(name.to_owned()),
-            (None, None) => ToolKey::Unnamed,
         }
     }
 }
@@ -610,33 +521,35 @@ fn preview(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use agentwire::{Checker, CheckerConfig};
+
     use super::*;
 
-    fn event(text: &str) -> Event {
-        agentwire::decode(text).unwrap()
+    /// Draws each frame as a live checker judges it, one second apart.
+    fn feed(runs: &mut Runs, checker: &mut Checker, frames: &[&str]) {
+        for text in frames {
+            let frame = checker.next_frame_index();
+            let at = Timestamp::from_unix_micros(1_000_000 * (frame as i64 + 1));
+            let checked = checker.handle_text(text, Some(at)).unwrap();
+            runs.apply(at, frame, frame + 100, &checked.event, &checked.verdict);
+        }
     }
 
-    fn feed(runs: &mut Runs, frames: &[&str]) {
-        for (frame, text) in frames.iter().enumerate() {
-            let frame = frame as u64;
-            let at = Timestamp::from_unix_micros(1_000_000 * (frame as i64 + 1));
-            runs.apply(at, frame, frame + 100, &event(text));
-        }
+    fn drawn(frames: &[&str]) -> Runs {
+        let mut runs = Runs::default();
+        feed(&mut runs, &mut Checker::new(CheckerConfig::live()), frames);
+        runs
     }
 
     #[test]
     fn concurrent_calls_of_one_tool_close_by_execution_id() {
-        let mut runs = Runs::default();
-        feed(
-            &mut runs,
-            &[
-                r#"{"type":"agent_started","run_id":"r1","agent_name":"a"}"#,
-                r#"{"type":"tool_executing","run_id":"r1","tool_name":"db","execution_id":"x1"}"#,
-                r#"{"type":"tool_executing","run_id":"r1","tool_name":"db","execution_id":"x2"}"#,
-                r#"{"type":"tool_completed","run_id":"r1","tool_name":"db","execution_id":"x2","results":{}}"#,
-                r#"{"type":"tool_completed","run_id":"r1","tool_name":"db","execution_id":"x1","results":{}}"#,
-            ],
-        );
+        let runs = drawn(&[
+            r#"{"type":"agent_started","run_id":"r1","agent_name":"a"}"#,
+            r#"{"type":"tool_executing","run_id":"r1","tool_name":"db","execution_id":"x1"}"#,
+            r#"{"type":"tool_executing","run_id":"r1","tool_name":"db","execution_id":"x2"}"#,
+            r#"{"type":"tool_completed","run_id":"r1","tool_name":"db","execution_id":"x2","results":{}}"#,
+            r#"{"type":"tool_completed","run_id":"r1","tool_name":"db","execution_id":"x1","results":{}}"#,
+        ]);
         let run = runs.get(Some("r1")).unwrap();
         let calls: Vec<(Option<&str>, u64, Option<u64>)> = run
             .tools()
@@ -650,18 +563,14 @@ mod tests {
 
     #[test]
     fn calls_without_ids_close_first_in_first_out_by_name() {
-        let mut runs = Runs::default();
-        feed(
-            &mut runs,
-            &[
-                r#"{"type":"agent_started","run_id":"r1"}"#,
-                r#"{"type":"tool_executing","run_id":"r1","tool_name":"db"}"#,
-                r#"{"type":"tool_executing","run_id":"r1","tool_name":"web"}"#,
-                r#"{"type":"tool_executing","run_id":"r1","tool_name":"db"}"#,
-                r#"{"type":"tool_error","run_id":"r1","tool_name":"db","error":"timeout"}"#,
-                r#"{"type":"agent_completed","run_id":"r1","status":"completed"}"#,
-            ],
-        );
+        let runs = drawn(&[
+            r#"{"type":"agent_started","run_id":"r1"}"#,
+            r#"{"type":"tool_executing","run_id":"r1","tool_name":"db"}"#,
+            r#"{"type":"tool_executing","run_id":"r1","tool_name":"web"}"#,
+            r#"{"type":"tool_executing","run_id":"r1","tool_name":"db","parameters":{"n":2}}"#,
+            r#"{"type":"tool_error","run_id":"r1","tool_name":"db","error":"timeout"}"#,
+            r#"{"type":"agent_completed","run_id":"r1","status":"completed"}"#,
+        ]);
         let run = runs.get(Some("r1")).unwrap();
         let ends: Vec<Option<u64>> = run.tools().iter().map(|c| c.end.map(|e| e.frame)).collect();
         assert_eq!(ends, [Some(4), None, None]);
@@ -670,21 +579,17 @@ mod tests {
             ToolStatus::Failed { error: Some("timeout".into()) }
         );
         assert_eq!(run.executions().get(0).unwrap().status, ExecutionStatus::Completed);
-        assert!(run.is_open(), "two tool calls never completed");
+        assert!(!run.is_open(), "its one execution ended (the open calls are flagged)");
     }
 
     #[test]
     fn an_agent_event_without_ids_joins_the_previous_run() {
-        let mut runs = Runs::default();
-        feed(
-            &mut runs,
-            &[
-                r#"{"type":"agent_thinking","reasoning":"no run yet"}"#,
-                r#"{"type":"agent_started","thread_id":"t1","agent_name":"a"}"#,
-                r#"{"type":"agent_thinking","reasoning":"hmm"}"#,
-                r#"{"type":"heartbeat"}"#,
-            ],
-        );
+        let runs = drawn(&[
+            r#"{"type":"agent_thinking","reasoning":"no run yet"}"#,
+            r#"{"type":"agent_started","thread_id":"t1","agent_name":"a"}"#,
+            r#"{"type":"agent_thinking","reasoning":"hmm"}"#,
+            r#"{"type":"heartbeat"}"#,
+        ]);
         let ids: Vec<Option<&str>> = runs.iter().map(Run::id).collect();
         assert_eq!(ids, [None, Some("t1")]);
         assert_eq!(runs.get(Some("t1")).unwrap().thinking().len(), 1);
@@ -692,41 +597,49 @@ mod tests {
     }
 
     #[test]
-    fn a_retracted_duplicate_leaves_the_timeline_as_before() {
-        let mut runs = Runs::default();
-        feed(
-            &mut runs,
-            &[
-                r#"{"type":"agent_started","run_id":"r1","agent_name":"a"}"#,
-                r#"{"type":"tool_executing","run_id":"r1","tool_name":"db"}"#,
-                r#"{"type":"tool_completed","run_id":"r1","tool_name":"db","results":{}}"#,
-                r#"{"type":"tool_executing","run_id":"r1","tool_name":"db"}"#,
-                r#"{"type":"tool_completed","run_id":"r1","tool_name":"db","results":{}}"#,
-            ],
-        );
-        let before = runs.get(Some("r1")).unwrap().clone();
-        runs.apply(
-            Timestamp::from_unix_micros(9_000_000),
-            5,
-            105,
-            &event(r#"{"type":"tool_executing","run_id":"r1","tool_name":"db"}"#),
-        );
-        runs.retract(Some("r1"), 5);
-        runs.apply(
-            Timestamp::from_unix_micros(9_000_000),
-            6,
-            106,
-            &event(r#"{"type":"agent_completed","run_id":"r1","agent_name":"a"}"#),
-        );
-        runs.retract(Some("r1"), 6);
-        let after = runs.get(Some("r1")).unwrap();
+    fn a_duplicate_the_checker_did_not_apply_is_not_drawn() {
+        let started = r#"{"type":"agent_started","run_id":"r1","agent_name":"a"}"#;
+        let tool = r#"{"type":"tool_executing","run_id":"r1","tool_name":"db"}"#;
+        let done = r#"{"type":"tool_completed","run_id":"r1","tool_name":"db","results":{}}"#;
+        let once = drawn(&[started, tool, done]);
+        let twice = drawn(&[started, tool, tool, done, done, started]);
+        let (once, twice) = (once.get(Some("r1")).unwrap(), twice.get(Some("r1")).unwrap());
+        assert_eq!((twice.events(), twice.tools().len(), twice.executions().len()), (3, 1, 1));
+        assert_eq!(twice.tools().get(0).unwrap().end.map(|end| end.frame), Some(3));
         assert_eq!(
-            after.tools().iter().collect::<Vec<_>>(),
-            before.tools().iter().collect::<Vec<_>>()
+            once.executions().iter().collect::<Vec<_>>(),
+            twice.executions().iter().collect::<Vec<_>>()
         );
-        assert_eq!(after.executions().get(0).unwrap().status, ExecutionStatus::Open);
-        assert_eq!(after.events(), before.events());
-        assert!(after.is_open());
+        assert!(twice.is_open());
+    }
+
+    #[test]
+    fn a_run_with_a_long_id_gets_the_flags_that_name_it() {
+        let id = "r".repeat(300);
+        let frames = [
+            format!(r#"{{"type":"agent_started","run_id":"{id}","agent_name":"a"}}"#),
+            format!(
+                r#"{{"type":"tool_completed","run_id":"{id}","tool_name":"db","results":{{}}}}"#
+            ),
+        ];
+        let frames: Vec<&str> = frames.iter().map(String::as_str).collect();
+        let mut checker = Checker::new(CheckerConfig::live());
+        let mut runs = Runs::default();
+        feed(&mut runs, &mut checker, &frames);
+        let flag = std::iter::from_fn(|| checker.poll_flag())
+            .find(|flag| flag.rule == Rule::ToolCompletedWithoutExecuting)
+            .unwrap();
+        let mark = FlagMark {
+            id: FlagId(0),
+            rule: flag.rule,
+            severity: flag.severity,
+            frame: flag.frame,
+            seq: Some(101),
+            at: Timestamp::EPOCH,
+        };
+        runs.mark_flag(flag.place(), mark);
+        let run = runs.iter().next().unwrap();
+        assert_eq!(run.flags().len(), 1, "the flag reached the run's timeline");
     }
 
     #[test]

@@ -33,8 +33,6 @@ pub struct StreamRow {
     pub(crate) raw: Option<Box<str>>,
     pub(crate) flags: Vec<FlagId>,
     pub(crate) worst: Option<Severity>,
-    /// Whether the frame is an agent event, applied to its run's timeline.
-    pub(crate) in_run: bool,
 }
 
 impl StreamRow {
@@ -59,7 +57,6 @@ impl StreamRow {
             raw: None,
             flags: Vec::new(),
             worst: None,
-            in_run: false,
         }
     }
 

@@ -113,10 +113,14 @@ pub(crate) fn clean_run(user: &str, run: &str) -> Vec<String> {
     ]
 }
 
-/// An action for one decoded frame, as a session reports it (no session, no checker).
+/// An action for one decoded frame, as a session reports it (no session): judged alone, by a
+/// checker that has seen no other frame, for tests of the stream rather than of runs.
 pub(crate) fn event(user: &str, at: Timestamp, frame: u64, text: &str) -> Action {
-    let event = Box::new(agentwire::decode(text).expect("a valid frame"));
-    Action::Session { user: user.to_owned(), at, event: SessionEvent::Event { event, frame } }
+    let checked = Checker::new(CheckerConfig::live()).handle_text(text, Some(at));
+    let checked = checked.expect("a valid frame");
+    let event = Box::new(checked.event);
+    let event = SessionEvent::Event { event, frame, at, verdict: checked.verdict };
+    Action::Session { user: user.to_owned(), at, event }
 }
 
 /// An action for one flag, as a session reports it.

@@ -16,13 +16,15 @@ use crate::timestamp::Timestamp;
 pub(super) type Found = (Rule, Vec<u64>, String);
 
 /// What applying one agent event to its run gave.
-pub(super) struct Applied {
+pub(super) struct Judged {
     /// The flags found, in order.
     pub(super) flags: Vec<Found>,
     /// Open executions dropped because the run had [`MAX_OPEN_EXECUTIONS`] open.
     pub(super) dropped_executions: u64,
     /// Whether the run had an open execution before the event.
     pub(super) was_active: bool,
+    /// The frame that opened the execution or tool call the event closed.
+    pub(super) closed: Option<u64>,
 }
 
 /// Judges `event` (frame `frame`, arrived at `received_at`) against its run `key` and applies it:
@@ -35,7 +37,7 @@ pub(super) fn apply(
     event: &Event,
     frame: u64,
     received_at: Option<Timestamp>,
-) -> Applied {
+) -> Judged {
     let mut step = Step {
         event,
         frame,
@@ -50,8 +52,8 @@ pub(super) fn apply(
     // Run state.
     let was_active = run.is_active();
     step.check_lifecycle(run, was_active);
-    let dropped_executions = step.open_or_close(run, was_active);
-    Applied { flags: step.found, dropped_executions, was_active }
+    let (dropped_executions, closed) = step.open_or_close(run, was_active);
+    Judged { flags: step.found, dropped_executions, was_active, closed }
 }
 
 /// One agent event being applied to its run, and the flags found so far.
@@ -170,29 +172,37 @@ impl Step<'_> {
     }
 
     /// Applies what the event opens or closes: an execution, a tool call, the run itself.
-    /// Returns how many open executions were dropped to stay bounded.
-    fn open_or_close(&mut self, run: &mut Run, was_active: bool) -> u64 {
+    /// Returns how many open executions were dropped to stay bounded, and the frame that opened
+    /// what the event closed.
+    fn open_or_close(&mut self, run: &mut Run, was_active: bool) -> (u64, Option<u64>) {
         let event = self.event;
-        match &event.kind {
-            EventKind::AgentStarted(_) => return self.open_execution(run),
-            // Only thinking since the first agent_started counts for `missing-thinking`.
-            EventKind::AgentThinking(_) => run.thinking_seen |= run.started,
-            EventKind::ToolExecuting(tool) => self.open_tool(run, tool),
+        let closed = match &event.kind {
+            EventKind::AgentStarted(_) => return (self.open_execution(run), None),
+            EventKind::AgentThinking(_) => {
+                // Only thinking since the first agent_started counts for `missing-thinking`.
+                run.thinking_seen |= run.started;
+                None
+            }
+            EventKind::ToolExecuting(tool) => {
+                self.open_tool(run, tool);
+                None
+            }
             EventKind::ToolCompleted(_) | EventKind::ToolError(_) => {
-                self.close_tool(run, was_active);
+                self.close_tool(run, was_active)
             }
             EventKind::AgentCompleted(_)
             | EventKind::AgentError(_)
             | EventKind::AgentDeath(_)
-            | EventKind::AgentTimeoutFailure(_)
-                if run.close_execution(event.context.agent_name.as_deref()).is_some()
-                    && !run.is_active() =>
-            {
-                self.close_run(run);
+            | EventKind::AgentTimeoutFailure(_) => {
+                let closed = run.close_execution(event.context.agent_name.as_deref());
+                if closed.is_some() && !run.is_active() {
+                    self.close_run(run);
+                }
+                closed.map(|execution| execution.frame)
             }
-            _ => {}
-        }
-        0
+            _ => None,
+        };
+        (0, closed)
     }
 
     /// `agent_started`: the run starts (the first time) and gains an open execution, dropping the
@@ -242,9 +252,9 @@ impl Step<'_> {
         });
     }
 
-    /// `tool_completed` or `tool_error`: closes the matching open tool call;
-    /// `tool-completed-without-executing` when an active run has none.
-    fn close_tool(&mut self, run: &mut Run, was_active: bool) {
+    /// `tool_completed` or `tool_error`: closes the matching open tool call and returns the
+    /// frame that opened it; `tool-completed-without-executing` when an active run has none.
+    fn close_tool(&mut self, run: &mut Run, was_active: bool) -> Option<u64> {
         let (subject, run_text) = (&self.subject, self.run_text);
         let (tool_name, execution_id) = match &self.event.kind {
             EventKind::ToolCompleted(tool) => {
@@ -261,6 +271,7 @@ impl Step<'_> {
                 format!("{subject} matches no open tool_executing in {run_text}"),
             ));
         }
+        matched.map(|call| call.frame)
     }
 
     /// The run's last open execution closed: its open tool calls are `tool-never-completed`, and

@@ -18,6 +18,7 @@ mod agent_event;
 mod duplicates;
 mod rule;
 mod run;
+mod verdict;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -29,8 +30,9 @@ use crate::event::{Event, EventKind};
 use crate::timestamp::Timestamp;
 
 use duplicates::Window;
-pub use rule::{Flag, Rule, Severity, UnknownRule};
+pub use rule::{Flag, Place, Rule, Scope, Severity, UnknownRule};
 use run::{Run, RunKey, ToolCall, bounded};
+pub use verdict::{Applied, Outcome, Verdict};
 
 /// Where the checker's sense of time comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,6 +150,15 @@ impl Summary {
     }
 }
 
+/// A frame [`Checker::handle_text`] decoded, and what the checker did with it.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    /// The decoded frame.
+    pub event: Event,
+    /// Its run, and what it opened or closed there.
+    pub verdict: Verdict,
+}
+
 /// The run checker of one connection. See the [module documentation](self).
 #[derive(Clone, Debug)]
 pub struct Checker {
@@ -238,8 +249,8 @@ impl Checker {
     }
 
     /// Decodes and checks one frame. `received_at` is the arrival time (used in live mode;
-    /// ignored offline). Returns the decoded event, or the decode error that was flagged as
-    /// `malformed-frame`.
+    /// ignored offline). Returns the decoded event with what the checker did with it, or the
+    /// decode error that was flagged as `malformed-frame`.
     ///
     /// # Errors
     /// The frame's [`DecodeError`]; it has already been reported as a flag.
@@ -247,11 +258,11 @@ impl Checker {
         &mut self,
         text: &str,
         received_at: Option<Timestamp>,
-    ) -> Result<Event, DecodeError> {
+    ) -> Result<Checked, DecodeError> {
         match decode(text) {
             Ok(event) => {
-                self.handle_event(&event, received_at);
-                Ok(event)
+                let verdict = self.handle_event(&event, received_at);
+                Ok(Checked { event, verdict })
             }
             Err(error) => {
                 self.handle_decode_error(&error);
@@ -273,7 +284,8 @@ impl Checker {
     }
 
     /// Checks one decoded frame. `received_at` is the arrival time (used in live mode).
-    pub fn handle_event(&mut self, event: &Event, received_at: Option<Timestamp>) {
+    /// Returns what the checker did with it: its run, and what it opened or closed there.
+    pub fn handle_event(&mut self, event: &Event, received_at: Option<Timestamp>) -> Verdict {
         let frame = self.take_frame_index();
         self.summary.events += 1;
 
@@ -283,18 +295,18 @@ impl Checker {
                 // other rule judges it. Its `seq` still counts as received, so a retry sent with
                 // a fresh number does not look like a gap (it is never a regression).
                 self.check_sequence(event, frame, true);
-                let run = self.peek_run_label(event);
+                let run = self.run_key(event).id();
                 self.raise(
                     Rule::DuplicateEvent,
                     Some(frame),
                     vec![original],
-                    run,
+                    run.as_deref().map(str::to_owned),
                     format!(
                         "{} (frame {frame}) repeats frame {original} (ignoring attempt, recovered and seq); it was not applied again",
                         event.name()
                     ),
                 );
-                return;
+                return Verdict { run, outcome: Outcome::Duplicate { original } };
             }
         }
 
@@ -317,7 +329,7 @@ impl Checker {
 
         if event.kind.is_agent_event() {
             self.summary.agent_events += 1;
-            self.check_agent_event(event, frame, received_at);
+            self.check_agent_event(event, frame, received_at)
         } else {
             // Every frame that names a user is judged, lifecycle frames too: another user's
             // welcome or ack on this connection is as much a routing leak as their events.
@@ -326,8 +338,9 @@ impl Checker {
                 .is_run_related()
                 .then(|| event.context.run_id.as_deref().or(event.context.thread_id.as_deref()))
                 .flatten()
-                .map(|id| bounded(id).into_owned());
-            self.check_cross_user(event, frame, run);
+                .map(|id| Arc::from(&*bounded(id)));
+            self.check_cross_user(event, frame, run.as_deref());
+            Verdict { run, outcome: Outcome::NotAgentEvent }
         }
     }
 
@@ -475,10 +488,6 @@ impl Checker {
         }
     }
 
-    fn peek_run_label(&self, event: &Event) -> Option<String> {
-        self.run_key(event).label()
-    }
-
     /// A `resume_result` whose `to_seq` (the server's last number) is below the highest `seq`
     /// already seen means the server numbers from scratch: it restarted, or lost its history.
     /// Numbering starts again from the server's, so its next frames are neither regressions nor
@@ -558,11 +567,17 @@ impl Checker {
 
     /// Judges an agent event within its run (see [`agent_event`]) and raises what was found,
     /// after the connection-wide rules (missing fields, cross-user) and before any eviction.
-    fn check_agent_event(&mut self, event: &Event, frame: u64, received_at: Option<Timestamp>) {
-        self.check_missing_fields(event, frame);
+    fn check_agent_event(
+        &mut self,
+        event: &Event,
+        frame: u64,
+        received_at: Option<Timestamp>,
+    ) -> Verdict {
         let key = self.run_key(event);
+        let id = key.id();
+        self.check_missing_fields(event, frame, id.as_deref());
         self.last_run = Some(key.clone());
-        self.check_cross_user(event, frame, key.label());
+        self.check_cross_user(event, frame, id.as_deref());
 
         self.touch += 1;
         let touch = self.touch;
@@ -571,11 +586,14 @@ impl Checker {
             self.summary.runs += 1;
             self.runs.insert(key.clone(), Run::new(frame));
         }
-        let Some(run) = self.runs.get_mut(&key) else { return };
+        // Inserted above when new: never `None`.
+        let Some(run) = self.runs.get_mut(&key) else {
+            return Verdict { run: id, outcome: Outcome::NotAgentEvent };
+        };
         run.touched = touch;
-        let applied = agent_event::apply(&self.config, &key, run, event, frame, received_at);
+        let judged = agent_event::apply(&self.config, &key, run, event, frame, received_at);
         let is_active = run.is_active();
-        if is_active != applied.was_active {
+        if is_active != judged.was_active {
             if is_active {
                 self.active.insert(key.clone());
             } else {
@@ -583,19 +601,18 @@ impl Checker {
             }
         }
 
-        self.summary.dropped_open_executions += applied.dropped_executions;
-        if !applied.flags.is_empty() {
-            let label = key.label();
-            for (rule, related, message) in applied.flags {
-                self.raise(rule, Some(frame), related, label.clone(), message);
-            }
+        self.summary.dropped_open_executions += judged.dropped_executions;
+        for (rule, related, message) in judged.flags {
+            self.raise(rule, Some(frame), related, id.as_deref().map(str::to_owned), message);
         }
         if is_new {
             self.evict_if_needed();
         }
+        let applied = Applied { closed: judged.closed, run_active: is_active };
+        Verdict { run: id, outcome: Outcome::Applied(applied) }
     }
 
-    fn check_missing_fields(&mut self, event: &Event, frame: u64) {
+    fn check_missing_fields(&mut self, event: &Event, frame: u64, run: Option<&str>) {
         let context = &event.context;
         let mut missing: Vec<&'static str> = Vec::new();
         match &event.kind {
@@ -636,20 +653,19 @@ impl Checker {
         if missing.is_empty() {
             return;
         }
-        let label = self.run_key(event).label();
         let subject = describe_event(event, frame);
         for field in missing {
             self.raise(
                 Rule::MissingField,
                 Some(frame),
                 vec![],
-                label.clone(),
+                run.map(str::to_owned),
                 format!("{subject} has no {field} in any body location"),
             );
         }
     }
 
-    fn check_cross_user(&mut self, event: &Event, frame: u64, run: Option<String>) {
+    fn check_cross_user(&mut self, event: &Event, frame: u64, run: Option<&str>) {
         let (Some(expected), Some(actual)) =
             (self.user_id.as_deref(), event.context.user_id.as_deref())
         else {
@@ -668,7 +684,7 @@ impl Checker {
                 "{} is for user `{actual}`, but this connection belongs to `{expected}`: another user's event leaked here",
                 describe_event(event, frame)
             );
-            self.raise(Rule::CrossUserEvent, Some(frame), vec![], run, message);
+            self.raise(Rule::CrossUserEvent, Some(frame), vec![], run.map(str::to_owned), message);
         }
     }
 

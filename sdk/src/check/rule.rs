@@ -38,6 +38,28 @@ impl fmt::Display for Severity {
     }
 }
 
+/// What a rule judges: one run, or the connection as a whole (docs/rules.md, the table's
+/// "scope"). A flag sits on the run its [`Flag::run_id`] names; a run-scoped flag that names no
+/// run belongs to the connection's anonymous run, a connection-scoped one to the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    /// A run's events, executions and tool calls.
+    Run,
+    /// The connection's frames, whatever their run: decoding, numbering, the user.
+    Connection,
+}
+
+impl Scope {
+    /// `run` or `connection`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Run => "run",
+            Scope::Connection => "connection",
+        }
+    }
+}
+
 /// A checker rule. Its [`Rule::id`] is a stable public name, like a lint name.
 // Serialised as its id: `RuleId`, the union of every id, is declared in js/types.rs.
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(type = "RuleId"))]
@@ -142,6 +164,30 @@ impl Rule {
             | Rule::RunIncomplete
             | Rule::CrossUserEvent
             | Rule::SequenceGap => Severity::Error,
+        }
+    }
+
+    /// What the rule judges. `cross-user-event` is about the connection (another user's frame
+    /// reached it), though its flag names the run of an agent or run-related frame.
+    #[must_use]
+    pub fn scope(self) -> Scope {
+        match self {
+            Rule::MalformedFrame
+            | Rule::UnknownType
+            | Rule::CrossUserEvent
+            | Rule::SequenceGap
+            | Rule::SequenceRegression => Scope::Connection,
+            Rule::MissingField
+            | Rule::EventBeforeStart
+            | Rule::EventAfterCompletion
+            | Rule::ToolCompletedWithoutExecuting
+            | Rule::ToolNeverCompleted
+            | Rule::RunIncomplete
+            | Rule::RunStalled
+            | Rule::SlowGap
+            | Rule::MissingThinking
+            | Rule::DuplicateEvent
+            | Rule::TimestampRegression => Scope::Run,
         }
     }
 
@@ -274,4 +320,28 @@ pub struct Flag {
     pub run_id: Option<String>,
     /// A sentence saying what happened and which frames it concerns.
     pub message: String,
+}
+
+impl Flag {
+    /// Where the flag sits: the run it names; else, by its rule's [`Scope`], the connection's
+    /// anonymous run or the connection (docs/rules.md, "Scopes").
+    #[must_use]
+    pub fn place(&self) -> Place<'_> {
+        match (&self.run_id, self.rule.scope()) {
+            (Some(id), _) => Place::Run(id),
+            (None, Scope::Run) => Place::AnonymousRun,
+            (None, Scope::Connection) => Place::Connection,
+        }
+    }
+}
+
+/// Where a flag sits ([`Flag::place`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Place<'a> {
+    /// The run with this id (a run id, else a thread id).
+    Run(&'a str),
+    /// The connection's anonymous run (agent events without ids before any run).
+    AnonymousRun,
+    /// The connection as a whole.
+    Connection,
 }

@@ -17,12 +17,17 @@ pub(crate) enum RunKey {
 }
 
 impl RunKey {
-    /// The id shown in flags: the run id or thread id; `None` for the anonymous run.
-    pub(crate) fn label(&self) -> Option<String> {
+    /// The id shown in flags and verdicts: the run id or thread id; `None` for the anonymous run.
+    pub(crate) fn id(&self) -> Option<Arc<str>> {
         match self {
-            RunKey::Run(id) | RunKey::Thread(id) => Some(id.to_string()),
+            RunKey::Run(id) | RunKey::Thread(id) => Some(Arc::clone(id)),
             RunKey::Anonymous => None,
         }
+    }
+
+    /// [`RunKey::id`] as a flag's `run_id`.
+    pub(crate) fn label(&self) -> Option<String> {
+        self.id().as_deref().map(str::to_owned)
     }
 }
 

@@ -216,7 +216,7 @@ pub fn connect(url: &str, options: JsValue) -> Result<JsValue, JsValue> {
 fn dispatch(received: &ReceivedText, emitter: &Emitter, event: &SessionEvent) {
     // Exceptions are already reported by the emitter; nothing more to do with them here.
     let _ = match event {
-        SessionEvent::Event { event, frame } => {
+        SessionEvent::Event { event, frame, .. } => {
             // Listeners subscribe by the event's `type`: its canonical name, `unknown` for
             // types outside the vocabulary (their wire type is in `wire_type`).
             let name = event.kind.canonical_name().unwrap_or("unknown");

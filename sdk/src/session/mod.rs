@@ -483,17 +483,14 @@ impl Session {
                 self.stats.decode_errors += 1;
                 let frame = self.checker.next_frame_index();
                 self.checker.handle_decode_error(&error);
-                self.events.push_back(SessionEvent::Malformed { frame, text: text(), error });
+                let text = text();
+                self.events.push_back(SessionEvent::Malformed { frame, at: now, text, error });
                 self.drain_flags();
                 return;
             }
         };
         let frame = self.checker.next_frame_index();
-        self.checker.handle_event(&event, Some(now));
-        let duplicate = self
-            .checker
-            .pending_flags()
-            .any(|flag| flag.rule == crate::Rule::DuplicateEvent && flag.frame == Some(frame));
+        let verdict = self.checker.handle_event(&event, Some(now));
 
         if let Some(seq) = event.context.seq {
             // The checker's highest `seq`: a bogus jump is flagged there and not resumed from.
@@ -538,11 +535,12 @@ impl Session {
             (Some(threads), Some(thread)) => threads.contains(thread),
             _ => true,
         };
-        if duplicate && !self.config.deliver_duplicates {
+        if verdict.duplicate_of().is_some() && !self.config.deliver_duplicates {
             self.stats.duplicates += 1;
         } else if wanted {
             self.stats.events += 1;
-            self.events.push_back(SessionEvent::Event { event: Box::new(event), frame });
+            let event = Box::new(event);
+            self.events.push_back(SessionEvent::Event { event, frame, at: now, verdict });
         } else {
             self.stats.filtered += 1;
         }

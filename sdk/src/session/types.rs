@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::HandshakeOutcome;
-use crate::check::Flag;
+use crate::check::{Flag, Verdict};
 use crate::decode::DecodeError;
 use crate::encode::ClientMessage;
 use crate::event::Event;
@@ -186,12 +186,19 @@ pub enum SessionEvent {
         event: Box<Event>,
         /// Its index among the frames the checker saw (0-based), as flags name frames.
         frame: u64,
+        /// When it arrived: the time the live checker judged it by.
+        at: Timestamp,
+        /// What the checker did with it: its run, and what it opened or closed there (a view of
+        /// runs draws from this instead of matching events a second time).
+        verdict: Verdict,
     },
     /// A frame that did not decode (it is also a `malformed-frame` flag). Its text is kept so
     /// nothing the server sent is lost: a debugging view shows it, a recording keeps it.
     Malformed {
         /// Its index among the frames the checker saw, as the flag names it.
         frame: u64,
+        /// When it arrived.
+        at: Timestamp,
         /// The frame's text (a binary frame that is not UTF-8 is decoded lossily).
         text: String,
         /// Why it did not decode.
