@@ -1,35 +1,27 @@
-//! `agentwire check`: tells the input's format from its content, streams its received frames
-//! through the run checker, and collects the outcome (counters and flags) for the report.
+//! `agentwire check`: reads the input with the SDK's capture reader (which tells its format from
+//! its content, as the inspector's import does), streams its received frames through the run
+//! checker, and collects the outcome (counters and flags) for the report.
 //!
 //! ```text
-//!  FILE ──► detect (reads only the start) ──► replay of the whole input
-//!                                              │
-//!      frames file:  one line at a time ───────┤
-//!      recording:    RecordingReader, dir=in ──┼──► Checker::handle_text ──► flags (kept)
-//!      HAR:          read_har_messages, in+text┘
+//!  FILE ──► CaptureReader::stream ──► received frames ──► Checker::handle_text ──► flags (kept)
+//!           (frames file, recording or HAR)
 //! ```
 //!
-//! Memory does not grow with the length of the input: lines and messages are read one at a
-//! time into reused buffers, and the flags are kept in bounded memory (`flags.rs`).
+//! Memory does not grow with the length of the input: the reader holds one line or message at
+//! a time in bounded buffers, and the flags are kept in bounded memory (`flags.rs`).
 
 use std::fs::File;
-use std::io::{self, BufRead};
-use std::path::{Path, PathBuf};
+use std::io::{self, Read};
+use std::path::PathBuf;
 use std::time::Duration;
 
+pub(crate) use agentwire::recording::SkippedRecords;
 use agentwire::recording::{
-    Direction, FORMAT_TYPE, HarMessage, Line, Record, RecordingError, RecordingReader, detect,
-    read_har_messages, read_line,
+    CaptureError, CaptureItem, CaptureReader, Direction, Record, RecordingError,
 };
 use agentwire::{Checker, CheckerConfig, Severity, Summary};
 
 use crate::flags::Flags;
-
-/// The frames reader's line buffer is shrunk back to this size after holding a longer line.
-const LINE_BUFFER_KEEP: usize = 64 * 1024;
-
-/// The WebSocket opcode of a text message.
-const OPCODE_TEXT: u8 = 1;
 
 /// What `agentwire check` was asked to do.
 #[derive(Debug)]
@@ -59,16 +51,6 @@ pub(crate) enum UserSource {
     RecordingHeader,
     /// Learned by the checker from the first `pong` or `ack` naming one.
     Learned,
-}
-
-/// Records of a recording that were skipped because their type is unknown (from a newer
-/// writer).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct SkippedRecords {
-    /// How many.
-    pub(crate) count: u64,
-    /// The line number and type of the first one.
-    pub(crate) first: Option<(usize, String)>,
 }
 
 /// Everything the report needs: counters and flags, never the frames themselves.
@@ -164,24 +146,42 @@ pub(crate) fn run(options: &CheckOptions) -> Result<Outcome, CheckError> {
     let path = options.path.as_path();
     let file =
         File::open(path).map_err(|source| CheckError::Open { path: path.to_owned(), source })?;
-    let (format, input) = detect(file).map_err(|source| read_error(path, source))?;
-    if let Some(offset) = input.get_ref().get_ref().0.get_ref().iter().position(|byte| *byte == 0) {
-        // JSON text never holds a NUL byte: this is no capture (`/dev/zero`, an image, ...).
-        return Err(CheckError::Binary { path: path.to_owned(), offset });
-    }
-    let outcome = match format {
-        Format::Frames => check_frames(input, options),
-        Format::Recording => check_recording(input, options),
-        Format::Har => check_har(input, options),
-    }?;
+    let outcome = check_input(file, options)?;
     if outcome.summary.frames == 0 {
-        return Err(CheckError::NoFrames { path: path.to_owned(), format });
+        return Err(CheckError::NoFrames { path: path.to_owned(), format: outcome.format });
     }
     Ok(outcome)
 }
 
-fn read_error(path: &Path, source: io::Error) -> CheckError {
-    CheckError::Read { path: path.to_owned(), source }
+/// Checks every received frame of a capture, whatever its format.
+fn check_input(input: impl Read, options: &CheckOptions) -> Result<Outcome, CheckError> {
+    let path = options.path.as_path();
+    let capture_error = |error: CaptureError| match error {
+        CaptureError::Io(source) => CheckError::Read { path: path.to_owned(), source },
+        CaptureError::Binary { offset } => CheckError::Binary { path: path.to_owned(), offset },
+        CaptureError::Recording(source) => CheckError::Recording { path: path.to_owned(), source },
+        CaptureError::Har(source) => CheckError::Har { path: path.to_owned(), source },
+        // A variant added later: shown as it describes itself.
+        error => CheckError::Read { path: path.to_owned(), source: io::Error::other(error) },
+    };
+    let mut reader = CaptureReader::new(input, options.max_frame_bytes).map_err(capture_error)?;
+    let header_user =
+        if options.user.is_none() { reader.user_id().map(str::to_owned) } else { None };
+    let mut feed = Feed::new(options, header_user.as_deref());
+    reader
+        .stream(|item| match item {
+            CaptureItem::Line(text) => feed.text(&text),
+            CaptureItem::Record(Record::Frame { dir: Direction::In, text, .. }) => feed.text(&text),
+            CaptureItem::Bytes(bytes) => feed.bytes(&bytes),
+            // Most likely a received frame; whatever it was, it was too long to read.
+            CaptureItem::TooLong { length, limit, .. } => feed.too_long(length, limit),
+            _ => {}
+        })
+        .map_err(capture_error)?;
+    let mut outcome = feed.finish(options, reader.format(), header_user)?;
+    outcome.skipped_records = reader.skipped().clone();
+    outcome.websocket_entries = reader.websocket_entries();
+    Ok(outcome)
 }
 
 /// The checker and the flags it raised so far.
@@ -217,22 +217,16 @@ impl Feed {
         self.drain();
     }
 
-    /// One line of a frames file, without its line ending: skipped when blank, a frame otherwise
-    /// (bytes that are not UTF-8 are a `malformed-frame`).
-    fn line(&mut self, bytes: &[u8]) {
-        match std::str::from_utf8(bytes) {
-            Ok(text) if text.trim().is_empty() => {}
-            Ok(text) => self.text(text),
-            Err(_) => {
-                match agentwire::decode_bytes(bytes) {
-                    Ok(event) => {
-                        let _ = self.checker.handle_event(&event, None);
-                    }
-                    Err(error) => self.checker.handle_decode_error(&error),
-                }
-                self.drain();
+    /// A line of a frames file that is not UTF-8: decoded as the decoder decodes bytes (a
+    /// `malformed-frame`, as a rule).
+    fn bytes(&mut self, bytes: &[u8]) {
+        match agentwire::decode_bytes(bytes) {
+            Ok(event) => {
+                let _ = self.checker.handle_event(&event, None);
             }
+            Err(error) => self.checker.handle_decode_error(&error),
         }
+        self.drain();
     }
 
     fn drain(&mut self) {
@@ -274,77 +268,6 @@ impl Feed {
     }
 }
 
-/// A frames file: one frame per line, any length, `\n` or `\r\n` endings.
-fn check_frames<R: BufRead>(input: R, options: &CheckOptions) -> Result<Outcome, CheckError> {
-    let mut feed = Feed::new(options, None);
-    feed_lines(input, &mut feed, options.max_frame_bytes)
-        .map_err(|source| read_error(&options.path, source))?;
-    feed.finish(options, Format::Frames, None)
-}
-
-fn feed_lines<R: BufRead>(mut input: R, feed: &mut Feed, limit: usize) -> io::Result<()> {
-    let mut line = Vec::with_capacity(4096);
-    loop {
-        if line.capacity() > LINE_BUFFER_KEEP {
-            line.shrink_to(LINE_BUFFER_KEEP);
-        }
-        match read_line(&mut input, &mut line, limit)? {
-            Line::End => return Ok(()),
-            Line::TooLong { length } => feed.too_long(length, limit),
-            _ => feed.line(&line),
-        }
-    }
-}
-
-/// An agentwire recording: received frames only. A record of unknown type (from a newer writer)
-/// is skipped and counted; any other bad line ends the check.
-fn check_recording<R: BufRead>(input: R, options: &CheckOptions) -> Result<Outcome, CheckError> {
-    let path = options.path.as_path();
-    let recording_error = |source: RecordingError| match source {
-        RecordingError::Io(source) => read_error(path, source),
-        source => CheckError::Recording { path: path.to_owned(), source },
-    };
-    let mut reader =
-        RecordingReader::with_max_line(input, options.max_frame_bytes).map_err(recording_error)?;
-    let header_user = if options.user.is_none() { reader.header().user_id.clone() } else { None };
-    let mut feed = Feed::new(options, header_user.as_deref());
-    let mut skipped = SkippedRecords::default();
-    for record in reader.by_ref() {
-        match record {
-            Ok(Record::Frame { dir: Direction::In, text, .. }) => feed.text(&text),
-            Ok(_) => {}
-            // Most likely a received frame; whatever it was, it was too long to read.
-            Err(RecordingError::LineTooLong { length, limit, .. }) => feed.too_long(length, limit),
-            Err(RecordingError::UnknownRecord { line, kind }) if kind != FORMAT_TYPE => {
-                skipped.count += 1;
-                skipped.first.get_or_insert((line, kind));
-            }
-            Err(error) => return Err(recording_error(error)),
-        }
-    }
-    let mut outcome = feed.finish(options, Format::Recording, header_user)?;
-    outcome.skipped_records = skipped;
-    Ok(outcome)
-}
-
-/// A HAR file: the received text messages of every entry, in file order.
-fn check_har<R: BufRead>(input: R, options: &CheckOptions) -> Result<Outcome, CheckError> {
-    let path = options.path.as_path();
-    let mut feed = Feed::new(options, None);
-    let on_message = |message: HarMessage| {
-        if message.dir == Direction::In && message.opcode == OPCODE_TEXT {
-            feed.text(&message.text);
-        }
-    };
-    let summary = read_har_messages(input, on_message).map_err(|source| match source {
-        RecordingError::Io(source) => read_error(path, source),
-        source => CheckError::Har { path: path.to_owned(), source },
-    })?;
-    let mut outcome = feed.finish(options, Format::Har, None)?;
-    outcome.websocket_entries = Some(summary.websocket_entries);
-    Ok(outcome)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,7 +286,7 @@ mod tests {
     #[test]
     fn frames_lines_skip_blanks_strip_crlf_and_flag_bad_bytes() {
         let input: &[u8] = b"{\"type\":\"pong\"}\r\n \t\r\n\n\xFF\xFE\n{\"type\":\"heartbeat\"}";
-        let outcome = check_frames(input, &options()).unwrap();
+        let outcome = check_input(input, &options()).unwrap();
         assert_eq!(outcome.summary.frames, 3);
         assert_eq!(outcome.summary.events, 2);
         let shown: Vec<&agentwire::Flag> =
@@ -380,14 +303,14 @@ mod tests {
         let out = r#"{"type":"frame","dir":"out","t":1,"text":"not checked"}"#;
         let text =
             format!("{header}\n{frame}\n{{\"type\":\"annotation\",\"t\":2}}\n{out}\n{frame}\n");
-        let outcome = check_recording(text.as_bytes(), &options()).unwrap();
+        let outcome = check_input(text.as_bytes(), &options()).unwrap();
         assert_eq!(outcome.summary.frames, 2);
         assert_eq!(outcome.skipped_records.count, 1);
         assert_eq!(outcome.skipped_records.first, Some((3, "annotation".to_owned())));
         assert_eq!(outcome.user, Some(("u1".to_owned(), UserSource::RecordingHeader)));
 
         let text = format!("{header}\n{frame}\n{header}\n");
-        let error = check_recording(text.as_bytes(), &options()).unwrap_err();
+        let error = check_input(text.as_bytes(), &options()).unwrap_err();
         assert!(matches!(error, CheckError::Recording { .. }), "{error}");
     }
 }

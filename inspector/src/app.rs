@@ -20,11 +20,20 @@ use crate::components::runs::RunTimelines;
 use crate::components::stream::StreamView;
 use crate::hooks::{Shortcut, Wanted, focus_later, use_connections, use_keyboard, use_refresh};
 use crate::settings::{self, Settings};
-use crate::state::{Action, ExportFormat, Filter, FlagId, parse_capture};
+use crate::state::{Action, ExportFormat, Filter, FlagId, Unreadable, parse_capture};
 use crate::store::{Store, StoreAction};
 
 /// Records checked between two renders while importing a file.
 const IMPORT_CHUNK: usize = 2_000;
+
+/// What the page says of a file that became unreadable half-way.
+fn import_broken(name: &str, broken: &Unreadable) -> String {
+    let place = broken.line.map(|line| format!(" at line {line}")).unwrap_or_default();
+    format!(
+        "{name} became unreadable{place}: {}. The {} records before it were checked and are shown; flags the rest would have raised are unknown.",
+        broken.error, broken.records
+    )
+}
 
 /// Properties of [`App`].
 #[derive(Properties, PartialEq, Default)]
@@ -187,20 +196,27 @@ pub fn app(props: &AppProps) -> Html {
                     match result {
                         Ok(import) => {
                             let user = import.user.clone();
-                            let frames = import.records.len();
                             store.dispatch(StoreAction::Apply(Action::BeginImport(import)));
                             selected_user.set(Some(user.clone()));
-                            // Checked a chunk at a time, rendering in between: the page stays
-                            // responsive and shows the first frames of a large file at once.
+                            // Read and checked a chunk at a time, rendering in between: the page
+                            // stays responsive and shows the first frames of a large file at once.
                             while store.state().import_progress().is_some_and(|p| p.user == user) {
                                 store.dispatch(StoreAction::Apply(Action::ContinueImport(
                                     IMPORT_CHUNK,
                                 )));
                                 gloo_timers::future::TimeoutFuture::new(0).await;
                             }
-                            notice.set(Some(format!(
-                                "Imported {name}: {frames} records, checked into the lane “{user}”."
-                            )));
+                            let state = store.state();
+                            let lane = state.lane_by_user(&user);
+                            let frames = lane.map_or(0, |lane| lane.frames_received());
+                            let message = match lane.and_then(|lane| lane.unreadable()) {
+                                Some(broken) => import_broken(&name, broken),
+                                None => format!(
+                                    "Imported {name}: {frames} frames, checked into the lane “{user}”."
+                                ),
+                            };
+                            drop(state);
+                            notice.set(Some(message));
                         }
                         Err(error) => notice.set(Some(format!("Import failed: {error}"))),
                     }
@@ -349,8 +365,8 @@ pub fn app(props: &AppProps) -> Html {
             }
             if let Some(progress) = importing {
                 <div class="notice importing" role="status">
-                    { format!("Importing into “{}”: {} of {} records checked", progress.user, crate::format::count(progress.done as u64), crate::format::count(progress.total as u64)) }
-                    <progress max={progress.total.to_string()} value={progress.done.to_string()} />
+                    { format!("Importing into “{}”: {} records checked, {} of {} read", progress.user, crate::format::count(progress.done as u64), crate::format::bytes(progress.read_bytes), crate::format::bytes(progress.total_bytes)) }
+                    <progress max={progress.total_bytes.to_string()} value={progress.read_bytes.to_string()} />
                 </div>
             }
             if evicted > 0 {

@@ -11,9 +11,7 @@ mod common;
 
 use agentwire::recording::{Record, RecordingReader};
 use agentwire::{ConnectionState, Rule};
-use agentwire_inspector::state::{
-    Action, CaptureFormat, ExportError, ExportFormat, State, parse_capture,
-};
+use agentwire_inspector::state::{Action, ExportError, ExportFormat, State, parse_capture};
 use common::{Client, agent, agentwire_check, clean_run};
 use serde_json::{Value, json};
 
@@ -73,7 +71,7 @@ fn an_exported_recording_gives_agentwire_check_the_flags_raised_live() {
     assert_eq!(file.name, "agentwire-u1.recording.jsonl");
     let text = String::from_utf8(file.bytes).unwrap();
 
-    let checked = agentwire_check(&text, CaptureFormat::Recording);
+    let checked = agentwire_check(&text);
     let checked: Vec<(Rule, Option<u64>)> =
         checked.iter().map(|flag| (flag.rule, flag.frame)).collect();
     assert_eq!(checked, live);
@@ -150,7 +148,7 @@ fn export_all_writes_one_file_per_user() {
     let users: Vec<&str> = files.iter().map(|file| file.user.as_str()).collect();
     assert_eq!(users, ["u1", "u2"]);
     let u2 = String::from_utf8(files[1].bytes.clone()).unwrap();
-    assert!(agentwire_check(&u2, CaptureFormat::Recording).is_empty(), "u2's run is clean");
+    assert!(agentwire_check(&u2).is_empty(), "u2's run is clean");
     assert!(matches!(
         state.export("nobody", ExportFormat::Har, URL),
         Err(ExportError::UnknownUser(user)) if user == "nobody"

@@ -29,7 +29,7 @@ const FAULTY_RUN_FLAGS: [(Rule, Option<u64>); 6] = [
 fn imported(name: &str) -> (State, Vec<Flag>) {
     let (name, text) = fixture(name);
     let import = parse_capture(&name, &text).unwrap();
-    let expected = agentwire_check(&text, import.format);
+    let expected = agentwire_check(&text);
     let mut state = State::default();
     state.apply(Action::Import(import));
     (state, expected)
@@ -97,12 +97,32 @@ fn importing_again_replaces_the_lane() {
 }
 
 #[test]
-fn a_broken_recording_is_an_error_not_a_lane() {
+fn a_recording_broken_half_way_keeps_what_was_checked_and_says_where_it_broke() {
     let (name, text) = fixture("corrupt_line.recording.jsonl");
-    let error = parse_capture(&name, &text).unwrap_err();
-    assert!(error.to_string().contains("line 5"), "{error}");
+    let mut state = State::default();
+    state.apply(Action::Import(parse_capture(&name, &text).unwrap()));
+    let lane = state.lane_by_user(&name).unwrap();
+    let broken = lane.unreadable().unwrap();
+    assert_eq!((broken.line, broken.records), (Some(5), 3), "{broken:?}");
+    assert!(broken.error.contains("line 5"), "{}", broken.error);
+    assert_eq!(lane.frames_received(), 1, "the frame before the break is checked and shown");
+    assert!(
+        !lane_flags(&state, &name).iter().any(|flag| flag.rule == Rule::RunIncomplete),
+        "no end-of-stream flags: what the rest would have said is unknown"
+    );
+
     let (name, text) = fixture("truncated.har");
-    assert!(parse_capture(&name, &text).is_err());
+    state.apply(Action::Import(parse_capture(&name, &text).unwrap()));
+    let broken = state.lane_by_user(&name).unwrap().unreadable().unwrap();
+    assert_eq!((broken.line, broken.records), (None, 0), "{broken:?}");
+}
+
+#[test]
+fn binary_data_and_an_unreadable_header_are_errors_not_lanes() {
+    let error = parse_capture("zeros", "\0\0\0\0").unwrap_err();
+    assert!(error.to_string().contains("binary data"), "{error}");
+    let header = r#"{"type":"agentwire.recording","version":99}"#;
+    assert!(parse_capture("future.recording.jsonl", header).is_err());
 }
 
 #[test]
@@ -113,11 +133,14 @@ fn an_import_checked_in_chunks_ends_exactly_like_one_checked_at_once() {
     let mut state = State::default();
     state.apply(Action::BeginImport(parse_capture(&name, &text).unwrap()));
     let progress = state.import_progress().unwrap();
-    assert_eq!((progress.user.as_str(), progress.done, progress.total), (name.as_str(), 0, 25));
+    assert_eq!((progress.user.as_str(), progress.done), (name.as_str(), 0));
+    assert_eq!(progress.total_bytes, text.len() as u64);
     assert_eq!(state.filtered_len(), 0, "nothing is checked before the first chunk");
 
     state.apply(Action::ContinueImport(10));
-    assert_eq!(state.import_progress().unwrap().done, 10);
+    let progress = state.import_progress().unwrap();
+    assert_eq!(progress.done, 10);
+    assert!(progress.read_bytes > 0 && progress.read_bytes <= progress.total_bytes);
     assert!(state.filtered_len() > 0, "the first chunk is shown at once");
     assert!(
         !lane_flags(&state, &name).iter().any(|flag| flag.rule == Rule::ToolNeverCompleted),
@@ -143,4 +166,20 @@ fn a_new_import_finishes_the_one_in_progress_first() {
     assert_eq!(lane_flags(&state, &name), lane_flags(&whole, &name));
     let (har_whole, _) = imported("faulty_run.har");
     assert_eq!(lane_flags(&state, &har_name), lane_flags(&har_whole, &har_name));
+}
+
+#[test]
+fn frames_file_rows_take_their_time_from_the_frame_else_the_previous_one() {
+    let text = "\u{feff}{\"type\":\"pong\",\"timestamp\":\"2025-09-18T14:56:14Z\"}\r\n\n  \nnot json\n{\"type\":\"heartbeat\"}\n";
+    let mut state = State::default();
+    let import = parse_capture("f.frames", text).unwrap();
+    assert_eq!(import.format, agentwire::recording::CaptureFormat::Frames);
+    state.apply(Action::Import(import));
+    let t = agentwire::Timestamp::parse("2025-09-18T14:56:14Z").unwrap();
+    let rows: Vec<(String, agentwire::Timestamp)> =
+        state.visible_rows(0..usize::MAX).map(|row| (row.kind().to_owned(), row.at())).collect();
+    assert_eq!(
+        rows,
+        [("pong".to_owned(), t), (MALFORMED.to_owned(), t), ("heartbeat".to_owned(), t)]
+    );
 }

@@ -274,17 +274,10 @@ async fn slash_focuses_the_search_field_and_typed_slashes_stay_in_it() {
     assert!(!event.default_prevented(), "the field keeps its `/`");
 }
 
-#[wasm_bindgen_test]
-async fn an_imported_recording_shows_the_flags_agentwire_check_reports() {
-    let (root, _sink) = mount();
-    settle().await;
-    let recording = include_str!("../../cli/tests/fixtures/faulty_run.recording.jsonl");
-    let golden: Value =
-        serde_json::from_str(include_str!("fixtures/faulty_run.check.json")).unwrap();
-
-    // Through the page's own file input, as a user picking the file would.
-    let parts = js_sys::Array::of1(&recording.into());
-    let file = web_sys::File::new_with_str_sequence(&parts, "faulty_run.recording.jsonl").unwrap();
+/// Imports a file through the page's own file input, as a user picking the file would.
+async fn import_file(root: &Element, name: &str, text: &str) {
+    let parts = js_sys::Array::of1(&text.into());
+    let file = web_sys::File::new_with_str_sequence(&parts, name).unwrap();
     let transfer = web_sys::DataTransfer::new().unwrap();
     transfer.items().add_with_file(&file).unwrap();
     let input: HtmlInputElement =
@@ -297,6 +290,31 @@ async fn an_imported_recording_shows_the_flags_agentwire_check_reports() {
         .unwrap();
     settle().await;
     settle().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_recording_broken_half_way_is_imported_up_to_the_line_that_broke() {
+    let (root, _sink) = mount();
+    settle().await;
+    let broken = include_str!("../../cli/tests/fixtures/corrupt_line.recording.jsonl");
+    import_file(&root, "corrupt_line.recording.jsonl", broken).await;
+    let notices = texts(&root, ".notice").join(" | ");
+    assert!(notices.contains("became unreadable at line 5"), "{notices}");
+    assert!(notices.contains("The 3 records before it were checked"), "{notices}");
+    assert!(notices.contains("flags the rest would have raised are unknown"), "{notices}");
+    assert_eq!(all(&root, ".lane").len(), 1, "the lane keeps what was checked");
+    assert_eq!(all(&root, ".stream .srow:not(.shead)").len(), 1, "the frame before the break");
+}
+
+#[wasm_bindgen_test]
+async fn an_imported_recording_shows_the_flags_agentwire_check_reports() {
+    let (root, _sink) = mount();
+    settle().await;
+    let recording = include_str!("../../cli/tests/fixtures/faulty_run.recording.jsonl");
+    let golden: Value =
+        serde_json::from_str(include_str!("fixtures/faulty_run.check.json")).unwrap();
+
+    import_file(&root, "faulty_run.recording.jsonl", recording).await;
 
     let shown: Vec<(String, String)> = all(&root, ".frow")
         .iter()

@@ -9,6 +9,7 @@ use agentwire::{ConnectionState, Severity, Timestamp};
 
 use super::capped::Capped;
 use super::flags::FlagEntry;
+use super::import::Unreadable;
 use super::runs::{ConnectionMarker, Runs};
 use super::stream::StreamRow;
 
@@ -137,6 +138,8 @@ pub struct Lane {
     pub(crate) flags: VecDeque<FlagEntry>,
     pub(crate) runs: Runs,
     pub(crate) lifecycle: Capped<ConnectionMarker>,
+    /// An imported file that broke half-way: where.
+    pub(crate) unreadable: Option<Unreadable>,
 }
 
 impl Lane {
@@ -160,7 +163,15 @@ impl Lane {
             flags: VecDeque::new(),
             runs: Runs::default(),
             lifecycle: Capped::new(MAX_LIFECYCLE_MARKERS),
+            unreadable: None,
         }
+    }
+
+    /// For an imported file that became unreadable half-way: where, and how much of it was
+    /// checked. The lane shows what came before; what the rest would have raised is unknown.
+    #[must_use]
+    pub fn unreadable(&self) -> Option<&Unreadable> {
+        self.unreadable.as_ref()
     }
 
     /// The lane's id.

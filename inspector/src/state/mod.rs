@@ -68,7 +68,7 @@ use agentwire::{
 pub use capped::Capped;
 pub use filter::Filter;
 pub use flags::{FlagEntry, FlagId};
-pub use import::ImportProgress;
+pub use import::{ImportProgress, Unreadable};
 pub use lanes::{Lane, LaneId, LaneSource, RATE_WINDOW_SECS, SeverityCounts};
 pub use recordings::{
     CaptureFormat, ExportError, ExportFile, ExportFormat, Import, ImportError, parse_capture,
@@ -122,13 +122,14 @@ pub enum Action {
     /// Replay a capture file offline through the checker into its own lane (replacing a lane
     /// of the same name), all at once.
     Import(Import),
-    /// Start replaying a capture file like [`Action::Import`], without checking anything yet:
-    /// [`Action::ContinueImport`] checks it a chunk at a time, so a page stays responsive and
-    /// shows the first frames while a large file is checked. An import still in progress is
-    /// finished first.
+    /// Start replaying a capture file like [`Action::Import`], without reading or checking
+    /// anything yet: [`Action::ContinueImport`] reads and checks it a chunk at a time, so a page
+    /// stays responsive and shows the first frames while a large file is read. An import still
+    /// in progress is finished first.
     BeginImport(Import),
-    /// Check up to this many more records of the import in progress (see
-    /// [`State::import_progress`]); the last chunk also runs the end-of-stream rules.
+    /// Read and check up to this many more records of the import in progress (see
+    /// [`State::import_progress`]); at the end of the file, the end-of-stream rules run. A file
+    /// that turns out unreadable ends the import there ([`Lane::unreadable`]).
     ContinueImport(usize),
     /// Remove a user's lane, with its frames, flags and runs.
     RemoveUser(String),
@@ -152,7 +153,7 @@ struct Views {
 }
 
 /// Everything the inspector shows. See the [module documentation](self).
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct State {
     lanes: BTreeMap<LaneId, Lane>,
     by_user: HashMap<Arc<str>, LaneId>,

@@ -1,26 +1,31 @@
 //! Recordings in and out: a capture exported as an agentwire recording (JSONL) or HAR, and a
-//! recording, HAR or frames file read back for an offline replay through the checker.
+//! recording, HAR or frames file opened for an offline replay through the checker.
 //!
-//! Import tells the format from the content with the SDK's detection, the one `agentwire check`
-//! uses (`agentwire::recording::detect`), and keeps what `check` checks: received text frames.
-//! Export writes through the SDK's writers, which redact tokens from URLs, sub-protocols and
-//! frame text.
+//! Import reads a file with the SDK's capture reader, the one `agentwire check` reads with
+//! ([`CaptureReader`](agentwire::recording::CaptureReader)): the same format detection, the same
+//! frames, the same records skipped, the same errors. Opening a file only tells its format and
+//! reads a recording's header; its records are read as they are checked, a chunk at a time
+//! ([`Action::BeginImport`](super::Action::BeginImport)). Export writes through the SDK's
+//! writers, which redact tokens from URLs, sub-protocols and frame text.
+
+use std::io::Cursor;
+use std::sync::Arc;
 
 use agentwire::Timestamp;
 use agentwire::recording::{
-    self, Direction, FORMAT_TYPE, HarMessage, Header, Record, RecordingError, RecordingReader,
+    self, CaptureError, CaptureReader, Direction, Header, MAX_LINE, Record, RecordingError,
 };
 
 use super::lanes::{Lane, LaneSource};
 use super::runs::Lifecycle;
 
-/// The WebSocket opcode of a text message.
-const OPCODE_TEXT: u8 = 1;
-
 pub use agentwire::recording::CaptureFormat;
 
-/// A capture read from a file, ready for [`Action::Import`](super::Action::Import).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// How an import reads its file: the SDK's capture reader over the file's bytes.
+pub(crate) type ImportReader = CaptureReader<Cursor<Arc<[u8]>>>;
+
+/// A capture file opened for [`Action::Import`](super::Action::Import) (see [`parse_capture`]).
+#[derive(Clone, Debug)]
 pub struct Import {
     /// The lane it goes to (the file's name); a lane of that name is replaced.
     pub user: String,
@@ -30,12 +35,31 @@ pub struct Import {
     pub user_id: Option<String>,
     /// The file's format.
     pub format: CaptureFormat,
-    /// Its records: frames with their times, and the connection's opens, closes and
-    /// reconnects when the file has them.
-    pub records: Vec<Record>,
+    /// The file's bytes, read as they are checked.
+    bytes: Arc<[u8]>,
 }
 
-/// Why a file can't be imported.
+impl Import {
+    /// The file's size in bytes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Whether the file is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// A reader of the file from its start.
+    pub(crate) fn reader(&self) -> Result<ImportReader, ImportError> {
+        CaptureReader::new(Cursor::new(Arc::clone(&self.bytes)), MAX_LINE)
+            .map_err(ImportError::from)
+    }
+}
+
+/// Why a file can't be imported, or was imported only up to a point.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ImportError {
@@ -46,69 +70,55 @@ pub enum ImportError {
     /// It starts like a HAR document but is not valid JSON or not shaped like one.
     #[error(transparent)]
     Har(RecordingError),
+    /// It is binary data, not a capture.
+    #[error("binary data (a NUL byte at offset {offset}), not frames, a recording or a HAR file")]
+    Binary {
+        /// Where the first NUL byte is.
+        offset: usize,
+    },
 }
 
-/// Reads a capture file's text (`name` is its file name, used as the lane's name).
-///
-/// # Errors
-/// An [`ImportError`] for a broken recording or HAR file. A frames file can't fail: lines that
-/// are not events are `malformed-frame` flags.
-pub fn parse_capture(name: &str, text: &str) -> Result<Import, ImportError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let format = recording::detect_text(text);
-    let (user_id, records) = match format {
-        CaptureFormat::Recording => read_recording(text)?,
-        CaptureFormat::Har => (None, read_har(text)?),
-        CaptureFormat::Frames => (None, read_frames(text)),
-    };
-    Ok(Import { user: name.to_owned(), user_id, format, records })
-}
-
-fn read_recording(text: &str) -> Result<(Option<String>, Vec<Record>), ImportError> {
-    let mut reader = RecordingReader::new(text.as_bytes()).map_err(ImportError::Recording)?;
-    let user_id = reader.header().user_id.clone();
-    let mut records = Vec::new();
-    for record in reader.by_ref() {
-        match record {
-            Ok(record) => records.push(record),
-            // A record from a newer writer is skipped, as `agentwire check` skips it.
-            Err(RecordingError::UnknownRecord { kind, .. }) if kind != FORMAT_TYPE => {}
-            Err(error) => return Err(ImportError::Recording(error)),
+impl ImportError {
+    /// The 1-based line where the file became unreadable, when the error names one.
+    #[must_use]
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            ImportError::Recording(
+                RecordingError::Json { line, .. }
+                | RecordingError::InvalidUtf8 { line }
+                | RecordingError::UnknownRecord { line, .. },
+            ) => Some(*line),
+            _ => None,
         }
     }
-    Ok((user_id, records))
 }
 
-/// A HAR file's text messages, with an open record where each WebSocket entry starts.
-fn read_har(text: &str) -> Result<Vec<Record>, ImportError> {
-    let mut records = Vec::new();
-    let mut entry = None;
-    let mut t = Timestamp::EPOCH;
-    let on_message = |message: HarMessage| {
-        t = message.t.unwrap_or(t);
-        if entry != Some(message.entry) {
-            entry = Some(message.entry);
-            records.push(Record::Open { t, protocol: None });
+impl From<CaptureError> for ImportError {
+    fn from(error: CaptureError) -> Self {
+        match error {
+            CaptureError::Binary { offset } => ImportError::Binary { offset },
+            CaptureError::Har(error) => ImportError::Har(error),
+            CaptureError::Recording(error) => ImportError::Recording(error),
+            CaptureError::Io(error) => ImportError::Recording(RecordingError::Io(error)),
+            // A variant added later: the nearest kind, with its own message.
+            error => ImportError::Recording(RecordingError::Io(std::io::Error::other(error))),
         }
-        if message.opcode == OPCODE_TEXT {
-            records.push(Record::Frame { dir: message.dir, t, text: message.text });
-        }
-    };
-    recording::read_har_messages(text.as_bytes(), on_message).map_err(ImportError::Har)?;
-    Ok(records)
+    }
 }
 
-/// A frames file: one frame per line (blank lines skipped); a frame's time is its own
-/// timestamp, else the previous frame's.
-fn read_frames(text: &str) -> Vec<Record> {
-    let mut t = Timestamp::EPOCH;
-    text.lines()
-        .filter(|line| !line.trim().is_empty())
-        .map(|line| {
-            t = agentwire::decode(line).ok().and_then(|event| event.context.timestamp).unwrap_or(t);
-            Record::Frame { dir: Direction::In, t, text: line.to_owned() }
-        })
-        .collect()
+/// Opens a capture file's text for import (`name` is its file name, used as the lane's name):
+/// tells its format and reads a recording's header, as `agentwire check` does. Its records are
+/// read as they are checked.
+///
+/// # Errors
+/// An [`ImportError`] for binary data or a recording whose header can't be read. A frames file
+/// can't fail: lines that are not events are `malformed-frame` flags. A recording or HAR file
+/// broken further on is imported up to the break ([`Lane::unreadable`]).
+pub fn parse_capture(name: &str, text: &str) -> Result<Import, ImportError> {
+    let bytes: Arc<[u8]> = Arc::from(text.as_bytes());
+    let reader = CaptureReader::new(Cursor::new(Arc::clone(&bytes)), MAX_LINE)?;
+    let (format, user_id) = (reader.format(), reader.user_id().map(str::to_owned));
+    Ok(Import { user: name.to_owned(), user_id, format, bytes })
 }
 
 /// A file format for export.
@@ -224,19 +234,6 @@ fn file_safe(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn frames_files_skip_blank_lines_and_take_times_from_the_frames() {
-        let import = parse_capture(
-            "f.frames",
-            "\u{feff}{\"type\":\"pong\",\"timestamp\":\"2025-09-18T14:56:14Z\"}\r\n\n  \nnot json\n",
-        )
-        .unwrap();
-        assert_eq!(import.format, CaptureFormat::Frames);
-        let times: Vec<Timestamp> = import.records.iter().map(Record::time).collect();
-        let t = Timestamp::parse("2025-09-18T14:56:14Z").unwrap();
-        assert_eq!(times, [t, t]);
-    }
 
     #[test]
     fn file_names_keep_only_safe_characters() {

@@ -3,11 +3,11 @@
 #![allow(dead_code, reason = "each test file uses some of the helpers")]
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail by panicking")]
 
-use agentwire::recording::{Direction, Record, RecordingReader, read_har_messages};
+use agentwire::recording::{CaptureItem, CaptureReader, Direction, MAX_LINE, Record};
 use agentwire::{
     Checker, CheckerConfig, Command, Flag, Rule, Session, SessionConfig, SessionEvent, Timestamp,
 };
-use agentwire_inspector::state::{Action, CaptureFormat, State};
+use agentwire_inspector::state::{Action, State};
 use serde_json::{Value, json};
 
 /// 2025-09-18T14:56:14Z, the fixtures' day.
@@ -148,38 +148,24 @@ pub(crate) fn shown_kinds(state: &State) -> Vec<String> {
 }
 
 /// What `agentwire check --json FILE` reports, computed the way cli/src/check.rs computes it:
-/// an offline checker for the header's user, fed every received text frame, then `finish`.
-pub(crate) fn agentwire_check(text: &str, format: CaptureFormat) -> Vec<Flag> {
-    let mut frames = Vec::new();
-    let mut user = None;
-    match format {
-        CaptureFormat::Recording => {
-            let mut reader = RecordingReader::new(text.as_bytes()).unwrap();
-            user = reader.header().user_id.clone();
-            for record in reader.by_ref() {
-                if let Record::Frame { dir: Direction::In, text, .. } = record.unwrap() {
-                    frames.push(text);
-                }
-            }
-        }
-        CaptureFormat::Har => {
-            read_har_messages(text.as_bytes(), |message| {
-                if message.dir == Direction::In && message.opcode == 1 {
-                    frames.push(message.text);
-                }
-            })
-            .unwrap();
-        }
-        _ => frames.extend(text.lines().filter(|l| !l.trim().is_empty()).map(str::to_owned)),
-    }
+/// the SDK's capture reader, an offline checker for the header's user fed every received text
+/// frame, then `finish`.
+pub(crate) fn agentwire_check(text: &str) -> Vec<Flag> {
+    let mut reader = CaptureReader::new(text.as_bytes(), MAX_LINE).unwrap();
     let mut config = CheckerConfig::offline();
-    if let Some(user) = user {
+    if let Some(user) = reader.user_id() {
         config = config.with_user(user);
     }
     let mut checker = Checker::new(config);
-    for frame in &frames {
-        let _ = checker.handle_text(frame, None);
-    }
+    reader
+        .stream(|item| match item {
+            CaptureItem::Line(text)
+            | CaptureItem::Record(Record::Frame { dir: Direction::In, text, .. }) => {
+                let _ = checker.handle_text(&text, None);
+            }
+            _ => {}
+        })
+        .unwrap();
     checker.finish();
     std::iter::from_fn(|| checker.poll_flag()).collect()
 }

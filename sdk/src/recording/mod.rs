@@ -21,10 +21,14 @@
 //! HAR document (as Chrome exports it) with serde visitors, handing over each WebSocket message
 //! without building the document in memory.
 //!
-//! The module is split by concept: the record types and errors live here, format detection
-//! (shared by `agentwire check` and the inspector) in `capture`, the JSONL reader and writer in
-//! `jsonl`, token redaction in `redact`, HAR reading and writing in `har`; every public
-//! item is re-exported from `agentwire::recording`.
+//! Any capture (a frames file, a recording or a HAR file) is read through one
+//! [`CaptureReader`], which tells the format from the content: `agentwire check` and the
+//! inspector's import both use it, so a file means the same to both.
+//!
+//! The module is split by concept: the record types and errors live here, format detection in
+//! `capture`, the capture reader in `reader`, the JSONL reader and writer in `jsonl`, token
+//! redaction in `redact`, HAR reading and writing in `har`; every public item is re-exported
+//! from `agentwire::recording`.
 //!
 //! ```
 //! use agentwire::recording::{Direction, Header, Record, RecordingReader, RecordingWriter};
@@ -59,6 +63,7 @@ mod capture;
 mod har;
 mod jsonl;
 mod lines;
+mod reader;
 mod redact;
 #[cfg(test)]
 mod tests;
@@ -67,6 +72,7 @@ pub use capture::{CaptureFormat, Replay, detect, detect_text};
 pub use har::{HarMessage, HarSummary, read_har_messages, write_har};
 pub use jsonl::{RecordingReader, RecordingWriter};
 pub use lines::{Line, MAX_LINE, read_line};
+pub use reader::{CaptureError, CaptureItem, CaptureReader, SkippedRecords};
 pub use redact::{redact_protocol, redact_secrets, redact_url};
 
 /// The `type` of a recording's header line.
