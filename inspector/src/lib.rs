@@ -14,12 +14,14 @@
 //! ```
 //!
 //! [`state`] is plain data, an `Action` enum and `State::apply`: no IO, no clock, no DOM, so
-//! it compiles and is tested natively, as are [`format`](mod@format) and [`settings`]. The Yew page (`App`,
+//! it compiles and is tested natively, as are [`page`] (the page's own state: selection, dialogs,
+//! notices, a reducer `App` dispatches to), [`format`](mod@format) and [`settings`]. The Yew page (`App`,
 //! its components and hooks, wasm32 only) renders what the state's queries return, always as
 //! text: frame contents are data, never markup.
 #![deny(missing_docs)]
 
 pub mod format;
+pub mod page;
 pub mod settings;
 pub mod state;
 
