@@ -55,7 +55,9 @@ pub mod token;
 pub mod web;
 
 pub use backoff::Backoff;
-pub use check::{Checked, Checker, CheckerConfig, Flag, Rule, Scope, Severity, Summary, Verdict};
+pub use check::{
+    Checked, Checker, CheckerConfig, Flag, Rule, RuleCounts, Scope, Severity, Summary, Verdict,
+};
 pub use close::CloseAction;
 pub use decode::{DecodeError, decode, decode_bytes, decode_owned, decode_value};
 pub use encode::{ClientMessage, CustomMessage, CustomMessageError};

@@ -791,7 +791,7 @@ fn summary_counts_frames_events_runs_and_flags_by_rule() {
         (summary.frames, summary.events, summary.agent_events, summary.runs),
         (11, 10, 10, 2)
     );
-    assert_eq!(summary.flags_by_rule.get(&Rule::MalformedFrame), Some(&1));
+    assert_eq!(summary.flags_by_rule.get(Rule::MalformedFrame), 1);
     assert_eq!(summary.flags_of(Severity::Error), 1);
 }
 

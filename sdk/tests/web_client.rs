@@ -456,16 +456,13 @@ async fn injected_faults_arrive_as_flags() {
     })
     .await;
     let stats = client.stats();
-    assert!(stats.flags_by_rule.get("duplicate-event").is_some_and(|n| *n >= 1), "{stats:?}");
+    assert!(stats.flags_by_rule.get(Rule::DuplicateEvent) >= 1, "{stats:?}");
     assert_eq!(
-        Some(&stats.duplicates),
-        stats.flags_by_rule.get("duplicate-event"),
+        stats.duplicates,
+        stats.flags_by_rule.get(Rule::DuplicateEvent),
         "repeats held back"
     );
-    assert_eq!(
-        stats.decode_errors,
-        stats.flags_by_rule.get("malformed-frame").copied().unwrap_or(0)
-    );
+    assert_eq!(stats.decode_errors, stats.flags_by_rule.get(Rule::MalformedFrame));
 }
 
 #[wasm_bindgen_test]

@@ -20,7 +20,7 @@ mod rule;
 mod run;
 mod verdict;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,7 +30,7 @@ use crate::event::{Event, EventKind};
 use crate::timestamp::Timestamp;
 
 use duplicates::Window;
-pub use rule::{Flag, Place, Rule, Scope, Severity, UnknownRule};
+pub use rule::{Flag, Place, Rule, RuleCounts, Scope, Severity, UnknownRule};
 use run::{Run, RunKey, ToolCall, bounded};
 pub use verdict::{Applied, Outcome, Verdict};
 
@@ -129,14 +129,14 @@ pub struct Summary {
     /// Flags raised, by rule.
     // An object keyed by rule id, holding only the rules that fired.
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Partial<Record<RuleId, number>>"))]
-    pub flags_by_rule: BTreeMap<Rule, u64>,
+    pub flags_by_rule: RuleCounts,
 }
 
 impl Summary {
     /// Flags raised in all.
     #[must_use]
     pub fn flags(&self) -> u64 {
-        self.flags_by_rule.values().sum()
+        self.flags_by_rule.total()
     }
 
     /// Flags raised of one severity.
@@ -459,7 +459,7 @@ impl Checker {
         run_id: Option<String>,
         message: String,
     ) {
-        *self.summary.flags_by_rule.entry(rule).or_default() += 1;
+        self.summary.flags_by_rule.add(rule);
         self.flags.push_back(Flag {
             rule,
             severity: rule.severity(),

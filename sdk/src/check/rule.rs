@@ -283,6 +283,55 @@ impl fmt::Display for Rule {
     }
 }
 
+/// How many flags each rule raised: one counter per rule (a fixed array, not a map: the
+/// counters are bumped on every flag, and a map type would add its own code to the wasm
+/// package). Serialised as an object keyed by rule id, holding only the rules that fired.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RuleCounts([u64; Rule::ALL.len()]);
+
+impl RuleCounts {
+    /// How many flags `rule` raised.
+    #[must_use]
+    pub fn get(&self, rule: Rule) -> u64 {
+        self.0.get(rule as usize).copied().unwrap_or_default()
+    }
+
+    /// Counts one more flag of `rule`.
+    pub fn add(&mut self, rule: Rule) {
+        if let Some(count) = self.0.get_mut(rule as usize) {
+            *count += 1;
+        }
+    }
+
+    /// The rules that fired, with their counts, in the order of docs/rules.md.
+    pub fn iter(&self) -> impl Iterator<Item = (Rule, u64)> + '_ {
+        Rule::ALL.into_iter().map(|rule| (rule, self.get(rule))).filter(|(_, count)| *count > 0)
+    }
+
+    /// Flags raised in all.
+    #[must_use]
+    pub fn total(&self) -> u64 {
+        self.0.iter().sum()
+    }
+
+    /// Whether no rule fired.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.total() == 0
+    }
+}
+
+impl Serialize for RuleCounts {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for (rule, count) in self.iter() {
+            map.serialize_entry(rule.id(), &count)?;
+        }
+        map.end()
+    }
+}
+
 /// The error for a string that is no rule id.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("`{0}` is not a rule id")]

@@ -46,3 +46,23 @@ fn the_active_set_follows_every_run_through_starts_ends_stalls_and_evictions() {
     assert!(summary.runs > 4, "runs were evicted: {} seen, at most 4 kept", summary.runs);
     assert!(summary.flags() > 0, "stalls and other flags were raised");
 }
+
+#[test]
+fn rule_counts_index_every_rule_in_the_order_of_the_docs() {
+    let mut counts = RuleCounts::default();
+    for (index, rule) in Rule::ALL.into_iter().enumerate() {
+        assert_eq!(rule as usize, index, "{rule}");
+        for _ in 0..=index {
+            counts.add(rule);
+        }
+    }
+    let listed: Vec<(Rule, u64)> = counts.iter().collect();
+    let expected: Vec<(Rule, u64)> = Rule::ALL.into_iter().zip(1..).collect();
+    assert_eq!(listed, expected);
+    assert_eq!(counts.total(), (1..=16).sum::<u64>());
+    assert_eq!(
+        serde_json::to_string(&RuleCounts::default()).unwrap_or_default(),
+        "{}",
+        "only the rules that fired"
+    );
+}

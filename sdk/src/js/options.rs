@@ -2,7 +2,7 @@
 //! refused, so a typo is an error rather than a silently ignored setting; a value of the wrong
 //! type is an error that names the option).
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -323,7 +323,7 @@ impl ConnectOptions {
             self.filter_threads.unwrap_or(self.thread_id.is_some() || self.threads.is_some());
         let threads = filter.then(|| {
             // Inserted one by one: collecting sorts first, which links a sort for this alone.
-            let mut threads = BTreeSet::new();
+            let mut threads = HashSet::new();
             for thread in self.thread_id.iter().chain(self.threads.iter().flatten()) {
                 threads.insert(thread.clone());
             }

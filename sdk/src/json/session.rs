@@ -98,8 +98,8 @@ impl WriteJson for Stats {
             .field(
                 "flags_by_rule",
                 &Members(|rules| {
-                    for (rule, count) in &self.flags_by_rule {
-                        rules.field(rule, count);
+                    for (rule, count) in self.flags_by_rule.iter() {
+                        rules.field(rule.id(), &count);
                     }
                 }),
             )

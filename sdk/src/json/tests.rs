@@ -201,8 +201,9 @@ fn every_state_outcome_flag_and_counter_is_written_as_its_derive_writes_it() {
     });
     let mut stats = Stats { frames: 12, queued: 3, last_seq: Some(11), ..Stats::default() };
     assert_same(&stats);
-    stats.flags_by_rule.insert("duplicate-event".into(), 2);
-    stats.flags_by_rule.insert("run-stalled".into(), 1);
+    stats.flags_by_rule.add(crate::Rule::DuplicateEvent);
+    stats.flags_by_rule.add(crate::Rule::DuplicateEvent);
+    stats.flags_by_rule.add(crate::Rule::RunStalled);
     stats.last_frame_at = Some(at);
     assert_same(&stats);
 }

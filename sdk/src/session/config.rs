@@ -1,6 +1,6 @@
 //! How a session behaves: [`SessionConfig`], every field with its documented default.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::time::Duration;
 
 use super::HandshakeMode;
@@ -36,7 +36,7 @@ pub struct SessionConfig {
     /// [`Stats::filtered`](super::Stats::filtered). They are still checked (a foreign `user_id`
     /// is a flag either way). The session grows this set as it goes;
     /// [`Session::config`](super::Session::config) shows the live one.
-    pub threads: Option<BTreeSet<String>>,
+    pub threads: Option<HashSet<String>>,
     /// Whether events the checker flags as `duplicate-event` (the same agent event again, as
     /// at-least-once delivery and manager retries produce) still reach the application (default
     /// false: the flag is raised, the repeat is counted in

@@ -626,7 +626,7 @@ impl Session {
     fn drain_flags(&mut self) {
         while let Some(flag) = self.checker.poll_flag() {
             self.stats.flags += 1;
-            *self.stats.flags_by_rule.entry(flag.rule.id().to_owned()).or_default() += 1;
+            self.stats.flags_by_rule.add(flag.rule);
             self.events.push_back(SessionEvent::Flag(flag));
         }
     }

@@ -3,12 +3,10 @@
 //! ([`SessionEvent`]), what the driver must do ([`Command`]), why a send was refused, and the
 //! counters ([`Stats`]). Re-exported from [`crate::session`].
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use super::HandshakeOutcome;
-use crate::check::{Flag, Verdict};
+use crate::check::{Flag, RuleCounts, Verdict};
 use crate::decode::DecodeError;
 use crate::encode::ClientMessage;
 use crate::event::Event;
@@ -281,7 +279,7 @@ pub struct Stats {
     pub flags: u64,
     /// Flags raised, by rule id.
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Partial<Record<RuleId, number>>"))]
-    pub flags_by_rule: BTreeMap<String, u64>,
+    pub flags_by_rule: RuleCounts,
     /// The highest `seq` received (sequence extension).
     pub last_seq: Option<u64>,
     /// When the last frame arrived.
