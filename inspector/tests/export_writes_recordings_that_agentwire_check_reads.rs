@@ -133,7 +133,7 @@ fn an_exported_har_has_websocket_messages_and_imports_with_the_same_flags() {
 
     let mut imported = State::default();
     let text = String::from_utf8(file.bytes).unwrap();
-    imported.apply(Action::Import(parse_capture(&file.name, &text).unwrap()));
+    imported.apply(Action::Import(parse_capture(&file.name, text.as_str()).unwrap()));
     let flags = live_flags(&imported, "agentwire-u1.har");
     // Without a header user, the HAR is checked without cross-user detection (as `check` does).
     assert!(flags.contains(&(Rule::DuplicateEvent, Some(3))));

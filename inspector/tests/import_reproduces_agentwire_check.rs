@@ -28,7 +28,7 @@ const FAULTY_RUN_FLAGS: [(Rule, Option<u64>); 6] = [
 
 fn imported(name: &str) -> (State, Vec<Flag>) {
     let (name, text) = fixture(name);
-    let import = parse_capture(&name, &text).unwrap();
+    let import = parse_capture(&name, text.as_str()).unwrap();
     let expected = agentwire_check(&text);
     let mut state = State::default();
     state.apply(Action::Import(import));
@@ -90,7 +90,7 @@ fn import_of_a_frames_file_reproduces_the_flags_of_agentwire_check() {
 fn importing_again_replaces_the_lane() {
     let (mut state, _) = imported("faulty_run.recording.jsonl");
     let (name, text) = fixture("faulty_run.recording.jsonl");
-    state.apply(Action::Import(parse_capture(&name, &text).unwrap()));
+    state.apply(Action::Import(parse_capture(&name, text.as_str()).unwrap()));
     assert_eq!(state.lanes().count(), 1);
     assert_eq!(state.filtered_len(), 16);
     assert_eq!(state.filtered_flags_len(), 6);
@@ -100,7 +100,7 @@ fn importing_again_replaces_the_lane() {
 fn a_recording_broken_half_way_keeps_what_was_checked_and_says_where_it_broke() {
     let (name, text) = fixture("corrupt_line.recording.jsonl");
     let mut state = State::default();
-    state.apply(Action::Import(parse_capture(&name, &text).unwrap()));
+    state.apply(Action::Import(parse_capture(&name, text.as_str()).unwrap()));
     let lane = state.lane_by_user(&name).unwrap();
     let broken = lane.unreadable().unwrap();
     assert_eq!((broken.line, broken.records), (Some(5), 3), "{broken:?}");
@@ -112,7 +112,7 @@ fn a_recording_broken_half_way_keeps_what_was_checked_and_says_where_it_broke() 
     );
 
     let (name, text) = fixture("truncated.har");
-    state.apply(Action::Import(parse_capture(&name, &text).unwrap()));
+    state.apply(Action::Import(parse_capture(&name, text.as_str()).unwrap()));
     let broken = state.lane_by_user(&name).unwrap().unreadable().unwrap();
     assert_eq!((broken.line, broken.records), (None, 0), "{broken:?}");
 }
@@ -131,7 +131,7 @@ fn an_import_checked_in_chunks_ends_exactly_like_one_checked_at_once() {
     let (whole, _) = imported("faulty_run.recording.jsonl");
 
     let mut state = State::default();
-    state.apply(Action::BeginImport(parse_capture(&name, &text).unwrap()));
+    state.apply(Action::BeginImport(parse_capture(&name, text.as_str()).unwrap()));
     let progress = state.import_progress().unwrap();
     assert_eq!((progress.user.as_str(), progress.done), (name.as_str(), 0));
     assert_eq!(progress.total_bytes, text.len() as u64);
@@ -159,9 +159,9 @@ fn a_new_import_finishes_the_one_in_progress_first() {
     let (har_name, har) = fixture("faulty_run.har");
     let (whole, _) = imported("faulty_run.recording.jsonl");
     let mut state = State::default();
-    state.apply(Action::BeginImport(parse_capture(&name, &text).unwrap()));
+    state.apply(Action::BeginImport(parse_capture(&name, text.as_str()).unwrap()));
     state.apply(Action::ContinueImport(3));
-    state.apply(Action::Import(parse_capture(&har_name, &har).unwrap()));
+    state.apply(Action::Import(parse_capture(&har_name, har.as_str()).unwrap()));
     assert_eq!(state.import_progress(), None);
     assert_eq!(lane_flags(&state, &name), lane_flags(&whole, &name));
     let (har_whole, _) = imported("faulty_run.har");

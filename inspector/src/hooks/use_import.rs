@@ -39,7 +39,7 @@ async fn import(
     let name = file.name();
     let opened = browser::read_file(file)
         .await
-        .and_then(|text| parse_capture(&name, &text).map_err(|error| format!("{name}: {error}")));
+        .and_then(|bytes| parse_capture(&name, bytes).map_err(|error| format!("{name}: {error}")));
     let import = match opened {
         Ok(import) => import,
         Err(error) => return format!("Import failed: {error}"),

@@ -22,7 +22,17 @@ use super::runs::Lifecycle;
 pub use agentwire::recording::CaptureFormat;
 
 /// How an import reads its file: the SDK's capture reader over the file's bytes.
-pub(crate) type ImportReader = CaptureReader<Cursor<Arc<[u8]>>>;
+pub(crate) type ImportReader = CaptureReader<Cursor<FileBytes>>;
+
+/// A file's bytes, shared (an [`Import`] is cloned with its action) and never copied again.
+#[derive(Clone, Debug)]
+pub(crate) struct FileBytes(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for FileBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
 
 /// A capture file opened for [`Action::Import`](super::Action::Import) (see [`parse_capture`]).
 #[derive(Clone, Debug)]
@@ -36,26 +46,25 @@ pub struct Import {
     /// The file's format.
     pub format: CaptureFormat,
     /// The file's bytes, read as they are checked.
-    bytes: Arc<[u8]>,
+    bytes: FileBytes,
 }
 
 impl Import {
     /// The file's size in bytes.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.bytes.len()
+        self.bytes.0.len()
     }
 
     /// Whether the file is empty.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.bytes.0.is_empty()
     }
 
     /// A reader of the file from its start.
     pub(crate) fn reader(&self) -> Result<ImportReader, ImportError> {
-        CaptureReader::new(Cursor::new(Arc::clone(&self.bytes)), MAX_LINE)
-            .map_err(ImportError::from)
+        CaptureReader::new(Cursor::new(self.bytes.clone()), MAX_LINE).map_err(ImportError::from)
     }
 }
 
@@ -106,17 +115,17 @@ impl From<CaptureError> for ImportError {
     }
 }
 
-/// Opens a capture file's text for import (`name` is its file name, used as the lane's name):
-/// tells its format and reads a recording's header, as `agentwire check` does. Its records are
-/// read as they are checked.
+/// Opens a capture file for import (`name` is its file name, used as the lane's name; `bytes`
+/// its content, text or not): tells its format and reads a recording's header, as
+/// `agentwire check` does. Its records are read as they are checked.
 ///
 /// # Errors
 /// An [`ImportError`] for binary data or a recording whose header can't be read. A frames file
 /// can't fail: lines that are not events are `malformed-frame` flags. A recording or HAR file
 /// broken further on is imported up to the break ([`Lane::unreadable`]).
-pub fn parse_capture(name: &str, text: &str) -> Result<Import, ImportError> {
-    let bytes: Arc<[u8]> = Arc::from(text.as_bytes());
-    let reader = CaptureReader::new(Cursor::new(Arc::clone(&bytes)), MAX_LINE)?;
+pub fn parse_capture(name: &str, bytes: impl Into<Vec<u8>>) -> Result<Import, ImportError> {
+    let bytes = FileBytes(Arc::new(bytes.into()));
+    let reader = CaptureReader::new(Cursor::new(bytes.clone()), MAX_LINE)?;
     let (format, user_id) = (reader.format(), reader.user_id().map(str::to_owned));
     Ok(Import { user: name.to_owned(), user_id, format, bytes })
 }
