@@ -253,10 +253,6 @@ impl Captured<'_> {
     }
 }
 
-/// Values shorter than this are copied to JavaScript; longer ones that a typed field holds
-/// verbatim are handed over as a range of the frame (see [`Scan::verbatim`]).
-pub(crate) const VERBATIM_MIN: usize = 64;
-
 /// What a scan found.
 pub(super) struct Scan<'de> {
     entries: Vec<(Loc, Field, Captured<'de>)>,
@@ -314,13 +310,14 @@ impl<'de> Scan<'de> {
         self.entries.get((slot as usize).checked_sub(1)?).map(|(_, _, value)| value)
     }
 
-    /// Where captured values at least [`VERBATIM_MIN`] bytes long sit in `text` (the text this
-    /// scan read) as a typed field would hold them: JSON values' text, and strings written
-    /// without escapes (their content). Candidates only: whoever uses one compares bytes first.
+    /// Where captured values sit in `text` (the text this scan read) as a typed field would hold
+    /// them: JSON values' text, and strings written without escapes (their content), so that the
+    /// JS API hands them over as slices of the frame's own string (`json::Description`).
+    /// Candidates only: whoever uses one compares bytes first.
     pub(super) fn verbatim(&self, text: &str) -> Vec<Verbatim> {
         let mut found = Vec::new();
         let mut add = |slice: &str, json: bool| {
-            if slice.len() < VERBATIM_MIN {
+            if slice.is_empty() {
                 return;
             }
             let start = (slice.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);

@@ -14,7 +14,7 @@ use crate::event::{Context, EventKind};
 use crate::fingerprint::Fingerprint;
 
 /// A decode's parts without the verbatim ranges, which are where the scanner borrowed text:
-/// the oracle borrows differently (it has its own tests: `json::refs`).
+/// the oracle borrows differently (it has its own tests: `json::description`).
 type Compared = (EventKind, Context, String, Fingerprint);
 
 fn compared(parts: Parts) -> Compared {

@@ -50,8 +50,6 @@ use body::{Captured, Field, Loc, Scan};
 use kind::decode_kind;
 use scan::ScanError;
 
-pub(crate) use body::VERBATIM_MIN;
-
 /// The deepest JSON nesting accepted. Deeper input is a [`DecodeError::TooDeep`], so decoding
 /// never overflows the stack (the browser gives wasm about 1 MB of it).
 pub const MAX_DEPTH: usize = 512;
@@ -237,7 +235,7 @@ fn parts_of(text: &str, scanned: Result<Scan<'_>, ScanError>) -> Result<Parts, D
     let wire_type = wire_type_of(&body)?;
     let kind = decode_kind(&wire_type, &body);
     let context = decode_context(&body);
-    // Only the JS API reads the verbatim ranges (json::refs): the CLI and the inspector do not
+    // Only the JS API reads the verbatim ranges (json::description): the CLI and the inspector do not
     // pay for them. The unit tests check them natively.
     let verbatim = if cfg!(any(test, all(target_arch = "wasm32", feature = "js"))) {
         body.verbatim(text)

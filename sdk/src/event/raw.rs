@@ -15,9 +15,9 @@ use super::JsonObject;
 #[derive(Clone)]
 pub struct RawFrame {
     text: Box<str>,
-    /// Where long values sit in `text` verbatim, as the decoder found them: the JS API hands a
-    /// typed field that equals one to JavaScript as a range of the frame's own string instead
-    /// of a copy (see `json::refs`). Not part of the frame's identity.
+    /// Where captured values sit in `text` verbatim, as the decoder found them: the JS API hands
+    /// a typed field that equals one to JavaScript as a slice of the frame's own string instead
+    /// of a copy (see `json::description`). Not part of the frame's identity.
     verbatim: Box<[Verbatim]>,
 }
 
@@ -33,7 +33,7 @@ pub(crate) struct Verbatim {
 }
 
 impl RawFrame {
-    /// A frame whose long values the decoder located (see [`Verbatim`]).
+    /// A frame whose captured values the decoder located (see [`Verbatim`]).
     pub(crate) fn with_verbatim(text: impl Into<Box<str>>, verbatim: Vec<Verbatim>) -> Self {
         RawFrame { text: text.into(), verbatim: verbatim.into_boxed_slice() }
     }

@@ -1,6 +1,20 @@
 // Listener bookkeeping for agentwire's JS API (why it is JS: see `Emitter` in js/mod.rs; this
 // file ships in the npm package as written, so its comments stay short).
 
+// `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`, as the SDK writes times (Rust's `Timestamp`): the second
+// by the engine, for years 0000 to 9999 (Rust sends others as text), then the microseconds.
+function isoTime(seconds, micros) {
+  const second = new Date(seconds * 1000).toISOString().slice(0, 19);
+  return micros === 0 ? `${second}Z` : `${second}.${String(micros).padStart(6, "0")}Z`;
+}
+
+// Event member names by index, each given once by Rust (`json::Description::new_keys`).
+const KEYS = [];
+
+export function addKey(key) {
+  KEYS.push(key);
+}
+
 export class Emitter {
   constructor() {
     this.listeners = new Map();
@@ -118,16 +132,27 @@ export class Emitter {
     }
   }
 
-  // An event: its JSON from Rust, and the frame's text (json/refs.rs, `event_json`).
-  emitEvent(json, text) {
-    const event = JSON.parse(json);
-    const refs = event["@refs"];
-    if (refs !== undefined) {
-      delete event["@refs"];
-      for (const [key, start, end, isJson] of refs) {
-        const value = text.slice(start, end);
-        event[key] = isJson === 1 ? JSON.parse(value) : value;
+  // An event, described by Rust, and the frame's text (json/description.rs): per member
+  // [key, kind, a, b], the value a slice of the frame (kind 0; 1 to parse), a number (2),
+  // null, false, true (3-5), a side value (6) or a time (7). `entries` and `numbers` view wasm memory:
+  // read before any listener runs.
+  emitEvent(entries, numbers, side, text) {
+    const values = side === undefined ? undefined : JSON.parse(side);
+    const event = {};
+    for (let i = 0; i < entries.length; i += 4) {
+      const a = entries[i + 2];
+      let value;
+      switch (entries[i + 1]) {
+        case 0: value = text.slice(a, entries[i + 3]); break;
+        case 1: value = JSON.parse(text.slice(a, entries[i + 3])); break;
+        case 2: value = numbers[a]; break;
+        case 3: value = null; break;
+        case 4: value = false; break;
+        case 5: value = true; break;
+        case 7: value = isoTime(numbers[a], numbers[a + 1]); break;
+        default: value = values[a];
       }
+      event[KEYS[entries[i]]] = value;
     }
     lazyRaw(event, text);
     this.call(event.type, event);

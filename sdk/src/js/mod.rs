@@ -43,9 +43,20 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     fn on(this: &Emitter, channel: &str, listener: &JsValue) -> Result<js_sys::Function, JsValue>;
 
-    // `catch`: an exception must never unwind through Rust frames.
+    // `catch`: an exception must never unwind through Rust frames. `entries` and `numbers`
+    // reach JS as views of wasm memory, read before any listener runs (`json::Description`).
     #[wasm_bindgen(method, catch, js_name = emitEvent)]
-    fn emit_event(this: &Emitter, json: &str, text: &JsValue) -> Result<(), JsValue>;
+    fn emit_event(
+        this: &Emitter,
+        entries: &[u32],
+        numbers: &[f64],
+        side: Option<&str>,
+        text: &JsValue,
+    ) -> Result<(), JsValue>;
+
+    /// Gives JS the name of the next key index (`json::Description::new_keys`).
+    #[wasm_bindgen(js_name = addKey)]
+    fn add_key(key: &str);
 
     #[wasm_bindgen(method, catch)]
     fn emit(this: &Emitter, channel: &str, value: &JsValue) -> Result<(), JsValue>;
@@ -135,27 +146,28 @@ fn send_error(error_value: &SendError) -> JsValue {
 /// JSON rather than serde-wasm-bindgen, which the design names for the JS boundary: one
 /// `JSON.parse` builds the object much faster than one wasm-to-JS call per field, and the JSON
 /// is written by hand (`crate::json`), which keeps every serializer out of the wasm package.
+/// Events, the one value per frame, do better still: they cross as a description the emitter
+/// builds the object from ([`describe`]).
 fn to_js<T: WriteJson + ?Sized>(value: &T) -> JsValue {
     js_sys::JSON::parse(&json::to_json(value)).unwrap_or(JsValue::NULL)
 }
 
-/// An event's typed fields as JSON text: its kind's fields, its context, `wire_type`, and its
-/// `frame` index (as flags name frames). Long fields the frame spells verbatim are ranges of
-/// the frame's JS string instead of copies (`json::Refs`), which the emitter resolves and
-/// deletes (the last member, so the object keeps its fast shape). Not
-/// `raw`: the emitter makes that from the frame's own text, when it is read. `raw` is an own,
-/// enumerable accessor (spread, `JSON.stringify` and `structuredClone` see it like any other
-/// property) that turns into a plain value on its first read; it is defined with one shared
-/// descriptor and a symbol-keyed text, because an accessor made of fresh closures for each
-/// event cost several microseconds a frame.
-fn event_json(event: &Event, frame: u64) -> String {
-    let mut text = String::with_capacity(256);
-    let mut refs = json::Refs::new(&event.raw);
-    let mut object = json::Object::with_refs(&mut text, &mut refs);
+/// An event's typed fields described for the emitter (`json::Description`): its kind's fields,
+/// its context, `wire_type`, and its `frame` index (as flags name frames), each a slice of the
+/// frame's JS string where the frame spells it verbatim, a number, a constant, or a value of
+/// one small side JSON. Not `raw`: the emitter makes that from the frame's own text, when it
+/// is read. `raw` is an own, enumerable accessor (spread, `JSON.stringify` and
+/// `structuredClone` see it like any other property) that turns into a plain value on its
+/// first read; it is defined with one shared descriptor and a symbol-keyed text, because an
+/// accessor made of fresh closures for each event cost several microseconds a frame.
+fn describe(event: &Event, frame: u64) -> json::Description {
+    let mut unused = String::new();
+    let mut description = json::Description::new();
+    let mut object = json::Object::described(&mut unused, &event.raw, &mut description);
     json::write_typed(event, &mut object);
     object.field("frame", &frame);
     object.close();
-    text
+    description
 }
 
 thread_local! {
@@ -227,7 +239,17 @@ fn dispatch(received: &ReceivedText, emitter: &Emitter, event: &SessionEvent) {
                     Some((index, text)) if index == frame => text.clone(),
                     _ => JsValue::from_str(event.raw.as_str()),
                 };
-                emitter.emit_event(&event_json(event, *frame), &text)
+                let description = describe(event, *frame);
+                for key in description.new_keys() {
+                    add_key(key);
+                }
+                let side = description.side();
+                emitter.emit_event(
+                    description.entries(),
+                    description.numbers(),
+                    side.as_deref(),
+                    &text,
+                )
             } else {
                 Ok(())
             }

@@ -20,6 +20,10 @@ impl WriteJson for Timestamp {
         self.push_iso(out);
         out.push('"');
     }
+
+    fn time(&self) -> Option<Timestamp> {
+        Some(*self)
+    }
 }
 
 /// Writes the typed part of `event` (everything but `raw`) into `object`, as its derive does.

@@ -6,26 +6,29 @@
 //! printer's fallbacks, and `core::fmt` for every error path) into the npm package, which has
 //! a 60 KB budget in all. The output is the same JSON as the types' `Serialize` derives give
 //! (kept for Rust users and the CLI's `--json`); `tests.rs` checks the two against each other
-//! on every golden frame and on every shape of state, flag and outcome.
+//! on every golden frame and on every shape of state, flag and outcome. An event, the one value
+//! per frame, crosses to JavaScript as a compact description of that same JSON instead
+//! (`description.rs`): slices of the frame's own string, numbers and constants, so that JS
+//! builds the object without decoding or parsing any text.
 
+mod description;
 mod event;
-mod refs;
 mod session;
 
 #[cfg_attr(
     not(all(target_arch = "wasm32", feature = "js")),
     allow(unused_imports, reason = "the JS API writes events; natively only the tests do")
 )]
-pub(crate) use event::write_typed;
+pub(crate) use description::{Description, Scalar};
 #[cfg_attr(
     not(all(target_arch = "wasm32", feature = "js")),
     allow(unused_imports, reason = "the JS API writes events; natively only the tests do")
 )]
-pub(crate) use refs::Refs;
+pub(crate) use event::write_typed;
 #[cfg(test)]
 pub(crate) mod tests;
 
-use crate::event::JsonText;
+use crate::event::{JsonText, RawFrame};
 
 /// A value that writes itself as JSON text.
 pub(crate) trait WriteJson {
@@ -33,9 +36,19 @@ pub(crate) trait WriteJson {
     fn write_json(&self, out: &mut String);
 
     /// The bytes a frame would hold verbatim if this value came from it unchanged, with
-    /// whether they are JSON text (else a string's content): long strings and JSON values.
-    /// `None` for everything else, which is always written out (see [`Refs`]).
+    /// whether they are JSON text (else a string's content): strings and JSON values. `None`
+    /// for everything else, which is always written out (see [`Description`]).
     fn verbatim(&self) -> Option<(&[u8], bool)> {
+        None
+    }
+
+    /// This value as a JS number, when it is a number JSON would write as one.
+    fn number(&self) -> Option<f64> {
+        None
+    }
+
+    /// This value as a time, when it is one (written as its ISO 8601 text).
+    fn time(&self) -> Option<crate::Timestamp> {
         None
     }
 }
@@ -51,30 +64,33 @@ pub(crate) fn to_json<T: WriteJson + ?Sized>(value: &T) -> String {
 pub(crate) struct Object<'a> {
     out: &'a mut String,
     empty: bool,
-    /// Where members may become ranges of the frame instead (an event's top level only).
-    refs: Option<&'a mut Refs<'a>>,
+    /// Where members are described instead of written (an event's top level for JS only),
+    /// with the event's frame.
+    description: Option<(&'a RawFrame, &'a mut Description)>,
 }
 
 impl<'a> Object<'a> {
     /// Opens an object in `out`.
     pub(crate) fn open(out: &'a mut String) -> Self {
         out.push('{');
-        Object { out, empty: true, refs: None }
+        Object { out, empty: true, description: None }
     }
 
-    /// Opens an object in `out` whose members are ranges of `refs`' frame where they can be;
-    /// [`Object::close`] lists them.
+    /// An object whose members go to `description` instead of being written as JSON text.
     #[cfg_attr(
         not(all(target_arch = "wasm32", feature = "js")),
-        allow(dead_code, reason = "the JS API writes events; natively only the tests do")
+        allow(dead_code, reason = "the JS API describes events; natively only the tests do")
     )]
-    pub(crate) fn with_refs(out: &'a mut String, refs: &'a mut Refs<'a>) -> Self {
-        out.push('{');
-        Object { out, empty: true, refs: Some(refs) }
+    pub(crate) fn described(
+        out: &'a mut String,
+        frame: &'a RawFrame,
+        description: &'a mut Description,
+    ) -> Self {
+        Object { out, empty: true, description: Some((frame, description)) }
     }
 
     /// A member's key.
-    fn key(&mut self, key: &str) {
+    fn key(&mut self, key: &'static str) {
         if !self.empty {
             self.out.push(',');
         }
@@ -85,37 +101,41 @@ impl<'a> Object<'a> {
     }
 
     /// A member. Keys are the SDK's own snake_case names: plain ASCII, written as they are.
-    pub(crate) fn field<T: WriteJson + ?Sized>(&mut self, key: &str, value: &T) -> &mut Self {
-        self.key(key);
-        let taken = match (self.refs.as_deref_mut(), value.verbatim()) {
-            (Some(refs), Some((bytes, json))) => refs.take(key, bytes, json),
-            _ => false,
-        };
-        if taken {
-            self.out.push_str("null");
-        } else {
-            value.write_json(self.out);
+    pub(crate) fn field<T: WriteJson + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> &mut Self {
+        if let Some((frame, description)) = self.description.as_mut() {
+            let scalar = match (value.number(), value.time()) {
+                (Some(number), _) => Some(Scalar::Number(number)),
+                (None, Some(time)) => Some(Scalar::Time(time)),
+                (None, None) => None,
+            };
+            if !description.member(frame, key, value.verbatim(), scalar) {
+                value.write_json(description.side_value());
+                description.end_side_value(key);
+            }
+            return self;
         }
+        self.key(key);
+        value.write_json(self.out);
         self
     }
 
     /// A member that is left out when `value` is `None` (serde's `skip_serializing_if`).
-    pub(crate) fn some<T: WriteJson>(&mut self, key: &str, value: &Option<T>) -> &mut Self {
+    pub(crate) fn some<T: WriteJson>(&mut self, key: &'static str, value: &Option<T>) -> &mut Self {
         if let Some(value) = value {
             self.field(key, value);
         }
         self
     }
 
-    /// Closes the object, after the list of its ranges if it has any.
-    pub(crate) fn close(mut self) {
-        if let Some(entries) = self.refs.take().and_then(|refs| refs.entries()) {
-            self.key(refs::REFS_KEY);
-            self.out.push('[');
-            self.out.push_str(entries);
-            self.out.push(']');
+    /// Closes the object (a described one has nothing to close).
+    pub(crate) fn close(self) {
+        if self.description.is_none() {
+            self.out.push('}');
         }
-        self.out.push('}');
     }
 }
 
@@ -186,6 +206,10 @@ impl WriteJson for str {
     fn write_json(&self, out: &mut String) {
         push_string(out, self);
     }
+
+    fn verbatim(&self) -> Option<(&[u8], bool)> {
+        Some((self.as_bytes(), false))
+    }
 }
 
 impl WriteJson for String {
@@ -194,7 +218,7 @@ impl WriteJson for String {
     }
 
     fn verbatim(&self) -> Option<(&[u8], bool)> {
-        (self.len() >= crate::decode::VERBATIM_MIN).then_some((self.as_bytes(), false))
+        Some((self.as_bytes(), false))
     }
 }
 
@@ -208,11 +232,19 @@ impl WriteJson for u64 {
     fn write_json(&self, out: &mut String) {
         push_u64(out, *self);
     }
+
+    fn number(&self) -> Option<f64> {
+        Some(*self as f64)
+    }
 }
 
 impl WriteJson for u32 {
     fn write_json(&self, out: &mut String) {
         push_u64(out, u64::from(*self));
+    }
+
+    fn number(&self) -> Option<f64> {
+        Some(f64::from(*self))
     }
 }
 
@@ -220,11 +252,19 @@ impl WriteJson for u16 {
     fn write_json(&self, out: &mut String) {
         push_u64(out, u64::from(*self));
     }
+
+    fn number(&self) -> Option<f64> {
+        Some(f64::from(*self))
+    }
 }
 
 impl WriteJson for usize {
     fn write_json(&self, out: &mut String) {
         push_u64(out, *self as u64);
+    }
+
+    fn number(&self) -> Option<f64> {
+        Some(*self as f64)
     }
 }
 
@@ -238,6 +278,10 @@ impl WriteJson for f64 {
             out.push_str("null");
         }
     }
+
+    fn number(&self) -> Option<f64> {
+        self.is_finite().then_some(*self)
+    }
 }
 
 /// Text the decoder checked is JSON: written as it came.
@@ -247,8 +291,7 @@ impl WriteJson for JsonText {
     }
 
     fn verbatim(&self) -> Option<(&[u8], bool)> {
-        (self.as_str().len() >= crate::decode::VERBATIM_MIN)
-            .then_some((self.as_str().as_bytes(), true))
+        Some((self.as_str().as_bytes(), true))
     }
 }
 
@@ -262,6 +305,14 @@ impl<T: WriteJson> WriteJson for Option<T> {
 
     fn verbatim(&self) -> Option<(&[u8], bool)> {
         self.as_ref().and_then(WriteJson::verbatim)
+    }
+
+    fn number(&self) -> Option<f64> {
+        self.as_ref().and_then(WriteJson::number)
+    }
+
+    fn time(&self) -> Option<crate::Timestamp> {
+        self.as_ref().and_then(WriteJson::time)
     }
 }
 

@@ -27,14 +27,15 @@ pub(crate) fn typed_json(event: &Event) -> String {
     out
 }
 
-/// The typed part of an event as the JS side receives it, with ranges of the frame.
-pub(crate) fn typed_json_with_refs(event: &Event) -> String {
+/// The typed part of an event as the JS side receives it: described.
+pub(crate) fn described(event: &Event) -> super::Description {
     let mut out = String::new();
-    let mut refs = super::Refs::new(&event.raw);
-    let mut object = Object::with_refs(&mut out, &mut refs);
+    let mut description = super::Description::new();
+    let mut object = Object::described(&mut out, &event.raw, &mut description);
     write_typed(event, &mut object);
     object.close();
-    out
+    assert!(out.is_empty(), "a described object writes no text");
+    description
 }
 
 /// The event's derive, without `raw` (the JS side has the frame's text itself).

@@ -198,8 +198,46 @@ function scriptedSocket(frames) {
   };
 }
 
-test("long fields arrive exactly as the frame holds them: ranges of its text, escapes, any script, JSON", async () => {
-  // Long values are handed over as ranges of the frame's own string (json/refs.rs); the
+/** The events a scripted socket delivering `sent` gives the `*` listener. */
+async function eventsOf(sent) {
+  const client = connect("ws://scripted.invalid/ws", { WebSocket: scriptedSocket(sent) });
+  const events = [];
+  const all = new Promise((resolve) => {
+    client.on("*", (event) => {
+      events.push(event);
+      if (events.length === sent.length) resolve();
+    });
+  });
+  await within(5_000, "every event", all);
+  await client.close();
+  return events;
+}
+
+test("times arrive as the SDK writes them: ISO 8601 in UTC, microseconds when there are any", async () => {
+  // Rust hands a time over as seconds and microseconds, and emitter.js writes the text
+  // (json/description.rs): every shape of timestamp, at the ends of the range too.
+  const cases = [
+    ["2025-09-18T14:56:15.002311+00:00", "2025-09-18T14:56:15.002311Z"],
+    ["2025-09-18T16:56:15+02:00", "2025-09-18T14:56:15Z"],
+    [1758207375.5, "2025-09-18T14:56:15.500000Z"],
+    [1758207375000, "2025-09-18T14:56:15Z"],
+    ["1969-07-20T20:17:40.000001Z", "1969-07-20T20:17:40.000001Z"],
+    ["0000-01-01T00:00:00Z", "0000-01-01T00:00:00Z"],
+    ["9999-12-31T23:59:59.999999Z", "9999-12-31T23:59:59.999999Z"],
+    ["2024-02-29T23:59:59.000100", "2024-02-29T23:59:59.000100Z"],
+  ];
+  const sent = cases.map(([timestamp], index) =>
+    JSON.stringify({ type: "heartbeat", timestamp, data: { n: index } }),
+  );
+  const events = await eventsOf(sent);
+  assert.deepEqual(
+    events.map((event) => event.timestamp),
+    cases.map(([, expected]) => expected),
+  );
+});
+
+test("long fields arrive exactly as the frame holds them: slices of its text, escapes, any script, JSON", async () => {
+  // Values are handed over as slices of the frame's own string (json/description.rs); the
   // offsets are in UTF-16 units, so text before them in other scripts and emoji must not shift
   // them, and escaped text must still arrive unescaped.
   const long = "thinking about GPU spend, é 中文 😀 ".repeat(4);
@@ -217,16 +255,7 @@ test("long fields arrive exactly as the frame holds them: ranges of its text, es
   // so it cannot be a range and must be written out. (Another step: an equal frame would be a
   // duplicate, which is flagged and not delivered.)
   sent.push(sent[1].replace('"step_number":1', '"step_number":2').replace("thinking about", "\\u0074hinking about"));
-  const client = connect("ws://scripted.invalid/ws", { WebSocket: scriptedSocket(sent) });
-  const events = [];
-  const all = new Promise((resolve) => {
-    client.on("*", (event) => {
-      events.push(event);
-      if (events.length === sent.length) resolve();
-    });
-  });
-  await within(5_000, "every event", all);
-  await client.close();
+  const events = await eventsOf(sent);
   const field = (event) => {
     switch (event.type) {
       case "agent_started":
