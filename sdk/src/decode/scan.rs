@@ -175,13 +175,15 @@ const STRING_SPECIAL: [bool; 256] = {
 };
 
 /// The end of the run of plain string bytes (no quote, backslash or control character) that
-/// starts at `pos`: eight bytes at a time (SWAR), then byte by byte.
+/// starts at `pos`: eight bytes at a time (SWAR), the first special byte of a word found from
+/// its mask, then the last few bytes one by one.
 fn plain_run(bytes: &[u8], mut pos: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    /// Whether any byte of `word` is zero.
-    fn has_zero(word: u64) -> bool {
-        word.wrapping_sub(ONES) & !word & HIGHS != 0
+    /// The high bit of each byte of `word` that is zero. Exact up to the first such byte: a
+    /// borrow can only mark bytes above a zero byte, never below one.
+    fn zeros(word: u64) -> u64 {
+        word.wrapping_sub(ONES) & !word & HIGHS
     }
     while let Some(chunk) = bytes.get(pos..pos + 8) {
         let mut word_bytes = [0u8; 8];
@@ -189,12 +191,13 @@ fn plain_run(bytes: &[u8], mut pos: usize) -> usize {
         let word = u64::from_le_bytes(word_bytes);
         // A control character (< 0x20), or a byte equal to `"` or `\`. Bytes of 0x80 and above
         // (UTF-8) must not look like control characters: mask them out of the `< 0x20` test.
-        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
-        if control != 0
-            || has_zero(word ^ (ONES * u64::from(b'"')))
-            || has_zero(word ^ (ONES * u64::from(b'\\')))
-        {
-            break;
+        // Each mask is exact up to its first marked byte, so their union's lowest marked byte
+        // is the first special byte of the word (little-endian: the lowest is the first).
+        let special = (word.wrapping_sub(ONES * 0x20) & !word & HIGHS)
+            | zeros(word ^ (ONES * u64::from(b'"')))
+            | zeros(word ^ (ONES * u64::from(b'\\')));
+        if special != 0 {
+            return pos + (special.trailing_zeros() / 8) as usize;
         }
         pos += 8;
     }

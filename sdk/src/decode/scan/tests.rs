@@ -166,3 +166,43 @@ fn escaped_strings_and_keys_are_unescaped() {
         Some("a\u{e9}\"b")
     );
 }
+
+mod plain_runs {
+    use proptest::prelude::*;
+
+    use super::super::{is_special, plain_run};
+
+    /// The run one byte at a time: what the eight-byte steps must agree with.
+    fn one_by_one(bytes: &[u8], start: usize) -> usize {
+        let mut pos = start;
+        while bytes.get(pos).is_some_and(|byte| !is_special(*byte)) {
+            pos += 1;
+        }
+        pos
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4096, ..ProptestConfig::default() })]
+
+        /// Specials anywhere, next to each other, next to UTF-8 lead and continuation bytes
+        /// (0x80 and above, which must not read as control characters), at every offset.
+        #[test]
+        fn a_run_ends_at_the_first_quote_backslash_or_control_character(
+            bytes in prop::collection::vec(
+                prop_oneof![
+                    4 => 0x20u8..0x7f,
+                    1 => Just(b'"'),
+                    1 => Just(b'\\'),
+                    1 => 0u8..0x20,
+                    1 => 0x80u8..=0xff,
+                    1 => Just(0x7fu8),
+                ],
+                0..40,
+            ),
+            start in 0usize..8,
+        ) {
+            let start = start.min(bytes.len());
+            prop_assert_eq!(plain_run(&bytes, start), one_by_one(&bytes, start));
+        }
+    }
+}
