@@ -111,7 +111,7 @@ impl State {
                     self.import_item(&mut job, item);
                 }
                 Some(Err(error)) => {
-                    self.mark_unreadable(lane, job.done, &ImportError::from(error));
+                    self.mark_unreadable(lane, job.done, &error);
                     return;
                 }
                 None => {

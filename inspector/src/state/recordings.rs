@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use agentwire::Timestamp;
 use agentwire::recording::{
-    self, CaptureError, CaptureReader, Direction, Header, MAX_LINE, Record, RecordingError,
+    self, CaptureReader, Direction, Header, MAX_LINE, Record, RecordingError,
 };
 
 use super::lanes::{Lane, LaneSource};
@@ -64,56 +64,13 @@ impl Import {
 
     /// A reader of the file from its start.
     pub(crate) fn reader(&self) -> Result<ImportReader, ImportError> {
-        CaptureReader::new(Cursor::new(self.bytes.clone()), MAX_LINE).map_err(ImportError::from)
+        CaptureReader::new(Cursor::new(self.bytes.clone()), MAX_LINE)
     }
 }
 
-/// Why a file can't be imported, or was imported only up to a point.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ImportError {
-    /// It starts with a recording header but is not a readable recording (a line that is not a
-    /// valid record, an unsupported version, a second header).
-    #[error(transparent)]
-    Recording(RecordingError),
-    /// It starts like a HAR document but is not valid JSON or not shaped like one.
-    #[error(transparent)]
-    Har(RecordingError),
-    /// It is binary data, not a capture.
-    #[error("binary data (a NUL byte at offset {offset}), not frames, a recording or a HAR file")]
-    Binary {
-        /// Where the first NUL byte is.
-        offset: usize,
-    },
-}
-
-impl ImportError {
-    /// The 1-based line where the file became unreadable, when the error names one.
-    #[must_use]
-    pub fn line(&self) -> Option<usize> {
-        match self {
-            ImportError::Recording(
-                RecordingError::Json { line, .. }
-                | RecordingError::InvalidUtf8 { line }
-                | RecordingError::UnknownRecord { line, .. },
-            ) => Some(*line),
-            _ => None,
-        }
-    }
-}
-
-impl From<CaptureError> for ImportError {
-    fn from(error: CaptureError) -> Self {
-        match error {
-            CaptureError::Binary { offset } => ImportError::Binary { offset },
-            CaptureError::Har(error) => ImportError::Har(error),
-            CaptureError::Recording(error) => ImportError::Recording(error),
-            CaptureError::Io(error) => ImportError::Recording(RecordingError::Io(error)),
-            // A variant added later: the nearest kind, with its own message.
-            error => ImportError::Recording(RecordingError::Io(std::io::Error::other(error))),
-        }
-    }
-}
+/// Why a file can't be imported, or was imported only up to a point: the SDK's capture reader's
+/// error, as `agentwire check` reports it.
+pub use agentwire::recording::CaptureError as ImportError;
 
 /// Opens a capture file for import (`name` is its file name, used as the lane's name; `bytes`
 /// its content, text or not): tells its format and reads a recording's header, as

@@ -153,6 +153,20 @@ pub enum RecordingError {
     Encode(#[source] serde_json::Error),
 }
 
+impl RecordingError {
+    /// The 1-based line of the recording the error is about, when it names one.
+    #[must_use]
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            RecordingError::Json { line, .. }
+            | RecordingError::LineTooLong { line, .. }
+            | RecordingError::InvalidUtf8 { line }
+            | RecordingError::UnknownRecord { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+}
+
 /// Maps a serde_json error met while writing: an I/O failure stays one.
 fn write_error(error: serde_json::Error) -> RecordingError {
     if error.is_io() { RecordingError::Io(error.into()) } else { RecordingError::Encode(error) }

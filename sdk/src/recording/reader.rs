@@ -88,11 +88,7 @@ impl CaptureError {
     #[must_use]
     pub fn line(&self) -> Option<usize> {
         match self {
-            CaptureError::Recording(
-                RecordingError::Json { line, .. }
-                | RecordingError::InvalidUtf8 { line }
-                | RecordingError::UnknownRecord { line, .. },
-            ) => Some(*line),
+            CaptureError::Recording(error) => error.line(),
             _ => None,
         }
     }
