@@ -44,11 +44,13 @@ macro_rules! fields {
         impl Field {
             pub(super) const COUNT: usize = [$(Field::$variant),*].len();
 
+            /// The keys, as a table (`names.rs`), in the order of the variants.
+            const KEYS: super::names::Names<{ Field::COUNT }> =
+                super::names::Names::new([$($key),*]);
+            const VARIANTS: [Field; Field::COUNT] = [$(Field::$variant),*];
+
             pub(super) fn from_key(key: &str) -> Option<Field> {
-                match key {
-                    $($key => Some(Field::$variant),)*
-                    _ => None,
-                }
+                Self::KEYS.find(key).and_then(|index| Self::VARIANTS.get(index).copied())
             }
 
             /// Whether the field is typed as a JSON value (captured as its raw text).

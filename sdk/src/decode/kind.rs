@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 
 use super::body::{Captured, Field, Loc, Scan};
+use super::names::Names;
 use super::raw_json;
 use crate::event::{
     Ack, AgentCompleted, AgentDeath, AgentError, AgentResponse, AgentStarted, AgentThinking,
@@ -64,56 +65,79 @@ enum Tag {
     Unknown,
 }
 
+/// The type names and their aliases, as a table (`names.rs`), with the kind of each.
+macro_rules! tag_names {
+    ($($name:literal => $tag:ident),* $(,)?) => {
+        const TAG_NAMES: Names<{ [$($name),*].len() }> = Names::new([$($name),*]);
+        const TAG_OF_NAME: [Tag; [$($name),*].len()] = [$(Tag::$tag),*];
+    };
+}
+
+// The alias table of docs/protocol.md §2 (wrappers are resolved by `resolve_tag`).
+tag_names! {
+    "connection_established" => ConnectionEstablished,
+    "authentication_error" => AuthenticationError,
+    "authentication_success" => AuthenticationSuccess,
+    "agent_started" => AgentStarted,
+    "agent_thinking" => AgentThinking,
+    "tool_executing" => ToolExecuting,
+    "tool_started" => ToolExecuting,
+    "tool_call" => ToolExecuting,
+    "tool_completed" => ToolCompleted,
+    "tool_result" => ToolCompleted,
+    "agent_completed" => AgentCompleted,
+    "agent_finished" => AgentCompleted,
+    "tool_error" => ToolError,
+    "agent_error" => AgentError,
+    "agent_failed" => AgentError,
+    "agent_fallback" => AgentError,
+    "agent_death" => AgentDeath,
+    "agent_stopped" => AgentStopped,
+    "agent_response" => AgentResponse,
+    "agent_response_complete" => AgentResponse,
+    "progress_update" => ProgressUpdate,
+    "agent_progress" => ProgressUpdate,
+    "agent_update" => ProgressUpdate,
+    "subagent_started" => SubagentStarted,
+    "subagent_completed" => SubagentCompleted,
+    "partial_result" => PartialResult,
+    "final_report" => FinalReport,
+    "stream_chunk" => StreamChunk,
+    "thread_created" => ThreadCreated,
+    "thread_switched" => ThreadSwitched,
+    "thread_deleted" => ThreadDeleted,
+    "thread_data" => ThreadData,
+    "conversation_history" => ConversationHistory,
+    "agent_context" => AgentContext,
+    "example_message_response" => ExampleMessageResponse,
+    "heartbeat" => Heartbeat,
+    "ping" => Ping,
+    "pong" => Pong,
+    "heartbeat_ack" => HeartbeatAck,
+    "ack" => Ack,
+    "system_message" => SystemMessage,
+    "resume_result" => ResumeResult,
+    "error_message" => Error,
+    "error" => Error,
+    "connection_error" => ConnectionError,
+    "system_error" => SystemError,
+    "handshake_response" => HandshakeResponse,
+    "handshake_complete" => HandshakeComplete,
+    "cleanup_started" => CleanupStarted,
+    "cleanup_duration_estimate" => CleanupDurationEstimate,
+    "cleanup_complete" => CleanupComplete,
+    "backend_log" => BackendLog,
+    "agent_timeout_warning" => AgentTimeoutWarning,
+    "agent_timeout_failure" => AgentTimeoutFailure,
+}
+
 impl Tag {
     /// The alias table of docs/protocol.md §2 (wrappers are resolved by [`resolve_tag`]).
     fn of_name(name: &str) -> Tag {
-        match name {
-            "connection_established" => Tag::ConnectionEstablished,
-            "authentication_error" => Tag::AuthenticationError,
-            "authentication_success" => Tag::AuthenticationSuccess,
-            "agent_started" => Tag::AgentStarted,
-            "agent_thinking" => Tag::AgentThinking,
-            "tool_executing" | "tool_started" | "tool_call" => Tag::ToolExecuting,
-            "tool_completed" | "tool_result" => Tag::ToolCompleted,
-            "agent_completed" | "agent_finished" => Tag::AgentCompleted,
-            "tool_error" => Tag::ToolError,
-            "agent_error" | "agent_failed" | "agent_fallback" => Tag::AgentError,
-            "agent_death" => Tag::AgentDeath,
-            "agent_stopped" => Tag::AgentStopped,
-            "agent_response" | "agent_response_complete" => Tag::AgentResponse,
-            "progress_update" | "agent_progress" | "agent_update" => Tag::ProgressUpdate,
-            "subagent_started" => Tag::SubagentStarted,
-            "subagent_completed" => Tag::SubagentCompleted,
-            "partial_result" => Tag::PartialResult,
-            "final_report" => Tag::FinalReport,
-            "stream_chunk" => Tag::StreamChunk,
-            "thread_created" => Tag::ThreadCreated,
-            "thread_switched" => Tag::ThreadSwitched,
-            "thread_deleted" => Tag::ThreadDeleted,
-            "thread_data" => Tag::ThreadData,
-            "conversation_history" => Tag::ConversationHistory,
-            "agent_context" => Tag::AgentContext,
-            "example_message_response" => Tag::ExampleMessageResponse,
-            "heartbeat" => Tag::Heartbeat,
-            "ping" => Tag::Ping,
-            "pong" => Tag::Pong,
-            "heartbeat_ack" => Tag::HeartbeatAck,
-            "ack" => Tag::Ack,
-            "system_message" => Tag::SystemMessage,
-            "resume_result" => Tag::ResumeResult,
-            "error_message" | "error" => Tag::Error,
-            "connection_error" => Tag::ConnectionError,
-            "system_error" => Tag::SystemError,
-            "handshake_response" => Tag::HandshakeResponse,
-            "handshake_complete" => Tag::HandshakeComplete,
-            "cleanup_started" => Tag::CleanupStarted,
-            "cleanup_duration_estimate" => Tag::CleanupDurationEstimate,
-            "cleanup_complete" => Tag::CleanupComplete,
-            "backend_log" => Tag::BackendLog,
-            "agent_timeout_warning" => Tag::AgentTimeoutWarning,
-            "agent_timeout_failure" => Tag::AgentTimeoutFailure,
-            _ => Tag::Unknown,
-        }
+        TAG_NAMES
+            .find(name)
+            .and_then(|index| TAG_OF_NAME.get(index).copied())
+            .unwrap_or(Tag::Unknown)
     }
 
     /// The five critical events, which a wrapper frame may carry.

@@ -33,6 +33,7 @@ mod body;
 pub(crate) mod differential;
 mod kind;
 mod lookup;
+mod names;
 pub(crate) mod number;
 #[cfg(test)]
 mod oracle;
