@@ -50,7 +50,10 @@ gives the same report. The file is streamed and memory stays bounded whatever it
 longer than --max-frame-bytes is skipped as a `malformed-frame`, the readable report shows the \
 first 100 flags of each rule and counts every flag (--json lists them all).
 
-Run `agentwire rules` to list every rule id, its severity and what it means.";
+Flags are grouped by where they sit: a run, the connection's anonymous run (agent events \
+without ids), or the connection (each rule's scope).
+
+Run `agentwire rules` to list every rule id, its severity, its scope and what it means.";
 
 const CHECK_AFTER_LONG_HELP: &str = "\
 Exit status:
@@ -81,10 +84,11 @@ enum Command {
     /// Check a frames file, an agentwire recording or a HAR file; exit 1 when an error is flagged.
     #[command(long_about = CHECK_LONG_ABOUT, after_long_help = CHECK_AFTER_LONG_HELP)]
     Check(CheckArgs),
-    /// List every rule of the checker: id, severity and what it means.
+    /// List every rule of the checker: id, severity, scope and what it means.
     #[command(
         long_about = "List every rule of the checker: its stable id (the name used in reports and \
-                      in `check --json`), its severity (error, warning or info) and when it fires."
+                      in `check --json`), its severity (error, warning or info), its scope (a run, \
+                      or the connection: where `check` reports its flags) and when it fires."
     )]
     Rules(RulesArgs),
     /// Run a simulated manager: the real manager's WebSocket protocol at /ws, realistic agent
@@ -145,7 +149,7 @@ struct CheckArgs {
 
 #[derive(Debug, Args)]
 struct RulesArgs {
-    /// Print a JSON array of {"id", "severity", "description"} instead of aligned text.
+    /// Print a JSON array of {"id", "severity", "scope", "description"} instead of aligned text.
     #[arg(long)]
     json: bool,
 }

@@ -437,3 +437,35 @@ async fn a_taller_list_after_a_resize_fills_with_rows_without_a_scroll() {
     assert!(short < 30, "a 120 px list renders few rows: {short}");
     assert!(tall >= 2000 / 24 - 1, "a 2,000 px list renders enough rows to fill it: {tall}");
 }
+
+#[wasm_bindgen_test]
+async fn the_rules_dialog_lists_every_rule_with_its_severity_scope_and_description_and_escape_closes_it()
+ {
+    let (root, _sink) = mount();
+    settle().await;
+    let rules_button = all(&root, "header button")
+        .into_iter()
+        .find(|button| button.text_content().as_deref() == Some("Rules"))
+        .unwrap();
+    rules_button.dyn_into::<HtmlElement>().unwrap().click();
+    settle().await;
+    let articles = all(&root, ".dialog .rule-doc");
+    assert_eq!(articles.len(), agentwire::Rule::ALL.len());
+    for (article, rule) in articles.iter().zip(agentwire::Rule::ALL) {
+        let text = |selector: &str| {
+            article.query_selector(selector).unwrap().unwrap().text_content().unwrap()
+        };
+        assert_eq!(text("code"), rule.id());
+        assert_eq!(text(".sev-badge"), rule.severity().as_str());
+        assert_eq!(text(".rule-scope"), format!("per {}", rule.scope().as_str()));
+        assert_eq!(text("p"), rule.description());
+    }
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Escape");
+    init.set_bubbles(true);
+    let escape =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    document().dispatch_event(&escape).unwrap();
+    settle().await;
+    assert!(all(&root, ".dialog").is_empty(), "Escape closed the dialog");
+}

@@ -1,4 +1,4 @@
-//! Every checker rule with its severity and explanation (the same text as `agentwire rules`
+//! Every checker rule with its severity, scope and explanation (the same text as `agentwire rules`
 //! and docs/rules.md); a rule id anywhere on the page opens this at that rule.
 
 use agentwire::Rule;
@@ -38,6 +38,7 @@ pub fn rules_dialog(props: &RulesDialogProps) -> Html {
                 <h3>
                     <code>{ rule.id() }</code>
                     <span class={classes!("sev-badge", format::severity(rule.severity()))}>{ format::severity(rule.severity()) }</span>
+                    <span class="muted small rule-scope" title="Where its flags sit: on a run's timeline, or on the connection">{ format!("per {}", rule.scope().as_str()) }</span>
                 </h3>
                 <p>{ rule.description() }</p>
             </article>
