@@ -16,9 +16,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub(crate) use agentwire::recording::SkippedRecords;
-use agentwire::recording::{
-    CaptureError, CaptureItem, CaptureReader, Direction, Record, RecordingError,
-};
+use agentwire::recording::{CaptureError, CaptureReader, RecordingError};
 use agentwire::{Checker, CheckerConfig, Severity, Summary};
 
 use crate::flags::Flags;
@@ -169,13 +167,12 @@ fn check_input(input: impl Read, options: &CheckOptions) -> Result<Outcome, Chec
         if options.user.is_none() { reader.user_id().map(str::to_owned) } else { None };
     let mut feed = Feed::new(options, header_user.as_deref());
     reader
-        .stream(|item| match item {
-            CaptureItem::Line(text) => feed.text(&text),
-            CaptureItem::Record(Record::Frame { dir: Direction::In, text, .. }) => feed.text(&text),
-            CaptureItem::Bytes(bytes) => feed.bytes(&bytes),
-            // Most likely a received frame; whatever it was, it was too long to read.
-            CaptureItem::TooLong { length, limit, .. } => feed.too_long(length, limit),
-            _ => {}
+        .stream(|item| {
+            if let Some(received) = item.received() {
+                // The event (or the decode error, already a `malformed-frame` flag) is not kept.
+                let _ = received.check(&mut feed.checker);
+                feed.drain();
+            }
         })
         .map_err(capture_error)?;
     let mut outcome = feed.finish(options, reader.format(), header_user)?;
@@ -202,31 +199,6 @@ impl Feed {
             config = config.with_stall_after(stall_after);
         }
         Feed { checker: Checker::new(config), flags: Flags::new(options.json), spill_error: None }
-    }
-
-    /// One received text frame.
-    fn text(&mut self, text: &str) {
-        // The event (or the decode error, already a `malformed-frame` flag) is not kept.
-        let _ = self.checker.handle_text(text, None);
-        self.drain();
-    }
-
-    /// A frame too long to keep: a `malformed-frame`.
-    fn too_long(&mut self, length: u64, limit: usize) {
-        self.checker.handle_decode_error(&agentwire::DecodeError::TooLong { length, limit });
-        self.drain();
-    }
-
-    /// A line of a frames file that is not UTF-8: decoded as the decoder decodes bytes (a
-    /// `malformed-frame`, as a rule).
-    fn bytes(&mut self, bytes: &[u8]) {
-        match agentwire::decode_bytes(bytes) {
-            Ok(event) => {
-                let _ = self.checker.handle_event(&event, None);
-            }
-            Err(error) => self.checker.handle_decode_error(&error),
-        }
-        self.drain();
     }
 
     fn drain(&mut self) {

@@ -7,9 +7,9 @@
 //! lane says where the file broke ([`Lane::unreadable`](super::Lane::unreadable)); the
 //! end-of-stream rules are not run, since what the rest would have said is unknown.
 
-use agentwire::recording::{CaptureItem, Direction, Record};
+use agentwire::recording::{CaptureItem, Received, Record};
 use agentwire::session::{Disconnect, DisconnectCause};
-use agentwire::{Checker, CheckerConfig, DecodeError, Timestamp};
+use agentwire::{Checker, CheckerConfig, Timestamp};
 
 use super::recordings::ImportReader;
 use super::{Import, ImportError, LaneId, LaneSource, Lifecycle, State};
@@ -124,68 +124,49 @@ impl State {
     }
 
     fn import_item(&mut self, job: &mut ImportJob, item: CaptureItem) {
-        let (lane, checker) = (job.lane, &mut job.checker);
-        match item {
-            CaptureItem::Line(text) => {
-                let frame = checker.next_frame_index();
-                match checker.handle_text(&text, None) {
-                    Ok(checked) => {
-                        // A frames file has no times of its own: a frame's timestamp, else the
-                        // previous frame's.
+        let lane = job.lane;
+        if let CaptureItem::Record(record) = &item {
+            job.last = record.time();
+        }
+        if let Some(received) = item.received() {
+            let frame = job.checker.next_frame_index();
+            match received.check(&mut job.checker) {
+                Ok(checked) => {
+                    // A frames file has no times of its own: a frame's timestamp, else the
+                    // previous frame's.
+                    if matches!(item, CaptureItem::Line(_)) {
                         job.last = checked.event.context.timestamp.unwrap_or(job.last);
-                        self.push_event(lane, job.last, frame, checked.event, &checked.verdict);
                     }
-                    Err(_) => self.push_malformed(lane, job.last, frame, text),
+                    self.push_event(lane, job.last, frame, checked.event, &checked.verdict);
                 }
-            }
-            CaptureItem::Bytes(bytes) => {
-                let frame = checker.next_frame_index();
-                match agentwire::decode_bytes(&bytes) {
-                    Ok(event) => {
-                        let verdict = checker.handle_event(&event, None);
-                        self.push_event(lane, job.last, frame, event, &verdict);
-                    }
-                    Err(error) => {
-                        checker.handle_decode_error(&error);
-                        let text = String::from_utf8_lossy(&bytes).into_owned();
+                Err(_) => match received {
+                    Received::Text(text) => self.push_malformed(lane, job.last, frame, text.into()),
+                    Received::Bytes(bytes) => {
+                        let text = String::from_utf8_lossy(bytes).into_owned();
                         self.push_malformed(lane, job.last, frame, text);
                     }
-                }
-            }
-            // Not kept: its flag gives it a row without text.
-            CaptureItem::TooLong { length, limit, .. } => {
-                checker.handle_decode_error(&DecodeError::TooLong { length, limit });
-            }
-            CaptureItem::Record(record) => {
-                job.last = record.time();
-                match record {
-                    Record::Frame { dir: Direction::In, t, text } => {
-                        let frame = checker.next_frame_index();
-                        match checker.handle_text(&text, None) {
-                            Ok(checked) => {
-                                self.push_event(lane, t, frame, checked.event, &checked.verdict);
-                            }
-                            Err(_) => self.push_malformed(lane, t, frame, text),
-                        }
-                    }
-                    Record::Open { t, .. } => self.lifecycle(lane, t, Lifecycle::Opened),
-                    Record::Close { t, code, reason, clean } => {
-                        let disconnect = Disconnect {
-                            code,
-                            reason,
-                            was_clean: clean,
-                            cause: DisconnectCause::Closed,
-                        };
-                        self.lifecycle(lane, t, Lifecycle::Disconnected(disconnect));
-                    }
-                    Record::Reconnect { t, attempt, delay_ms } => {
-                        let retry = Lifecycle::RetryScheduled { attempt, delay_ms, retry_at: None };
-                        self.lifecycle(lane, t, retry);
-                    }
+                    // Not kept: its flag gives it a row without text.
                     _ => {}
-                }
+                },
             }
-            _ => {}
+        } else if let CaptureItem::Record(record) = item {
+            match record {
+                Record::Open { t, .. } => self.lifecycle(lane, t, Lifecycle::Opened),
+                Record::Close { t, code, reason, clean } => {
+                    let disconnect = Disconnect {
+                        code,
+                        reason,
+                        was_clean: clean,
+                        cause: DisconnectCause::Closed,
+                    };
+                    self.lifecycle(lane, t, Lifecycle::Disconnected(disconnect));
+                }
+                Record::Reconnect { t, attempt, delay_ms } => {
+                    let retry = Lifecycle::RetryScheduled { attempt, delay_ms, retry_at: None };
+                    self.lifecycle(lane, t, retry);
+                }
+                _ => {}
+            }
         }
         while let Some(flag) = job.checker.poll_flag() {
             self.push_flag(lane, job.last, flag);

@@ -3,7 +3,7 @@
 #![allow(dead_code, reason = "each test file uses some of the helpers")]
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail by panicking")]
 
-use agentwire::recording::{CaptureItem, CaptureReader, Direction, MAX_LINE, Record};
+use agentwire::recording::{CaptureReader, MAX_LINE};
 use agentwire::{
     Checker, CheckerConfig, Command, Flag, Rule, Session, SessionConfig, SessionEvent, Timestamp,
 };
@@ -158,12 +158,10 @@ pub(crate) fn agentwire_check(text: &str) -> Vec<Flag> {
     }
     let mut checker = Checker::new(config);
     reader
-        .stream(|item| match item {
-            CaptureItem::Line(text)
-            | CaptureItem::Record(Record::Frame { dir: Direction::In, text, .. }) => {
-                let _ = checker.handle_text(&text, None);
+        .stream(|item| {
+            if let Some(received) = item.received() {
+                let _ = received.check(&mut checker);
             }
-            _ => {}
         })
         .unwrap();
     checker.finish();

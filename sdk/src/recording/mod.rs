@@ -72,7 +72,7 @@ pub use capture::{CaptureFormat, Replay, detect, detect_text};
 pub use har::{HarMessage, HarSummary, read_har_messages, write_har};
 pub use jsonl::{RecordingReader, RecordingWriter};
 pub use lines::{Line, MAX_LINE, read_line};
-pub use reader::{CaptureError, CaptureItem, CaptureReader, SkippedRecords};
+pub use reader::{CaptureError, CaptureItem, CaptureReader, Received, SkippedRecords};
 pub use redact::{redact_protocol, redact_secrets, redact_url};
 
 /// The `type` of a recording's header line.

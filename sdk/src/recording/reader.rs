@@ -24,7 +24,9 @@ use super::capture::{CaptureFormat, Replay, detect};
 use super::har::{HarMessage, read_har_messages};
 use super::jsonl::RecordingReader;
 use super::lines::{Line, read_line};
-use super::{FORMAT_TYPE, Record, RecordingError};
+use super::{Direction, FORMAT_TYPE, Record, RecordingError};
+use crate::check::{Checked, Checker};
+use crate::decode::DecodeError;
 use crate::timestamp::Timestamp;
 
 /// The frames reader's line buffer is shrunk back to this size after holding a longer line.
@@ -56,6 +58,69 @@ pub enum CaptureItem {
         /// The limit it exceeds.
         limit: usize,
     },
+}
+
+impl CaptureItem {
+    /// The frame the connection received, when this item is one: a line of a frames file, a
+    /// received `frame` record, or a line too long to read (most likely a received frame). What
+    /// `agentwire check` and the inspector's import check, decided here once.
+    #[must_use]
+    pub fn received(&self) -> Option<Received<'_>> {
+        match self {
+            CaptureItem::Line(text)
+            | CaptureItem::Record(Record::Frame { dir: Direction::In, text, .. }) => {
+                Some(Received::Text(text))
+            }
+            CaptureItem::Bytes(bytes) => Some(Received::Bytes(bytes)),
+            CaptureItem::TooLong { length, limit, .. } => {
+                Some(Received::TooLong { length: *length, limit: *limit })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A frame the connection received, as a capture holds it ([`CaptureItem::received`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Received<'a> {
+    /// Its text.
+    Text(&'a str),
+    /// A frames-file line that is not UTF-8.
+    Bytes(&'a [u8]),
+    /// A line too long to read.
+    TooLong {
+        /// Its length in bytes.
+        length: u64,
+        /// The limit it exceeds.
+        limit: usize,
+    },
+}
+
+impl Received<'_> {
+    /// Checks the frame with `checker`, offline (a capture's frames have no arrival time for the
+    /// checker): text decoded and judged, bytes decoded as [`decode_bytes`](crate::decode_bytes)
+    /// decodes them, a line too long a `malformed-frame`.
+    ///
+    /// # Errors
+    /// The frame's [`DecodeError`]; it has already been reported as a flag.
+    pub fn check(self, checker: &mut Checker) -> Result<Checked, DecodeError> {
+        let decoded = match self {
+            Received::Text(text) => return checker.handle_text(text, None),
+            Received::Bytes(bytes) => crate::decode_bytes(bytes),
+            Received::TooLong { length, limit } => Err(DecodeError::TooLong { length, limit }),
+        };
+        match decoded {
+            Ok(event) => {
+                let verdict = checker.handle_event(&event, None);
+                Ok(Checked { event, verdict })
+            }
+            Err(error) => {
+                checker.handle_decode_error(&error);
+                Err(error)
+            }
+        }
+    }
 }
 
 /// Why a capture can't be read (on). Every variant ends the reading.
@@ -490,6 +555,30 @@ mod tests {
         let mut streamed = 0;
         assert!(reader.stream(|_| streamed += 1).is_err());
         assert_eq!(streamed, 2, "streamed: the open and the frame came before the error");
+    }
+
+    #[test]
+    fn received_frames_are_lines_received_records_and_long_lines_and_check_as_the_cli_does() {
+        let t = Timestamp::EPOCH;
+        let frame =
+            |dir, text: &str| CaptureItem::Record(Record::Frame { dir, t, text: text.into() });
+        let items = [
+            CaptureItem::Line(r#"{"type":"pong"}"#.into()),
+            frame(Direction::In, r#"{"type":"heartbeat"}"#),
+            frame(Direction::Out, r#"{"type":"ping"}"#),
+            CaptureItem::Record(Record::Open { t, protocol: None }),
+            CaptureItem::Bytes(vec![0xFF, b'{']),
+            CaptureItem::TooLong { line: 9, length: 100, limit: 10 },
+        ];
+        let mut checker = Checker::new(crate::CheckerConfig::offline());
+        let outcomes: Vec<Option<bool>> = items
+            .iter()
+            .map(|item| item.received().map(|received| received.check(&mut checker).is_ok()))
+            .collect();
+        assert_eq!(outcomes, [Some(true), Some(true), None, None, Some(false), Some(false)]);
+        let summary = checker.summary();
+        assert_eq!((summary.frames, summary.events), (4, 2));
+        assert_eq!(summary.flags_by_rule.get(crate::Rule::MalformedFrame), 2);
     }
 
     #[test]
