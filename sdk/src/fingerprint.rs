@@ -84,22 +84,25 @@ impl State {
         self.seed = fold(word ^ P1, self.seed ^ P2);
     }
 
+    /// Mixes in `bytes` and their length: one fold per 16 bytes, the last (partial) block read
+    /// as two words that may overlap the block before (the length, mixed in first, keeps
+    /// different lengths apart), so no byte is handled on its own.
     pub(crate) fn mix_bytes(&mut self, bytes: &[u8]) {
-        self.seed = fold(bytes.len() as u64 ^ P1, self.seed ^ P0);
-        let mut chunks = bytes.chunks_exact(16);
-        for chunk in &mut chunks {
-            let (low, high) = chunk.split_at(8);
-            self.seed = fold(word(low) ^ P1, word(high) ^ self.seed);
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut padded = [0u8; 16];
-            for (slot, byte) in padded.iter_mut().zip(rest) {
-                *slot = *byte;
+        let len = bytes.len();
+        let mut seed = self.seed ^ (len as u64).wrapping_mul(P3);
+        let (low, high) = if len <= 16 {
+            short_words(bytes)
+        } else {
+            let mut chunks = bytes.chunks_exact(16);
+            for chunk in &mut chunks {
+                seed = fold(word8(chunk, 0) ^ P1, word8(chunk, 8) ^ seed);
             }
-            let (low, high) = padded.split_at(8);
-            self.seed = fold(word(low) ^ P2, word(high) ^ self.seed);
-        }
+            // The last 16 bytes (overlapping the last whole block when `len` is a multiple of
+            // 16, which changes nothing but keeps one path).
+            let tail = bytes.get(len - 16..).unwrap_or_default();
+            (word8(tail, 0), word8(tail, 8))
+        };
+        self.seed = fold(low ^ P2, high ^ seed);
     }
 
     /// The 64-bit hash of a value whose contents were mixed in.
@@ -108,13 +111,39 @@ impl State {
     }
 }
 
-/// A little-endian word from up to 8 bytes.
-fn word(bytes: &[u8]) -> u64 {
-    let mut buffer = [0u8; 8];
-    for (slot, byte) in buffer.iter_mut().zip(bytes) {
-        *slot = *byte;
+/// Up to 16 bytes as two words, wyhash's way: 8 to 16 bytes as the first and the last eight
+/// (overlapping), 4 to 7 as the first and last four, 1 to 3 as the first, middle and last byte.
+/// Every byte is read, and with the length mixed in separately, different inputs of one length
+/// give different words.
+fn short_words(bytes: &[u8]) -> (u64, u64) {
+    let len = bytes.len();
+    if len >= 8 {
+        (word8(bytes, 0), word8(bytes, len - 8))
+    } else if len >= 4 {
+        (u64::from(word4(bytes, 0)), u64::from(word4(bytes, len - 4)))
+    } else if len > 0 {
+        let byte = |at: usize| u64::from(bytes.get(at).copied().unwrap_or_default());
+        ((byte(0) << 16) | (byte(len / 2) << 8) | byte(len - 1), 0)
+    } else {
+        (0, 0)
     }
-    u64::from_le_bytes(buffer)
+}
+
+/// The little-endian word of the eight bytes at `at` (zero when they are not all there, which
+/// callers rule out).
+fn word8(bytes: &[u8], at: usize) -> u64 {
+    bytes
+        .get(at..at + 8)
+        .and_then(|slice| <[u8; 8]>::try_from(slice).ok())
+        .map_or(0, u64::from_le_bytes)
+}
+
+/// The little-endian word of the four bytes at `at` (zero when they are not all there).
+fn word4(bytes: &[u8], at: usize) -> u32 {
+    bytes
+        .get(at..at + 4)
+        .and_then(|slice| <[u8; 4]>::try_from(slice).ok())
+        .map_or(0, u32::from_le_bytes)
 }
 
 pub(crate) fn null_hash() -> u64 {
@@ -140,10 +169,9 @@ pub(crate) fn string_hash(text: &str) -> u64 {
 
 /// The hash of one object entry, from its key's hash and its value's hash.
 pub(crate) fn entry_hash(key_hash: u64, value_hash: u64) -> u64 {
-    let mut state = State::new(tag::ENTRY);
-    state.mix(key_hash);
-    state.mix(value_hash);
-    state.finish64()
+    // Both inputs are already hashes: one fold joins them (tagged), one more spreads the
+    // result, so that entries summed in an object do not cancel in structured ways.
+    fold(fold(key_hash ^ P0 ^ tag::ENTRY, value_hash ^ P1) ^ P3, P2)
 }
 
 /// Accumulates an array's element hashes in order.
@@ -168,31 +196,47 @@ impl ArrayHasher {
     }
 }
 
+/// The entries of the objects being hashed, innermost last, as (key hash, entry hash): one
+/// stack for a whole frame, so that an object costs no buffer of its own (nested objects push
+/// above their parent's entries and are gone before the parent's next entry).
+#[derive(Default)]
+pub(crate) struct Entries(Vec<(u64, u64)>);
+
+impl Entries {
+    /// Room for a frame's usual nesting at once, so that a frame allocates it once.
+    pub(crate) fn for_frame() -> Self {
+        Entries(Vec::with_capacity(2 * INLINE_KEYS))
+    }
+}
+
 /// Accumulates an object's entry hashes, order-independently. A repeated key replaces the
 /// earlier entry (the last one wins, as when the object is parsed into a JSON value), tracked by
-/// key hash: inline for small objects, in a hash map beyond [`INLINE_KEYS`] keys, so hostile
-/// objects with many keys stay linear.
-#[derive(Default)]
+/// key hash: on the [`Entries`] stack for an object's first [`INLINE_KEYS`] keys, in a hash map
+/// beyond, so hostile objects with many keys stay linear.
 pub(crate) struct ObjectHasher {
     count: u64,
     sum: u64,
-    /// (key hash, entry hash) of the entries so far, for the first keys.
-    inline: [(u64, u64); INLINE_KEYS],
-    inline_len: usize,
-    /// The same, past the first [`INLINE_KEYS`] keys.
+    /// Where this object's entries start on the stack.
+    base: usize,
+    /// The entries past the first [`INLINE_KEYS`] keys.
     spill: Option<std::collections::HashMap<u64, u64>>,
 }
 
-/// Keys tracked inline per object before spilling to a hash map.
+/// Keys tracked on the stack per object before spilling to a hash map.
 const INLINE_KEYS: usize = 16;
 
 impl ObjectHasher {
-    pub(crate) fn push(&mut self, key: &str, value_hash: u64) {
+    /// A hasher for an object whose entries go on top of `entries`.
+    pub(crate) fn new(entries: &Entries) -> Self {
+        ObjectHasher { count: 0, sum: 0, base: entries.0.len(), spill: None }
+    }
+
+    pub(crate) fn push(&mut self, entries: &mut Entries, key: &str, value_hash: u64) {
         let key_hash = string_hash(key);
         let entry = entry_hash(key_hash, value_hash);
-        let earlier = match self
-            .inline
-            .get_mut(..self.inline_len)
+        let earlier = match entries
+            .0
+            .get_mut(self.base..)
             .and_then(|seen| seen.iter_mut().find(|(seen_key, _)| *seen_key == key_hash))
         {
             Some(slot) => Some(std::mem::replace(&mut slot.1, entry)),
@@ -204,9 +248,8 @@ impl ObjectHasher {
         match earlier {
             Some(earlier) => self.sum = self.sum.wrapping_sub(earlier).wrapping_add(entry),
             None => {
-                if let Some(slot) = self.inline.get_mut(self.inline_len) {
-                    *slot = (key_hash, entry);
-                    self.inline_len += 1;
+                if entries.0.len() - self.base < INLINE_KEYS {
+                    entries.0.push((key_hash, entry));
                 } else {
                     self.spill.get_or_insert_with(Default::default).insert(key_hash, entry);
                 }
@@ -216,7 +259,9 @@ impl ObjectHasher {
         }
     }
 
-    fn state(&self) -> State {
+    /// The object's state, its entries taken off the stack.
+    fn state(&self, entries: &mut Entries) -> State {
+        entries.0.truncate(self.base);
         let mut state = State::new(tag::OBJECT);
         state.mix(self.count);
         state.mix(self.sum);
@@ -224,13 +269,13 @@ impl ObjectHasher {
     }
 
     /// The hash of a nested object.
-    pub(crate) fn finish(&self) -> u64 {
-        self.state().finish64()
+    pub(crate) fn finish(&self, entries: &mut Entries) -> u64 {
+        self.state(entries).finish64()
     }
 
     /// The fingerprint of a frame's top-level object (whose ignored keys were not pushed).
-    pub(crate) fn finish_frame(&self) -> Fingerprint {
-        Fingerprint(self.state().finish64())
+    pub(crate) fn finish_frame(&self, entries: &mut Entries) -> Fingerprint {
+        Fingerprint(self.state(entries).finish64())
     }
 }
 
@@ -251,19 +296,23 @@ pub(crate) fn of_value(object: &serde_json::Map<String, serde_json::Value>) -> F
                 hasher.finish()
             }
             Value::Object(object) => {
-                let mut hasher = ObjectHasher::default();
-                object.iter().for_each(|(key, value)| hasher.push(key, value_hash(value)));
-                hasher.finish()
+                let mut entries = Entries::default();
+                let mut hasher = ObjectHasher::new(&entries);
+                for (key, value) in object {
+                    hasher.push(&mut entries, key, value_hash(value));
+                }
+                hasher.finish(&mut entries)
             }
         }
     }
-    let mut hasher = ObjectHasher::default();
+    let mut entries = Entries::default();
+    let mut hasher = ObjectHasher::new(&entries);
     for (key, value) in object {
         if !IGNORED_KEYS.contains(&key.as_str()) {
-            hasher.push(key, value_hash(value));
+            hasher.push(&mut entries, key, value_hash(value));
         }
     }
-    hasher.finish_frame()
+    hasher.finish_frame(&mut entries)
 }
 
 #[cfg(test)]
@@ -325,22 +374,54 @@ mod tests {
 
     #[test]
     fn of_repeated_keys_the_last_wins_inline_and_past_the_inline_limit() {
-        let mut short = ObjectHasher::default();
-        short.push("run_id", string_hash("a"));
-        short.push("run_id", string_hash("b"));
-        let mut once = ObjectHasher::default();
-        once.push("run_id", string_hash("b"));
-        assert_eq!(short.finish_frame(), once.finish_frame());
+        /// The frame fingerprint of `members` pushed in order, on a stack that already holds
+        /// `below` entries of an enclosing object.
+        fn hashed(below: usize, members: &[(String, u64)]) -> Fingerprint {
+            let mut entries = Entries::default();
+            let mut outer = ObjectHasher::new(&entries);
+            for i in 0..below {
+                outer.push(&mut entries, &format!("outer{i}"), null_hash());
+            }
+            let mut hasher = ObjectHasher::new(&entries);
+            for (key, hash) in members {
+                hasher.push(&mut entries, key, *hash);
+            }
+            let fingerprint = hasher.finish_frame(&mut entries);
+            assert_eq!(entries.0.len(), below.min(INLINE_KEYS), "the object's entries are gone");
+            fingerprint
+        }
+        let key = |k: &str, v: &str| (k.to_owned(), string_hash(v));
+        for below in [0, 3, 40] {
+            assert_eq!(
+                hashed(below, &[key("run_id", "a"), key("run_id", "b")]),
+                hashed(0, &[key("run_id", "b")])
+            );
+            let first: Vec<_> = (0..40).map(|i| (format!("k{i}"), number_hash(0.0))).collect();
+            let last: Vec<_> =
+                (0..40).map(|i| (format!("k{i}"), number_hash(f64::from(i)))).collect();
+            let both: Vec<_> = first.iter().chain(&last).cloned().collect();
+            assert_eq!(hashed(below, &both), hashed(0, &last));
+            assert_ne!(hashed(below, &first), hashed(0, &last));
+        }
+    }
 
-        let mut long = ObjectHasher::default();
-        let mut reference = ObjectHasher::default();
-        for i in 0..40 {
-            long.push(&format!("k{i}"), number_hash(0.0));
+    #[test]
+    fn strings_of_every_short_length_hash_apart() {
+        // The short-input words read every byte: changing any one byte of any length up to 40
+        // changes the hash, and so does the length.
+        let base: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        let mut seen = std::collections::HashSet::new();
+        for len in 0..=base.len() {
+            let text = base.get(..len).unwrap();
+            assert!(seen.insert(string_hash(std::str::from_utf8(text).unwrap())), "{len}");
+            for at in 0..len {
+                let mut changed = text.to_vec();
+                changed[at] = b'#';
+                assert!(
+                    seen.insert(string_hash(std::str::from_utf8(&changed).unwrap())),
+                    "{len} {at}"
+                );
+            }
         }
-        for i in 0..40 {
-            long.push(&format!("k{i}"), number_hash(f64::from(i)));
-            reference.push(&format!("k{i}"), number_hash(f64::from(i)));
-        }
-        assert_eq!(long.finish_frame(), reference.finish_frame());
     }
 }

@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 use super::body::{Captured, Field, Loc, Scan};
 use super::scan::ScanError;
 use super::{JsonKind, MAX_DEPTH};
-use crate::fingerprint::{self, ArrayHasher, Fingerprint, IGNORED_KEYS, ObjectHasher};
+use crate::fingerprint::{self, ArrayHasher, Entries, Fingerprint, IGNORED_KEYS, ObjectHasher};
 
 /// A scan in progress, and whether the nesting limit stopped it.
 struct State<'de> {
@@ -120,7 +120,8 @@ impl<'de> Visitor<'de> for RootVisitor<'_, 'de> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut hasher = ObjectHasher::default();
+        let mut entries = Entries::default();
+        let mut hasher = ObjectHasher::new(&entries);
         while let Some(key) = map.next_key_seed(KeySeed)? {
             let mode = body_child_mode(Loc::Root, &key);
             if let Mode::Body(child) = mode {
@@ -129,13 +130,13 @@ impl<'de> Visitor<'de> for RootVisitor<'_, 'de> {
             let (hash, captured) =
                 map.next_value_seed(ValueSeed { mode, depth: 2, scan: &mut *self.scan })?;
             if !IGNORED_KEYS.contains(&key.as_ref()) {
-                hasher.push(&key, hash);
+                hasher.push(&mut entries, &key, hash);
             }
             if let (Some(field), Some(captured)) = (Field::from_key(&key), captured) {
                 self.scan.scan.capture(Loc::Root, field, captured);
             }
         }
-        Ok(Ok(hasher.finish_frame()))
+        Ok(Ok(hasher.finish_frame(&mut entries)))
     }
 }
 
@@ -274,7 +275,8 @@ impl<'de> Visitor<'de> for ValueSeed<'_, 'de> {
             Mode::Body(loc) => Some(loc),
             _ => None,
         };
-        let mut hasher = ObjectHasher::default();
+        let mut entries = Entries::default();
+        let mut hasher = ObjectHasher::new(&entries);
         let depth = self.depth + 1;
         while let Some(key) = map.next_key_seed(KeySeed)? {
             let mode = loc.map_or(Mode::Hash, |loc| body_child_mode(loc, &key));
@@ -283,13 +285,13 @@ impl<'de> Visitor<'de> for ValueSeed<'_, 'de> {
             }
             let (hash, captured) =
                 map.next_value_seed(ValueSeed { mode, depth, scan: &mut *self.scan })?;
-            hasher.push(&key, hash);
+            hasher.push(&mut entries, &key, hash);
             if let (Some(loc), Some(field), Some(captured)) = (loc, Field::from_key(&key), captured)
             {
                 self.scan.scan.capture(loc, field, captured);
             }
         }
-        Ok((hasher.finish(), self.keep(|| Captured::Composite(JsonKind::Object))))
+        Ok((hasher.finish(&mut entries), self.keep(|| Captured::Composite(JsonKind::Object))))
     }
 }
 

@@ -17,7 +17,7 @@ use std::borrow::Cow;
 
 use super::body::{Captured, Field, Loc, Scan};
 use super::{JsonKind, MAX_DEPTH};
-use crate::fingerprint::{self, ArrayHasher, IGNORED_KEYS, ObjectHasher};
+use crate::fingerprint::{self, ArrayHasher, Entries, IGNORED_KEYS, ObjectHasher};
 
 /// Why a scan failed.
 #[derive(Debug)]
@@ -32,7 +32,13 @@ pub(super) enum ScanError {
 
 /// Scans `text`: the captured fields and the fingerprint of its top-level object.
 pub(super) fn scan(text: &str) -> Result<Scan<'_>, ScanError> {
-    let mut scanner = Scanner { text, bytes: text.as_bytes(), pos: 0, scan: Scan::new() };
+    let mut scanner = Scanner {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        scan: Scan::new(),
+        entries: Entries::for_frame(),
+    };
     match scanner.frame() {
         Ok(()) => Ok(scanner.scan),
         Err(Stop::TooDeep) => Err(ScanError::TooDeep),
@@ -47,7 +53,13 @@ pub(super) fn scan(text: &str) -> Result<Scan<'_>, ScanError> {
 /// A JSON string literal's value (`raw` is a whole literal, quotes included, as captured for
 /// a JSON-typed field): borrowed when it has no escapes. `None` when it is not a valid literal.
 pub(super) fn string_literal(raw: &str) -> Option<Cow<'_, str>> {
-    let mut scanner = Scanner { text: raw, bytes: raw.as_bytes(), pos: 0, scan: Scan::new() };
+    let mut scanner = Scanner {
+        text: raw,
+        bytes: raw.as_bytes(),
+        pos: 0,
+        scan: Scan::new(),
+        entries: Entries::default(),
+    };
     if scanner.peek() != Some(b'"') {
         return None;
     }
@@ -87,7 +99,13 @@ fn container_items<'de>(
     close: u8,
     mut item: impl FnMut(&mut Scanner<'de>) -> Option<()>,
 ) -> Option<()> {
-    let mut scanner = Scanner { text: raw, bytes: raw.as_bytes(), pos: 0, scan: Scan::new() };
+    let mut scanner = Scanner {
+        text: raw,
+        bytes: raw.as_bytes(),
+        pos: 0,
+        scan: Scan::new(),
+        entries: Entries::default(),
+    };
     scanner.skip_whitespace();
     if scanner.peek() != Some(open) {
         return None;
@@ -142,16 +160,16 @@ enum Mode {
     Body(Loc),
 }
 
-/// The mode for the value of `key` inside the body location `loc`.
-fn child_mode(loc: Loc, key: &str) -> Mode {
-    if let Some(child) = loc.child(key) {
-        return Mode::Body(child);
-    }
-    match Field::from_key(key) {
-        Some(field) if field.is_json() => Mode::Json,
-        Some(_) => Mode::Scalar,
-        None => Mode::Hash,
-    }
+/// The mode for the value of `key` inside the body location `loc`, and the field it is.
+fn child_mode(loc: Loc, key: &str) -> (Mode, Option<Field>) {
+    let field = Field::from_key(key);
+    let mode = match (loc.child(key), field) {
+        (Some(child), _) => Mode::Body(child),
+        (None, Some(field)) if field.is_json() => Mode::Json,
+        (None, Some(_)) => Mode::Scalar,
+        (None, None) => Mode::Hash,
+    };
+    (mode, field)
 }
 
 /// A visited value: its hash, and what was captured of it.
@@ -218,6 +236,8 @@ struct Scanner<'de> {
     bytes: &'de [u8],
     pos: usize,
     scan: Scan<'de>,
+    /// The fingerprint's entries of the objects being scanned.
+    entries: Entries,
 }
 
 impl<'de> Scanner<'de> {
@@ -450,7 +470,7 @@ impl<'de> Scanner<'de> {
         };
         let root = loc == Some(Loc::Root);
         self.pos += 1; // `{`
-        let mut hasher = ObjectHasher::default();
+        let mut hasher = ObjectHasher::new(&self.entries);
         self.skip_whitespace();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -462,19 +482,17 @@ impl<'de> Scanner<'de> {
                 return self.invalid("trailing comma");
             }
             let key = self.member_key()?;
-            let child = loc.map_or(Mode::Hash, |loc| child_mode(loc, &key));
+            let (child, field) = loc.map_or((Mode::Hash, None), |loc| child_mode(loc, &key));
             if let Mode::Body(child) = child {
                 // A repeated body key replaces the earlier body: the last one wins.
                 self.scan.clear(child);
             }
             let (hash, captured) = self.value(child, depth + 1)?;
             if !(root && IGNORED_KEYS.contains(&key.as_ref())) {
-                hasher.push(&key, hash);
+                hasher.push(&mut self.entries, &key, hash);
             }
-            if let (Some(loc), Some(captured)) = (loc, captured) {
-                if let Some(field) = Field::from_key(&key) {
-                    self.scan.capture(loc, field, captured);
-                }
+            if let (Some(loc), Some(field), Some(captured)) = (loc, field, captured) {
+                self.scan.capture(loc, field, captured);
             }
             self.skip_whitespace();
             match self.peek() {
@@ -493,10 +511,10 @@ impl<'de> Scanner<'de> {
     /// An object's hash; the frame's object is also the scan's fingerprint.
     fn finish_object(&mut self, root: bool, hasher: &ObjectHasher) -> u64 {
         if root {
-            self.scan.fingerprint = hasher.finish_frame();
+            self.scan.fingerprint = hasher.finish_frame(&mut self.entries);
             self.scan.fingerprint.0
         } else {
-            hasher.finish()
+            hasher.finish(&mut self.entries)
         }
     }
 
