@@ -20,8 +20,7 @@ extern "C" {
     /// (a UTF-16 code unit is at most three UTF-8 bytes), then one block copy into wasm.
     /// wasm-bindgen's own string passing copies ASCII one `charCodeAt` at a time, about three
     /// times slower for the frames a manager sends, and `TextEncoder.encode` allocates a buffer
-    /// per frame. Lone surrogates become U+FFFD, as in wasm-bindgen's encoding. (The reasons
-    /// live here: the snippet ships in the npm package as written.)
+    /// per frame. Lone surrogates become U+FFFD, as in wasm-bindgen's encoding.
     fn utf8(text: &wasm_bindgen::JsValue) -> js_sys::Uint8Array;
 }
 

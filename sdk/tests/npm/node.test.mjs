@@ -236,6 +236,34 @@ test("times arrive as the SDK writes them: ISO 8601 in UTC, microseconds when th
   );
 });
 
+test("times of any day from year 0000 to 9999 arrive as toISOString writes them", async () => {
+  // emitter.js writes a time's text by calendar arithmetic (not `Date`) and keeps the last
+  // day's text: spread seconds over the whole range, runs within one day, and days before 1970.
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const first = -62_167_219_200;
+  const last = 253_402_300_799;
+  const seconds = [first, last, -1, 0, 86_399, 86_400, 951_782_400, 951_868_799];
+  for (let i = 0; i < 300; i++) seconds.push(Math.floor(first + random() * (last - first)));
+  for (let i = 0; i < 20; i++) seconds.push(1_758_207_375 + i * 97);
+  const cases = seconds.map((second, index) => {
+    const micros = index % 3 === 0 ? 0 : Math.floor(random() * 1_000_000);
+    const text = new Date(second * 1000).toISOString().slice(0, 19);
+    return micros === 0 ? `${text}Z` : `${text}.${String(micros).padStart(6, "0")}Z`;
+  });
+  const sent = cases.map((timestamp, index) =>
+    JSON.stringify({ type: "heartbeat", timestamp, data: { n: index } }),
+  );
+  const events = await eventsOf(sent);
+  assert.deepEqual(
+    events.map((event) => event.timestamp),
+    cases,
+  );
+});
+
 test("long fields arrive exactly as the frame holds them: slices of its text, escapes, any script, JSON", async () => {
   // Values are handed over as slices of the frame's own string (json/description.rs); the
   // offsets are in UTF-16 units, so text before them in other scripts and emoji must not shift
