@@ -17,6 +17,11 @@
 /// Keys ignored when comparing frames: retries and replays change only these.
 pub(crate) const IGNORED_KEYS: [&str; 3] = ["attempt", "recovered", "seq"];
 
+/// Whether `key` is one of [`IGNORED_KEYS`].
+pub(crate) fn is_ignored(key: &str) -> bool {
+    IGNORED_KEYS.iter().any(|ignored| crate::bytes::equal(ignored.as_bytes(), key.as_bytes()))
+}
+
 /// A 64-bit content fingerprint of a frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub(crate) struct Fingerprint(pub(crate) u64);

@@ -38,6 +38,7 @@
 #![deny(missing_docs)]
 
 pub mod backoff;
+mod bytes;
 pub mod check;
 pub mod close;
 pub mod decode;

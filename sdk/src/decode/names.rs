@@ -78,10 +78,11 @@ impl<const N: usize> Names<N> {
     /// The index of `name` in the list, if it is there.
     pub(super) fn find(&self, name: &str) -> Option<usize> {
         let candidates = self.buckets.get(bucket(name.as_bytes()))?;
-        candidates
-            .iter()
-            .map(|index| usize::from(*index))
-            .find(|index| self.names.get(*index).is_some_and(|known| *known == name))
+        candidates.iter().map(|index| usize::from(*index)).find(|index| {
+            self.names
+                .get(*index)
+                .is_some_and(|known| crate::bytes::equal(known.as_bytes(), name.as_bytes()))
+        })
     }
 }
 

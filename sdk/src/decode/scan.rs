@@ -17,7 +17,7 @@ use std::borrow::Cow;
 
 use super::body::{Captured, Field, Loc, Scan};
 use super::{JsonKind, MAX_DEPTH};
-use crate::fingerprint::{self, ArrayHasher, Entries, IGNORED_KEYS, ObjectHasher};
+use crate::fingerprint::{self, ArrayHasher, Entries, ObjectHasher};
 
 /// Why a scan failed.
 #[derive(Debug)]
@@ -488,7 +488,7 @@ impl<'de> Scanner<'de> {
                 self.scan.clear(child);
             }
             let (hash, captured) = self.value(child, depth + 1)?;
-            if !(root && IGNORED_KEYS.contains(&key.as_ref())) {
+            if !(root && fingerprint::is_ignored(&key)) {
                 hasher.push(&mut self.entries, &key, hash);
             }
             if let (Some(loc), Some(field), Some(captured)) = (loc, field, captured) {

@@ -245,8 +245,10 @@ impl Description {
         let Some(found) = frame.verbatim().iter().find(|candidate| {
             candidate.json == json
                 && candidate.end - candidate.start == bytes.len() as u32
-                && text.as_bytes().get(candidate.start as usize..candidate.end as usize)
-                    == Some(bytes)
+                && text
+                    .as_bytes()
+                    .get(candidate.start as usize..candidate.end as usize)
+                    .is_some_and(|there| crate::bytes::equal(there, bytes))
         }) else {
             return false;
         };
