@@ -551,31 +551,31 @@ impl<'de> Scanner<'de> {
     }
 
     /// A string at the opening quote: its value, borrowed when it has no escapes.
+    #[inline(always)]
     fn string(&mut self) -> Result<Cow<'de, str>, Stop> {
         self.pos += 1; // `"`
         let start = self.pos;
         // The fast run: plain characters up to the closing quote, eight bytes at a time.
-        self.pos = plain_run(self.bytes, self.pos);
-        loop {
-            let Some(&byte) = self.bytes.get(self.pos) else {
-                return self.invalid("EOF while parsing a string");
-            };
-            if !is_special(byte) {
-                self.pos += 1;
-                continue;
-            }
-            match byte {
-                b'"' => {
-                    let text = self.text.get(start..self.pos).unwrap_or_default();
-                    self.pos += 1;
-                    return Ok(Cow::Borrowed(text));
-                }
-                b'\\' => break,
-                _ => {
-                    return self.invalid(
-                        "control character (\\u0000-\\u001F) found while parsing a string",
-                    );
-                }
+        let end = plain_run(self.bytes, start);
+        if self.bytes.get(end) == Some(&b'"') {
+            self.pos = end + 1;
+            return Ok(Cow::Borrowed(self.text.get(start..end).unwrap_or_default()));
+        }
+        self.pos = end;
+        self.escaped_string(start)
+    }
+
+    /// The rest of a string whose plain run from `start` ended before `self.pos` at something
+    /// other than the closing quote: an escape, a control character or the end of the text.
+    #[inline(never)]
+    fn escaped_string(&mut self, start: usize) -> Result<Cow<'de, str>, Stop> {
+        match self.peek() {
+            None => return self.invalid("EOF while parsing a string"),
+            Some(b'\\') => {}
+            Some(_) => {
+                return self.invalid(
+                    "control character (\\u0000-\\u001F) found while parsing a string",
+                );
             }
         }
         // Escapes: build the value.
@@ -583,9 +583,7 @@ impl<'de> Scanner<'de> {
         owned.push_str(self.text.get(start..self.pos).unwrap_or_default());
         loop {
             let run = self.pos;
-            while self.bytes.get(self.pos).is_some_and(|byte| !is_special(*byte)) {
-                self.pos += 1;
-            }
+            self.pos = plain_run(self.bytes, self.pos);
             owned.push_str(self.text.get(run..self.pos).unwrap_or_default());
             match self.peek() {
                 None => return self.invalid("EOF while parsing a string"),
