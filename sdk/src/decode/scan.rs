@@ -573,9 +573,8 @@ impl<'de> Scanner<'de> {
             None => return self.invalid("EOF while parsing a string"),
             Some(b'\\') => {}
             Some(_) => {
-                return self.invalid(
-                    "control character (\\u0000-\\u001F) found while parsing a string",
-                );
+                return self
+                    .invalid("control character (\\u0000-\\u001F) found while parsing a string");
             }
         }
         // Escapes: build the value.
