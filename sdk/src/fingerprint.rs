@@ -223,6 +223,9 @@ pub(crate) struct ObjectHasher {
     sum: u64,
     /// Where this object's entries start on the stack.
     base: usize,
+    /// One bit per key seen, picked by the key hash's top six bits: a key whose bit is clear is
+    /// new, without a search (the usual case).
+    seen: u64,
     /// The entries past the first [`INLINE_KEYS`] keys.
     spill: Option<std::collections::HashMap<u64, u64>>,
 }
@@ -233,22 +236,28 @@ const INLINE_KEYS: usize = 16;
 impl ObjectHasher {
     /// A hasher for an object whose entries go on top of `entries`.
     pub(crate) fn new(entries: &Entries) -> Self {
-        ObjectHasher { count: 0, sum: 0, base: entries.0.len(), spill: None }
+        ObjectHasher { count: 0, sum: 0, base: entries.0.len(), seen: 0, spill: None }
     }
 
     pub(crate) fn push(&mut self, entries: &mut Entries, key: &str, value_hash: u64) {
         let key_hash = string_hash(key);
         let entry = entry_hash(key_hash, value_hash);
-        let earlier = match entries
-            .0
-            .get_mut(self.base..)
-            .and_then(|seen| seen.iter_mut().find(|(seen_key, _)| *seen_key == key_hash))
-        {
-            Some(slot) => Some(std::mem::replace(&mut slot.1, entry)),
-            None => match &mut self.spill {
-                Some(spill) => spill.insert(key_hash, entry),
-                None => None,
-            },
+        let bit = 1u64 << (key_hash >> 58);
+        let earlier = if self.seen & bit == 0 {
+            self.seen |= bit;
+            None
+        } else {
+            match entries
+                .0
+                .get_mut(self.base..)
+                .and_then(|seen| seen.iter_mut().find(|(seen_key, _)| *seen_key == key_hash))
+            {
+                Some(slot) => Some(std::mem::replace(&mut slot.1, entry)),
+                None => match &mut self.spill {
+                    Some(spill) => spill.insert(key_hash, entry),
+                    None => None,
+                },
+            }
         };
         match earlier {
             Some(earlier) => self.sum = self.sum.wrapping_sub(earlier).wrapping_add(entry),
