@@ -1034,3 +1034,31 @@ fn the_next_deadline_is_never_in_the_past_after_handling_it() {
         }
     }
 }
+
+#[test]
+fn a_frame_handed_over_owned_gives_what_a_borrowed_one_gives() {
+    // The browser client hands each frame's text over (no copy); the events, flags, malformed
+    // records and stats must be those of the borrowing entry point, frame for frame.
+    let mut frames = common::clean_run("r1", 0.0);
+    frames.push(frames[1].clone()); // a duplicate
+    frames.push("{\"type\":\"agent_thinking\",".to_owned()); // not JSON
+    frames.push("[1,2]".to_owned()); // not an object
+    frames.push(common::thinking("r1", "a", 9.0, "after completion"));
+    frames.push(String::new());
+    let mut borrowed = Harness::new(SessionConfig::default());
+    let mut owned = Harness::new(SessionConfig::default());
+    borrowed.open();
+    owned.open();
+    for frame in &frames {
+        borrowed.frame(frame);
+        owned.session.handle_owned_text(owned.now, frame.clone());
+        owned.drain();
+    }
+    let (borrowed_events, owned_events) = (borrowed.take_events(), owned.take_events());
+    assert!(
+        owned_events.iter().filter(|event| matches!(event, SessionEvent::Malformed { .. })).count()
+            >= 3
+    );
+    assert_eq!(owned_events, borrowed_events);
+    assert_eq!(owned.session.stats(), borrowed.session.stats());
+}

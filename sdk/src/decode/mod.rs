@@ -187,6 +187,15 @@ pub fn decode_owned(text: String) -> Result<Event, DecodeError> {
     Ok(event_of(decode_parts(&text)?, text))
 }
 
+/// [`decode_owned`], with the text handed back when the frame does not decode (for its
+/// `malformed-frame` record).
+pub(crate) fn decode_owned_or_back(text: String) -> Result<Event, (DecodeError, String)> {
+    match decode_parts(&text) {
+        Ok(parts) => Ok(event_of(parts, text)),
+        Err(error) => Err((error, text)),
+    }
+}
+
 /// The event of a frame's decoded parts, holding `text` as its raw frame.
 fn event_of(parts: Parts, text: impl Into<Box<str>>) -> Event {
     let (kind, context, wire_type, fingerprint, verbatim) = parts;

@@ -335,6 +335,19 @@ impl Session {
         self.handle_frame(now, text.len(), decoded, || text.to_owned());
     }
 
+    /// A text frame arrived, owned by the caller: as [`Session::handle_text`], keeping `text`
+    /// as the event's raw frame instead of copying it.
+    pub fn handle_owned_text(&mut self, now: Timestamp, text: String) {
+        if !self.accepts_frames(now) {
+            return;
+        }
+        let len = text.len();
+        match crate::decode::decode_owned_or_back(text) {
+            Ok(event) => self.handle_frame(now, len, Ok(event), String::new),
+            Err((error, text)) => self.handle_frame(now, len, Err(error), || text),
+        }
+    }
+
     /// A binary frame arrived (the manager sends text; UTF-8 JSON in a binary frame is accepted,
     /// anything else is a `malformed-frame` flag).
     pub fn handle_binary(&mut self, now: Timestamp, bytes: &[u8]) {

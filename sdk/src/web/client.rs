@@ -508,7 +508,7 @@ impl Shared {
                 SocketEvent::Open => core.session.handle_open(now),
                 SocketEvent::Text(text, js) => {
                     *self.received.borrow_mut() = Some((core.session.next_frame(), js));
-                    core.session.handle_text(now, &text);
+                    core.session.handle_owned_text(now, text);
                 }
                 SocketEvent::Binary(bytes) => core.session.handle_binary(now, &bytes),
                 SocketEvent::Close { code, reason, was_clean } => {
