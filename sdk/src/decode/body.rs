@@ -25,11 +25,14 @@ impl Loc {
 
     /// The body location a key opens, seen from this location.
     pub(super) fn child(self, key: &str) -> Option<Loc> {
-        match (self, key) {
-            (Loc::Root, "payload") => Some(Loc::Payload),
-            (Loc::Root, "data") => Some(Loc::Data),
-            (Loc::Root, "metadata") => Some(Loc::Metadata),
-            (Loc::Data, "payload") => Some(Loc::DataPayload),
+        // `bytes::equal`, not a `match` on the strings: that compiles to calls to `memcmp`, a
+        // byte loop in wasm, for every key of the root.
+        let is = |name: &str| crate::bytes::equal(key.as_bytes(), name.as_bytes());
+        match self {
+            Loc::Root if is("payload") => Some(Loc::Payload),
+            Loc::Root if is("data") => Some(Loc::Data),
+            Loc::Root if is("metadata") => Some(Loc::Metadata),
+            Loc::Data if is("payload") => Some(Loc::DataPayload),
             _ => None,
         }
     }

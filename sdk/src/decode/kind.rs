@@ -171,35 +171,38 @@ impl Tag {
 fn resolve_tag(wire_type: &str, body: &Scan<'_>) -> Tag {
     let inner_name = |field: Field| body.at(Loc::Data, field).and_then(Captured::as_str);
     let inner_name = |field: Field| inner_name(field).map(Cow::into_owned);
-    match wire_type {
-        "system_message" | "agent_progress" | "agent_update" | "agent_response_complete" => {
-            if wire_type == "system_message"
-                && inner_name(Field::Event).as_deref() == Some("connection_established")
-            {
-                return Tag::ConnectionEstablished;
-            }
-            // The October 2025 wrapper (§6): `{"type":"system_message","event":<agent event>,
-            // "payload":{...}}`; its fields are in `payload`, a body location already.
-            if wire_type == "system_message" {
-                let root_event = body.at(Loc::Root, Field::Event).and_then(Captured::as_str);
-                if let Some(tag) =
-                    root_event.map(|name| Tag::of_name(&name)).filter(|tag| tag.is_agent())
-                {
-                    return tag;
-                }
-            }
-            let wrapped = [inner_name(Field::Type), inner_name(Field::Event)]
-                .into_iter()
-                .flatten()
-                .map(|name| Tag::of_name(&name))
-                .find(|tag| tag.is_critical());
-            wrapped.unwrap_or_else(|| Tag::of_name(wire_type))
+    // `bytes::equal`, not a `match` on the strings: that compiled to calls to `memcmp` (a byte
+    // loop in wasm) for every frame.
+    let is = |name: &str| crate::bytes::equal(wire_type.as_bytes(), name.as_bytes());
+    let system_message = is("system_message");
+    if system_message || is("agent_progress") || is("agent_update") || is("agent_response_complete")
+    {
+        if system_message && inner_name(Field::Event).as_deref() == Some("connection_established") {
+            return Tag::ConnectionEstablished;
         }
-        // The emitter's quirk: a thinking event arrives as `"type":"reasoning"` with a
-        // `reasoning` field. Without that field it is not recognisably a thought.
-        "reasoning" if body.get(Field::Reasoning).is_some() => Tag::AgentThinking,
-        _ => Tag::of_name(wire_type),
+        // The October 2025 wrapper (§6): `{"type":"system_message","event":<agent event>,
+        // "payload":{...}}`; its fields are in `payload`, a body location already.
+        if system_message {
+            let root_event = body.at(Loc::Root, Field::Event).and_then(Captured::as_str);
+            if let Some(tag) =
+                root_event.map(|name| Tag::of_name(&name)).filter(|tag| tag.is_agent())
+            {
+                return tag;
+            }
+        }
+        let wrapped = [inner_name(Field::Type), inner_name(Field::Event)]
+            .into_iter()
+            .flatten()
+            .map(|name| Tag::of_name(&name))
+            .find(|tag| tag.is_critical());
+        return wrapped.unwrap_or_else(|| Tag::of_name(wire_type));
     }
+    // The emitter's quirk: a thinking event arrives as `"type":"reasoning"` with a
+    // `reasoning` field. Without that field it is not recognisably a thought.
+    if is("reasoning") && body.get(Field::Reasoning).is_some() {
+        return Tag::AgentThinking;
+    }
+    Tag::of_name(wire_type)
 }
 
 /// Error text synonyms, most specific first.

@@ -203,10 +203,12 @@ fn plain_run(bytes: &[u8], mut pos: usize) -> usize {
     fn zeros(word: u64) -> u64 {
         word.wrapping_sub(ONES) & !word & HIGHS
     }
-    while let Some(chunk) = bytes.get(pos..pos + 8) {
-        let mut word_bytes = [0u8; 8];
-        word_bytes.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(word_bytes);
+    // `try_from` into an array is one load; `copy_from_slice` was a call to `memcpy` in wasm.
+    while let Some(word) = bytes
+        .get(pos..pos + 8)
+        .and_then(|chunk| <[u8; 8]>::try_from(chunk).ok())
+        .map(u64::from_le_bytes)
+    {
         // A control character (< 0x20), or a byte equal to `"` or `\`. Bytes of 0x80 and above
         // (UTF-8) must not look like control characters: mask them out of the `< 0x20` test.
         // Each mask is exact up to its first marked byte, so their union's lowest marked byte
