@@ -116,6 +116,64 @@ impl State {
     }
 }
 
+/// A `BuildHasher` for the checker's maps from the same folded multiply: SipHash, the standard
+/// one, was about a thirtieth of a frame's cost through the checker (BENCHMARKS.md). Natively
+/// each map's seed comes from the standard library's random keys, so crafted run ids cannot
+/// aim at one bucket; in wasm, where the standard keys are fixed anyway, the seed is a
+/// constant.
+#[derive(Clone, Debug)]
+pub(crate) struct FoldState {
+    seed: u64,
+}
+
+impl Default for FoldState {
+    fn default() -> Self {
+        #[cfg(not(target_arch = "wasm32"))]
+        let seed = {
+            use std::hash::BuildHasher;
+            std::collections::hash_map::RandomState::new().hash_one(P0)
+        };
+        #[cfg(target_arch = "wasm32")]
+        let seed = P3;
+        FoldState { seed }
+    }
+}
+
+impl std::hash::BuildHasher for FoldState {
+    type Hasher = FoldHasher;
+
+    fn build_hasher(&self) -> FoldHasher {
+        FoldHasher { state: State { seed: self.seed } }
+    }
+}
+
+/// The hasher of [`FoldState`].
+pub(crate) struct FoldHasher {
+    state: State,
+}
+
+impl std::hash::Hasher for FoldHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.state.mix_bytes(bytes);
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.state.mix(u64::from(byte));
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.state.mix(word);
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.state.mix(word as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.state.finish64()
+    }
+}
+
 /// Up to 16 bytes as two words, wyhash's way: 8 to 16 bytes as the first and the last eight
 /// (overlapping), 4 to 7 as the first and last four, 1 to 3 as the first, middle and last byte.
 /// Every byte is read, and with the length mixed in separately, different inputs of one length

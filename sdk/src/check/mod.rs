@@ -21,6 +21,8 @@ mod run;
 mod verdict;
 
 use std::collections::{HashMap, HashSet};
+
+use crate::fingerprint::FoldState;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -165,11 +167,11 @@ pub struct Checker {
     config: CheckerConfig,
     /// The connection's user: configured, or learned from `pong`/`ack`.
     user_id: Option<String>,
-    runs: HashMap<RunKey, Run>,
+    runs: HashMap<RunKey, Run, FoldState>,
     /// The runs with an open execution: the only ones with a stall deadline. Kept apart so the
     /// next deadline, asked for after every frame in live mode, costs the few active runs and
     /// not every tracked one (up to `max_runs`).
-    active: HashSet<RunKey>,
+    active: HashSet<RunKey, FoldState>,
     /// The run of the previous agent event, for agent events without ids.
     last_run: Option<RunKey>,
     duplicates: Window,
@@ -189,8 +191,8 @@ impl Checker {
             user_id: config.user_id.clone().filter(|id| !id.is_empty()),
             duplicates: Window::new(config.duplicate_window),
             config,
-            runs: HashMap::new(),
-            active: HashSet::new(),
+            runs: HashMap::default(),
+            active: HashSet::default(),
             last_run: None,
             highest_seq: None,
             next_frame: 0,
