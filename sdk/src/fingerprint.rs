@@ -285,7 +285,7 @@ pub(crate) struct ObjectHasher {
     /// new, without a search (the usual case).
     seen: u64,
     /// The entries past the first [`INLINE_KEYS`] keys.
-    spill: Option<std::collections::HashMap<u64, u64>>,
+    spill: Option<std::collections::HashMap<u64, u64, FoldState>>,
 }
 
 /// Keys tracked on the stack per object before spilling to a hash map.
