@@ -10,7 +10,8 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&control, rest)) = data.split_first() else { return };
-    let mut config = if control & 1 == 0 { CheckerConfig::offline() } else { CheckerConfig::live() };
+    let mut config =
+        if control & 1 == 0 { CheckerConfig::offline() } else { CheckerConfig::live() };
     if control & 2 != 0 {
         config = config.with_user("user-1");
     }
@@ -23,7 +24,9 @@ fuzz_target!(|data: &[u8]| {
         frames += 1;
         now = now.add_micros(i64::from(control) * 97_000 * (index as i64 % 7));
         match decode_bytes(frame) {
-            Ok(event) => checker.handle_event(&event, Some(now)),
+            Ok(event) => {
+                checker.handle_event(&event, Some(now));
+            }
             Err(error) => checker.handle_decode_error(&error),
         }
         if let Some(deadline) = checker.poll_timeout() {
