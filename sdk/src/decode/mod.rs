@@ -184,7 +184,7 @@ pub fn decode(text: &str) -> Result<Event, DecodeError> {
 /// # Errors
 /// As [`decode`].
 pub fn decode_owned(text: String) -> Result<Event, DecodeError> {
-    Ok(event_of(decode_parts(&text)?, text))
+    decode_owned_or_back(text).map_err(|(error, _)| error)
 }
 
 /// [`decode_owned`], with the text handed back when the frame does not decode (for its

@@ -32,13 +32,7 @@ pub(super) enum ScanError {
 
 /// Scans `text`: the captured fields and the fingerprint of its top-level object.
 pub(super) fn scan(text: &str) -> Result<Scan<'_>, ScanError> {
-    let mut scanner = Scanner {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        scan: Scan::new(),
-        entries: Entries::for_frame(),
-    };
+    let mut scanner = Scanner::new(text, Entries::for_frame());
     match scanner.frame() {
         Ok(()) => Ok(scanner.scan),
         Err(Stop::TooDeep) => Err(ScanError::TooDeep),
@@ -53,13 +47,7 @@ pub(super) fn scan(text: &str) -> Result<Scan<'_>, ScanError> {
 /// A JSON string literal's value (`raw` is a whole literal, quotes included, as captured for
 /// a JSON-typed field): borrowed when it has no escapes. `None` when it is not a valid literal.
 pub(super) fn string_literal(raw: &str) -> Option<Cow<'_, str>> {
-    let mut scanner = Scanner {
-        text: raw,
-        bytes: raw.as_bytes(),
-        pos: 0,
-        scan: Scan::new(),
-        entries: Entries::default(),
-    };
+    let mut scanner = Scanner::new(raw, Entries::default());
     if scanner.peek() != Some(b'"') {
         return None;
     }
@@ -99,13 +87,7 @@ fn container_items<'de>(
     close: u8,
     mut item: impl FnMut(&mut Scanner<'de>) -> Option<()>,
 ) -> Option<()> {
-    let mut scanner = Scanner {
-        text: raw,
-        bytes: raw.as_bytes(),
-        pos: 0,
-        scan: Scan::new(),
-        entries: Entries::default(),
-    };
+    let mut scanner = Scanner::new(raw, Entries::default());
     scanner.skip_whitespace();
     if scanner.peek() != Some(open) {
         return None;
@@ -243,6 +225,11 @@ struct Scanner<'de> {
 }
 
 impl<'de> Scanner<'de> {
+    /// A scanner at the start of `text`, hashing objects on `entries`.
+    fn new(text: &'de str, entries: Entries) -> Self {
+        Scanner { text, bytes: text.as_bytes(), pos: 0, scan: Scan::new(), entries }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
