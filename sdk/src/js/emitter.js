@@ -155,8 +155,8 @@ export class Emitter {
 
   // An event, described by Rust, and the frame's text (json/description.rs): per member
   // [key, kind, a, b], the value a slice of the frame (kind 0; 1 to parse), a number (2),
-  // null, false, true (3-5), a side value (6) or a time (7). `entries` and `numbers` view wasm memory:
-  // read before any listener runs.
+  // null, false, true (3-5), a side value (6), a time (7) or a name from KEYS (8). `entries`
+  // and `numbers` view wasm memory: read before any listener runs.
   emitEvent(entries, numbers, side, text) {
     const values = side === undefined ? undefined : JSON.parse(side);
     const event = {};
@@ -171,6 +171,7 @@ export class Emitter {
         case 4: value = false; break;
         case 5: value = true; break;
         case 7: value = isoTime(numbers[a], numbers[a + 1]); break;
+        case 8: value = KEYS[a]; break;
         default: value = values[a];
       }
       event[KEYS[entries[i]]] = value;

@@ -13,6 +13,7 @@
 //! | [`NUMBER`] | `numbers[a]` |
 //! | [`NULL`], [`FALSE`], [`TRUE`] | that constant |
 //! | [`TIME`] | the ISO 8601 text of `numbers[a]` seconds and `numbers[a + 1]` microseconds |
+//! | [`NAME`] | the name at index `a` of the key names: one of the SDK's own names (a `type` the frame spells otherwise, as `agent_thinking` for `reasoning`) |
 //! | [`SIDE`] | `JSON.parse(side)[a]`: anything else (escaped strings, objects, arrays) |
 //!
 //! `key` indexes the key names, which cross to JS once each ([`Description::new_keys`]);
@@ -51,6 +52,8 @@ pub(crate) const SIDE: u32 = 6;
 /// an event in Chromium and Node, most of building one (BENCHMARKS.md). Node tests compare it
 /// with `toISOString` across years 0000 to 9999.
 pub(crate) const TIME: u32 = 7;
+/// One of the SDK's own names, by its index among the key names (which cross to JS once each).
+pub(crate) const NAME: u32 = 8;
 
 /// The seconds of 0000-01-01T00:00:00Z and of 9999-12-31T23:59:59Z: the years JS's
 /// `toISOString` writes with four digits, as [`Timestamp`]'s ISO text does.
@@ -206,6 +209,13 @@ impl Description {
         }
     }
 
+    /// Describes member `key` as the SDK's own name `name`: its index among the names JS holds
+    /// (given once, as keys are), instead of a side value that JS would decode and parse.
+    pub(crate) fn name(&mut self, key: &'static str, name: &'static str) {
+        let index = self.key(name);
+        self.push(key, NAME, index, 0);
+    }
+
     /// Where the caller writes a member's JSON text (see [`Description::member`]).
     pub(crate) fn side_value(&mut self) -> &mut String {
         self.side_mark = self.side.len();
@@ -314,6 +324,7 @@ mod tests {
                 FALSE => Value::Bool(false),
                 TRUE => Value::Bool(true),
                 SIDE => side[a as usize].clone(),
+                NAME => Value::String(NAMES.with_borrow(|names| names[a as usize].clone())),
                 TIME => {
                     let numbers = description.numbers();
                     let (seconds, micros) = (numbers[a as usize], numbers[a as usize + 1]);
@@ -407,14 +418,24 @@ mod tests {
     #[test]
     fn plain_values_become_slices_and_escaped_ones_side_values() {
         let long = "é😀 thinking about it ".repeat(5);
-        // `type`, `reasoning`, `run_id`, `user_id` and `wire_type`.
-        assert_eq!(assert_description_agrees(&long_frame(&long, false)), 5);
-        assert_eq!(assert_description_agrees(&long_frame(&format!("a{long}"), true)), 4, "escaped");
+        // `reasoning`, `run_id`, `user_id` and `wire_type` (`type` is a name).
+        assert_eq!(assert_description_agrees(&long_frame(&long, false)), 4);
+        assert_eq!(assert_description_agrees(&long_frame(&format!("a{long}"), true)), 3, "escaped");
         let results = format!(r#"{{"rows":[{}]}}"#, "[1,2.50,\"x\"],".repeat(20) + "null");
         let tool = format!(
             r#"{{"type":"tool_completed","tool_name":"t","results":{results},"results":{results}}}"#
         );
         assert!(assert_description_agrees(&tool) >= 2, "the last of repeated keys, as JSON");
+    }
+
+    #[test]
+    fn a_renamed_type_is_a_name_not_a_side_value() {
+        // `reasoning` arrives as `agent_thinking`, a text the frame does not hold.
+        let frame = r#"{"type":"reasoning","reasoning":"weighing the options","run_id":"r1"}"#;
+        assert_description_agrees(frame);
+        let description = described(&decode(frame).unwrap());
+        assert_eq!(description.side(), None);
+        assert!(description.entries().chunks(4).any(|entry| entry[1] == NAME));
     }
 
     #[test]

@@ -159,7 +159,7 @@ impl WriteFields for EventKind {
     /// The `type` tag (the canonical name, `unknown` outside the vocabulary), then the kind's
     /// fields.
     fn write_fields(&self, object: &mut Object<'_>) {
-        object.field("type", self.canonical_name().unwrap_or("unknown"));
+        object.name("type", self.canonical_name().unwrap_or("unknown"));
         let fields: &dyn WriteFields = match self {
             EventKind::ConnectionEstablished(fields) => fields,
             EventKind::AuthenticationError(fields)

@@ -123,6 +123,17 @@ impl<'a> Object<'a> {
         self
     }
 
+    /// A member whose value is one of the SDK's own names (a `type`): described as the name's
+    /// index among the names JS holds, so that a renamed type (`reasoning` arrives as
+    /// `agent_thinking`) costs JS no side value to decode and parse.
+    pub(crate) fn name(&mut self, key: &'static str, name: &'static str) -> &mut Self {
+        if let Some((_, description)) = self.description.as_mut() {
+            description.name(key, name);
+            return self;
+        }
+        self.field(key, name)
+    }
+
     /// A member that is left out when `value` is `None` (serde's `skip_serializing_if`).
     pub(crate) fn some<T: WriteJson>(&mut self, key: &'static str, value: &Option<T>) -> &mut Self {
         if let Some(value) = value {
