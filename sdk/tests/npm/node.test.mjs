@@ -236,6 +236,31 @@ test("times arrive as the SDK writes them: ISO 8601 in UTC, microseconds when th
   );
 });
 
+test("renamed and aliased types arrive as their canonical type, with the wire's in wire_type", async () => {
+  // The canonical type of a renamed frame is not in the frame's text: Rust hands it over as a
+  // name from the key table (json/description.rs, NAME).
+  const context = { run_id: "r1", thread_id: "t1", user_id: "u1", agent_name: "a" };
+  const sent = [
+    { type: "agent_started", ...context },
+    { type: "reasoning", reasoning: "weighing the options", ...context },
+    { type: "tool_started", tool_name: "search", ...context },
+    { type: "tool_result", tool_name: "search", results: { hits: 3 }, ...context },
+    { type: "agent_finished", final_response: "done", ...context },
+  ].map((frame) => JSON.stringify(frame));
+  const events = await eventsOf(sent);
+  assert.deepEqual(
+    events.map((event) => [event.type, event.wire_type]),
+    [
+      ["agent_started", "agent_started"],
+      ["agent_thinking", "reasoning"],
+      ["tool_executing", "tool_started"],
+      ["tool_completed", "tool_result"],
+      ["agent_completed", "agent_finished"],
+    ],
+  );
+  assert.equal(events[1].reasoning, "weighing the options");
+});
+
 test("times of any day from year 0000 to 9999 arrive as toISOString writes them", async () => {
   // emitter.js writes a time's text by calendar arithmetic (not `Date`) and keeps the last
   // day's text: spread seconds over the whole range, runs within one day, and days before 1970.
