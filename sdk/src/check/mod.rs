@@ -261,7 +261,17 @@ impl Checker {
         text: &str,
         received_at: Option<Timestamp>,
     ) -> Result<Checked, DecodeError> {
-        match decode(text) {
+        self.handle_decoded(decode(text), received_at)
+    }
+
+    /// Checks the outcome of decoding one frame: the event judged, or the decode error flagged
+    /// as `malformed-frame` (what [`Checker::handle_text`] does after decoding).
+    pub(crate) fn handle_decoded(
+        &mut self,
+        decoded: Result<Event, DecodeError>,
+        received_at: Option<Timestamp>,
+    ) -> Result<Checked, DecodeError> {
+        match decoded {
             Ok(event) => {
                 let verdict = self.handle_event(&event, received_at);
                 Ok(Checked { event, verdict })

@@ -106,20 +106,11 @@ impl Received<'_> {
     /// The frame's [`DecodeError`]; it has already been reported as a flag.
     pub fn check(self, checker: &mut Checker) -> Result<Checked, DecodeError> {
         let decoded = match self {
-            Received::Text(text) => return checker.handle_text(text, None),
+            Received::Text(text) => crate::decode(text),
             Received::Bytes(bytes) => crate::decode_bytes(bytes),
             Received::TooLong { length, limit } => Err(DecodeError::TooLong { length, limit }),
         };
-        match decoded {
-            Ok(event) => {
-                let verdict = checker.handle_event(&event, None);
-                Ok(Checked { event, verdict })
-            }
-            Err(error) => {
-                checker.handle_decode_error(&error);
-                Err(error)
-            }
-        }
+        checker.handle_decoded(decoded, None)
     }
 }
 
