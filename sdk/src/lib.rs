@@ -71,6 +71,13 @@ pub use timestamp::Timestamp;
 #[cfg(target_arch = "wasm32")]
 pub use web::{Client, ClientOptions, ConnectError, EventStream, Subscription};
 
+/// The npm package's allocator: talc instead of the standard library's dlmalloc, smaller and
+/// faster in wasm (BENCHMARKS.md, "A lean data path, sixth step"). Only the JS API's builds set
+/// it: a Rust program that links the SDK (the inspector) keeps its own choice.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics"), feature = "js"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// The README's Rust examples, compiled and run as doc tests so the front page stays true.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

@@ -320,7 +320,9 @@ impl<'de> Scan<'de> {
     /// JS API hands them over as slices of the frame's own string (`json::Description`).
     /// Candidates only: whoever uses one compares bytes first.
     pub(super) fn verbatim(&self, text: &str) -> Vec<Verbatim> {
-        let mut found = Vec::new();
+        // At most two ranges an entry (a JSON string: the literal and its content): one
+        // allocation a frame, never grown.
+        let mut found = Vec::with_capacity(2 * self.entries.len());
         let mut add = |slice: &str, json: bool| {
             if slice.is_empty() {
                 return;

@@ -18,7 +18,8 @@ pub struct RawFrame {
     /// Where captured values sit in `text` verbatim, as the decoder found them: the JS API hands
     /// a typed field that equals one to JavaScript as a slice of the frame's own string instead
     /// of a copy (see `json::description`). Not part of the frame's identity.
-    verbatim: Box<[Verbatim]>,
+    // A `Vec` as the decoder built it: a boxed slice would cost a shrinking reallocation a frame.
+    verbatim: Vec<Verbatim>,
 }
 
 /// A value that appears in a frame's text exactly as a typed field holds it: a JSON value's
@@ -35,7 +36,7 @@ pub(crate) struct Verbatim {
 impl RawFrame {
     /// A frame whose captured values the decoder located (see [`Verbatim`]).
     pub(crate) fn with_verbatim(text: impl Into<Box<str>>, verbatim: Vec<Verbatim>) -> Self {
-        RawFrame { text: text.into(), verbatim: verbatim.into_boxed_slice() }
+        RawFrame { text: text.into(), verbatim }
     }
 
     /// The values of this frame that appear in its text verbatim.
