@@ -67,3 +67,17 @@ fn rule_counts_index_every_rule_in_the_order_of_the_docs() {
         "only the rules that fired"
     );
 }
+
+proptest::proptest! {
+    /// The checker's own sort orders exactly as the standard library's (first components
+    /// from a small range, so that ties are common and the second component decides).
+    #[test]
+    fn the_heap_sort_orders_as_the_standard_sort(
+        mut items in proptest::collection::vec((0u64..8, 0usize..1_000), 0..200)
+    ) {
+        let mut expected = items.clone();
+        expected.sort_unstable();
+        heap_sort(&mut items);
+        proptest::prop_assert_eq!(items, expected);
+    }
+}
