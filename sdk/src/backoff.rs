@@ -58,7 +58,10 @@ impl Backoff {
         let random = if random.is_nan() { 0.0 } else { random.clamp(0.0, 1.0) };
         let ceiling = self.ceiling(attempt);
         let span = ceiling.saturating_sub(self.min_delay);
-        Some(self.min_delay + span.mul_f64(random))
+        // Not `span.mul_f64(random)`: that panics when the product rounds above `Duration::MAX`,
+        // which a span near it and a `random` of 1 do.
+        let drawn = Duration::try_from_secs_f64(span.as_secs_f64() * random).unwrap_or(span);
+        Some(self.min_delay.saturating_add(drawn.min(span)))
     }
 
     /// Whether a connection that stayed up for `uptime` resets the attempt counter.
@@ -120,5 +123,22 @@ mod tests {
     fn a_minimum_above_the_first_ceiling_is_respected() {
         let backoff = Backoff { min_delay: Duration::from_secs(1), ..Backoff::default() };
         assert_eq!(backoff.delay(0, 0.9), Some(Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn the_longest_durations_give_a_delay_instead_of_panicking() {
+        for (first, cap, min_delay) in [
+            (Duration::MAX, Duration::MAX, Duration::ZERO),
+            (Duration::MAX, Duration::MAX, Duration::MAX),
+            (Duration::from_secs(1), Duration::MAX, Duration::ZERO),
+        ] {
+            let backoff = Backoff { first, cap, min_delay, ..Backoff::default() };
+            for attempt in [0, 1, 40] {
+                for random in [0.0, 0.5, 0.999_999_9, 1.0] {
+                    let delay = backoff.delay(attempt, random).unwrap_or_default();
+                    assert!(delay >= min_delay.min(cap) && delay <= cap.max(min_delay));
+                }
+            }
+        }
     }
 }

@@ -757,6 +757,47 @@ async fn the_js_api_names_an_option_of_the_wrong_type() {
     );
 }
 
+/// A time option of any finite size is taken (the longest mean "never"): `1e30` ms used to
+/// overflow `Duration` and trap the wasm module, and every client of the page with it. Each
+/// client here fails to connect (nothing listens on port 9), so its reconnect delay is drawn
+/// from the huge values too.
+#[wasm_bindgen_test]
+async fn the_js_api_takes_the_longest_finite_times_without_trapping() {
+    let names = [
+        "pingEveryMs",
+        "deadAfterMs",
+        "connectTimeoutMs",
+        "readyAfterMs",
+        "stallAfterMs",
+        "handshakeTimeoutMs",
+        "reconnect.firstDelayMs",
+        "reconnect.maxDelayMs",
+        "reconnect.minDelayMs",
+        "reconnect.resetAfterMs",
+    ];
+    for value in [1e30, f64::MAX, 9_007_199_254_740_993.0] {
+        for name in names {
+            let options = js_sys::Object::new();
+            let (target, key) = match name.split_once('.') {
+                Some((outer, inner)) => {
+                    let nested = js_sys::Object::new();
+                    js_sys::Reflect::set(&options, &outer.into(), &nested).unwrap();
+                    (nested, inner)
+                }
+                None => (options.clone(), name),
+            };
+            js_sys::Reflect::set(&target, &key.into(), &value.into()).unwrap();
+            let client = agentwire::js::connect("ws://127.0.0.1:9/ws", options.into())
+                .unwrap_or_else(|_| panic!("{name}: {value} is taken"));
+            sleep_ms(30).await;
+            call(&client, "close", &[]);
+        }
+    }
+    // The module still works.
+    let client = agentwire::js::connect("ws://127.0.0.1:9/ws", js_sys::Object::new().into());
+    call(&client.expect("a client after the long times"), "close", &[]);
+}
+
 /// What a JS listener gets: a plain object with the typed fields, `wire_type`, `frame`, and
 /// `raw`, the frame itself, parsed only when read, yet an ordinary enumerable property that
 /// `JSON.stringify` and spreading see and that can be assigned.

@@ -188,11 +188,21 @@ impl Reader<'_> {
     }
 }
 
-/// A millisecond option as a duration: finite and not negative.
+/// The longest time an option can say, in milliseconds: JavaScript's largest exact integer
+/// (about 285,000 years, "never" in practice). Longer finite values mean the same; without the
+/// bound, `1e30` overflowed `Duration` and trapped the wasm module, every client of the page
+/// with it.
+const MAX_MILLIS: f64 = 9_007_199_254_740_991.0;
+
+/// A millisecond option as a duration: finite and not negative; at most [`MAX_MILLIS`].
 fn millis(name: &str, value: Option<f64>, default: Duration) -> Result<Duration, String> {
     match value {
         None => Ok(default),
-        Some(ms) if ms.is_finite() && ms >= 0.0 => Ok(Duration::from_secs_f64(ms / 1000.0)),
+        // Finite and in 0..=MAX_MILLIS, so the microseconds fit a u64 (and a float-to-integer
+        // `as` saturates anyway).
+        Some(ms) if ms.is_finite() && ms >= 0.0 => {
+            Ok(Duration::from_micros((ms.min(MAX_MILLIS) * 1000.0) as u64))
+        }
         Some(ms) => {
             let mut text = String::new();
             crate::json::WriteJson::write_json(&ms, &mut text);

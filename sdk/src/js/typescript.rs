@@ -42,7 +42,10 @@ export interface AgentwireError extends Error {
 /** Whether `value` is an error agentwire threw (use it in `catch` to read `code`). */
 export function isAgentwireError(value: unknown): value is AgentwireError;
 
-/** How to connect. Every field is optional; times are in milliseconds. */
+/**
+ * How to connect. Every field is optional; times are in milliseconds, any finite number ≥ 0
+ * (beyond `Number.MAX_SAFE_INTEGER`, about 285,000 years, they mean the same: never).
+ */
 export interface ConnectOptions {
   /** The bearer token (a JWT). Sent as a subprotocol (see `subprotocol`), never in the URL. */
   token?: string;
