@@ -6,7 +6,8 @@
 //   frames.txt   a clean synthetic stream, one frame per line (synthetic_stream frames 20)
 //
 // What is timed, per pass, over every frame of a data set (`full`: frames.txt as generated;
-// `no-heartbeat`: the same without its heartbeat frames, see DATASETS):
+// `no-heartbeat`: the same without its heartbeat frames; `non-ascii`: those with a non-ASCII
+// character at the front; see DATASETS):
 //   sdk          client.benchReceive(frames): each string goes through the client exactly as a
 //                socket `message` would (UTF-16 -> UTF-8 copy into wasm, decode, live checker,
 //                session bookkeeping, a `heartbeat_ack` sent on the real socket for each
@@ -95,6 +96,7 @@ let token;
 let frames;
 let frameBytes = 0;
 let framesWithoutHeartbeats;
+let framesNonAscii;
 
 async function setup() {
   await init();
@@ -117,6 +119,11 @@ async function setup() {
   }
   frameBytes = frames.reduce((sum, frame) => sum + new TextEncoder().encode(frame).length, 0);
   framesWithoutHeartbeats = frames.filter((frame) => JSON.parse(frame).type !== "heartbeat");
+  // See DATASETS; fresh strings from UTF-8 bytes too.
+  const encoder = new TextEncoder();
+  framesNonAscii = framesWithoutHeartbeats.map((frame) =>
+    decoder.decode(encoder.encode(`{"note":"\u00e9",${frame.slice(1)}`)),
+  );
 }
 
 function sleep(ms) {
@@ -216,9 +223,16 @@ function parsePass(batch) {
 // 50 µs (it wakes the network service and the server, which compete with the page for the
 // cores), more than decoding a frame. A busy live connection gets almost no heartbeats (the
 // manager sends one only after 10 s of client silence), so `no-heartbeat` is the SDK's own cost.
+//
+// A third, `non-ascii`: the no-heartbeat frames, each with one non-ASCII character in a member
+// at its front (`"note":"é"`), so that every value after it sits at a UTF-16 offset other than
+// its byte offset in the UTF-8 frame: what model text in most languages, or with typographic
+// quotes, gives. The synthetic stream is all ASCII, which hid a cost that grew with the square
+// of the frame (BENCHMARKS.md, sixth step).
 const DATASETS = {
   full: () => frames,
   "no-heartbeat": () => framesWithoutHeartbeats,
+  "non-ascii": () => framesNonAscii,
 };
 
 const VARIANTS = {
