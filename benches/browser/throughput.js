@@ -7,7 +7,7 @@
 //
 // What is timed, per pass, over every frame of a data set (`full`: frames.txt as generated;
 // `no-heartbeat`: the same without its heartbeat frames; `non-ascii`: those with a non-ASCII
-// character at the front; see DATASETS):
+// character at the front; `escaped`: those with newlines in their text; see DATASETS):
 //   sdk          client.benchReceive(frames): each string goes through the client exactly as a
 //                socket `message` would (UTF-16 -> UTF-8 copy into wasm, decode, live checker,
 //                session bookkeeping, a `heartbeat_ack` sent on the real socket for each
@@ -97,6 +97,7 @@ let frames;
 let frameBytes = 0;
 let framesWithoutHeartbeats;
 let framesNonAscii;
+let framesEscaped;
 
 async function setup() {
   await init();
@@ -123,6 +124,10 @@ async function setup() {
   const encoder = new TextEncoder();
   framesNonAscii = framesWithoutHeartbeats.map((frame) =>
     decoder.decode(encoder.encode(`{"note":"\u00e9",${frame.slice(1)}`)),
+  );
+  // Only string values have spaces in these frames, so this adds escapes to text only.
+  framesEscaped = framesWithoutHeartbeats.map((frame) =>
+    decoder.decode(encoder.encode(frame.replace(/ (the|is|and) /g, " $1\\n"))),
   );
 }
 
@@ -228,11 +233,14 @@ function parsePass(batch) {
 // at its front (`"note":"é"`), so that every value after it sits at a UTF-16 offset other than
 // its byte offset in the UTF-8 frame: what model text in most languages, or with typographic
 // quotes, gives. The synthetic stream is all ASCII, which hid a cost that grew with the square
-// of the frame (BENCHMARKS.md, sixth step).
+// of the frame (BENCHMARKS.md, sixth step). A fourth, `escaped`: the no-heartbeat frames with a
+// newline (`\n` in the JSON) after every "the", "is" and "and" of their text, as a model's
+// multi-line answers have; the synthetic stream has no escapes at all.
 const DATASETS = {
   full: () => frames,
   "no-heartbeat": () => framesWithoutHeartbeats,
   "non-ascii": () => framesNonAscii,
+  escaped: () => framesEscaped,
 };
 
 const VARIANTS = {

@@ -263,6 +263,9 @@ pub(super) struct Scan<'de> {
     entries: Vec<(Loc, Field, Captured<'de>)>,
     /// For each field and location, 1 + the index of its entry in `entries` (0: absent).
     slots: [[u16; 5]; Field::COUNT],
+    /// The literals (quotes included) of captured strings spelled with escapes: the JS API
+    /// hands such a string to JavaScript as its literal to parse (`json::description`).
+    escaped_literals: Vec<&'de str>,
     pub(super) fingerprint: Fingerprint,
 }
 
@@ -271,8 +274,14 @@ impl<'de> Scan<'de> {
         Scan {
             entries: Vec::with_capacity(24),
             slots: [[0; 5]; Field::COUNT],
+            escaped_literals: Vec::new(),
             fingerprint: Fingerprint::default(),
         }
+    }
+
+    /// Records the literal of a captured string that has escapes.
+    pub(super) fn escaped_literal(&mut self, literal: &'de str) {
+        self.escaped_literals.push(literal);
     }
 
     /// Records a field; a repeated key replaces the earlier value (the last one wins).
@@ -322,7 +331,7 @@ impl<'de> Scan<'de> {
     pub(super) fn verbatim(&self, text: &str) -> Vec<Verbatim> {
         // At most two ranges an entry (a JSON string: the literal and its content): one
         // allocation a frame, never grown.
-        let mut found = Vec::with_capacity(2 * self.entries.len());
+        let mut found = Vec::with_capacity(2 * self.entries.len() + self.escaped_literals.len());
         let mut add = |slice: &str, json: bool| {
             if slice.is_empty() {
                 return;
@@ -338,6 +347,11 @@ impl<'de> Scan<'de> {
                 found.push(Verbatim { start: start32, end: end32, json });
             }
         };
+        // Escaped strings: their literals, which JS parses (`json::description` matches a
+        // typed string to a literal by the literal's value, so one of a replaced key is harmless).
+        for literal in &self.escaped_literals {
+            add(literal, true);
+        }
         for (_, _, value) in &self.entries {
             match value {
                 Captured::Str(Cow::Borrowed(content)) => add(content, false),

@@ -301,7 +301,7 @@ pub(crate) fn error_message(error: &serde_json::Error) -> String {
 pub(crate) mod raw_json {
     use std::borrow::Cow;
 
-    pub(crate) use super::scan::{elements, members};
+    pub(crate) use super::scan::{elements, literal_has_value, members};
 
     /// The value of the last member named `key` (a repeated key: the last one wins, as in
     /// every JSON parser we interoperate with).

@@ -55,6 +55,41 @@ pub(super) fn string_literal(raw: &str) -> Option<Cow<'_, str>> {
     (scanner.pos == raw.len()).then_some(value)
 }
 
+/// Whether the JSON string literal `literal` (quotes included) has the value `value`:
+/// compared run by run and escape by escape, without building the value.
+pub(crate) fn literal_has_value(literal: &str, value: &[u8]) -> bool {
+    let mut scanner = Scanner::new(literal, Entries::default());
+    if scanner.peek() != Some(b'"') {
+        return false;
+    }
+    scanner.pos = 1;
+    let mut matched = 0;
+    let mut escaped = String::with_capacity(4);
+    loop {
+        let end = plain_run(scanner.bytes, scanner.pos);
+        let run = scanner.bytes.get(scanner.pos..end).unwrap_or_default();
+        let Some(expected) = value.get(matched..matched + run.len()) else { return false };
+        if !crate::bytes::equal(expected, run) {
+            return false;
+        }
+        matched += run.len();
+        scanner.pos = end + 1;
+        match scanner.bytes.get(end) {
+            Some(b'"') => return scanner.pos == literal.len() && matched == value.len(),
+            Some(b'\\') => {
+                escaped.clear();
+                let decoded = scanner.escape(&mut escaped).is_ok();
+                let expected = value.get(matched..matched + escaped.len());
+                if !decoded || expected != Some(escaped.as_bytes()) {
+                    return false;
+                }
+                matched += escaped.len();
+            }
+            _ => return false,
+        }
+    }
+}
+
 /// The members of a JSON object whose text a scan already validated (a captured JSON-typed
 /// field), in order: each key, unescaped, and its value's exact text. `None` when `raw` is not
 /// a valid object. Values are walked without recursion, so any nesting is fine.
@@ -308,6 +343,9 @@ impl<'de> Scanner<'de> {
             Some(b'"') => {
                 let text = self.string()?;
                 let hash = fingerprint::string_hash(&text);
+                if keep_scalar && matches!(text, Cow::Owned(_)) {
+                    self.scan.escaped_literal(self.text.get(start..self.pos).unwrap_or_default());
+                }
                 (hash, keep_scalar.then_some(Captured::Str(text)))
             }
             Some(b't') => {

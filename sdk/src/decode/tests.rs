@@ -100,3 +100,38 @@ fn invalid_json_error_reports_position_once() {
     assert_eq!((line, column), (2, 11));
     assert!(!message.contains("at line"), "{message}");
 }
+
+/// `text` as a JSON literal with every character `\u`-escaped (surrogate pairs beyond the
+/// Basic Multilingual Plane), the longest spelling of it.
+fn all_escaped(text: &str) -> String {
+    let mut literal = String::from("\"");
+    for unit in text.encode_utf16() {
+        literal.push_str(&format!("\\u{unit:04x}"));
+    }
+    literal.push('"');
+    literal
+}
+
+proptest::proptest! {
+    /// A literal has exactly its own value, spelled plainly, with the shortest escapes or with
+    /// every character escaped; any other text, and a literal with something after it, is not
+    /// its value.
+    #[test]
+    fn a_literal_has_exactly_its_value(
+        text in "[a-z é😀\"\\\\\n\t/\u{1}]{0,40}",
+        other in "[a-z é😀\"\\\\\n]{0,40}",
+    ) {
+        for literal in [serde_json::to_string(&text).unwrap_or_default(), all_escaped(&text)] {
+            proptest::prop_assert!(raw_json::literal_has_value(&literal, text.as_bytes()), "{}", literal);
+            proptest::prop_assert_eq!(
+                raw_json::literal_has_value(&literal, other.as_bytes()),
+                other == text,
+                "{} against {:?}", literal, other
+            );
+            let extended = format!("{text}x");
+            proptest::prop_assert!(!raw_json::literal_has_value(&literal, extended.as_bytes()));
+            let longer = format!("{literal} ");
+            proptest::prop_assert!(!raw_json::literal_has_value(&longer, text.as_bytes()));
+        }
+    }
+}

@@ -29,7 +29,7 @@
 
 use std::cell::RefCell;
 
-use crate::event::RawFrame;
+use crate::event::{RawFrame, Verbatim};
 use crate::timestamp::Timestamp;
 
 /// A string slice of the frame.
@@ -252,14 +252,28 @@ impl Description {
     /// JSON value's text when `json`, a string's content otherwise); `false` when it does not.
     fn slice(&mut self, frame: &RawFrame, key: &'static str, bytes: &[u8], json: bool) -> bool {
         let text = frame.as_str();
-        let Some(found) = frame.verbatim().iter().find(|candidate| {
+        let at = |candidate: &Verbatim| text.get(candidate.start as usize..candidate.end as usize);
+        let mut kind = if json { JSON_SLICE } else { SLICE };
+        let mut found = frame.verbatim().iter().find(|candidate| {
             candidate.json == json
                 && candidate.end - candidate.start == bytes.len() as u32
-                && text
-                    .as_bytes()
-                    .get(candidate.start as usize..candidate.end as usize)
-                    .is_some_and(|there| crate::bytes::equal(there, bytes))
-        }) else {
+                && at(candidate).is_some_and(|there| crate::bytes::equal(there.as_bytes(), bytes))
+        });
+        if found.is_none() && !json {
+            // A string the frame spells with escapes (a model's text: newlines, quotes): its
+            // literal, which JS parses, rather than a side value that wasm writes and JS
+            // decodes and parses (BENCHMARKS.md, sixth step). Unescaped, a literal is never
+            // longer than its text between the quotes.
+            found = frame.verbatim().iter().find(|candidate| {
+                candidate.json
+                    && (candidate.end - candidate.start) as usize >= bytes.len() + 2
+                    && at(candidate).is_some_and(|literal| {
+                        crate::decode::raw_json::literal_has_value(literal, bytes)
+                    })
+            });
+            kind = JSON_SLICE;
+        }
+        let Some(found) = found else {
             return false;
         };
         let (start, end) = (found.start as usize, found.end as usize);
@@ -267,13 +281,13 @@ impl Description {
             Utf16Offsets::Ascii => (start, end),
             offsets => {
                 let before = offsets.units_before(text.as_bytes(), start);
-                (before, before + utf16_len(bytes))
+                (before, before + utf16_len(text.as_bytes().get(start..end).unwrap_or_default()))
             }
         };
         let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(end)) else {
             return false;
         };
-        self.push(key, if json { JSON_SLICE } else { SLICE }, start, end);
+        self.push(key, kind, start, end);
         true
     }
 }
@@ -479,11 +493,17 @@ mod tests {
     }
 
     #[test]
-    fn plain_values_become_slices_and_escaped_ones_side_values() {
+    fn plain_values_become_slices_and_escaped_strings_their_literals() {
         let long = "é😀 thinking about it ".repeat(5);
         // `reasoning`, `run_id`, `user_id` and `wire_type` (`type` is a name).
         assert_eq!(assert_description_agrees(&long_frame(&long, false)), 4);
-        assert_eq!(assert_description_agrees(&long_frame(&format!("a{long}"), true)), 3, "escaped");
+        let escaped = long_frame(&format!("a{long}"), true);
+        assert_eq!(assert_description_agrees(&escaped), 4, "escaped");
+        // The escaped `reasoning` is its literal, which JS parses: no side value.
+        let description = described(&decode(&escaped).unwrap());
+        let literals = description.entries().chunks(4).filter(|entry| entry[1] == JSON_SLICE);
+        assert_eq!(literals.count(), 1);
+        assert_eq!(description.side(), None);
         let results = format!(r#"{{"rows":[{}]}}"#, "[1,2.50,\"x\"],".repeat(20) + "null");
         let tool = format!(
             r#"{{"type":"tool_completed","tool_name":"t","results":{results},"results":{results}}}"#
