@@ -66,7 +66,8 @@ fn exact_decimal(bytes: &[u8]) -> Option<f64> {
             _ => exponent = exponent.checked_mul(10)?.checked_add(i64::from(byte - b'0'))?,
         }
     }
-    let power = scale + if exponent_negative { -exponent } else { exponent };
+    // Checked: `0.00e-9223372036854775807` would overflow (and panic in a debug build).
+    let power = scale.checked_add(if exponent_negative { -exponent } else { exponent })?;
     if mantissa > 1 << 53 {
         return None;
     }
@@ -183,6 +184,9 @@ mod tests {
         assert_eq!(exact_decimal(b"9007199254740993"), None, "beyond 2^53");
         assert_eq!(exact_decimal(b"1e23"), None, "10^23 is not an f64");
         assert_eq!(exact_decimal(b"1e99999999999999999999"), None, "exponent overflow");
+        // The scale and the exponent together overflow (a debug build, as the tests, panicked).
+        assert_eq!(exact_decimal(b"0.00e-9223372036854775807"), None, "power overflow");
+        assert_eq!(as_f64("0.00e-9223372036854775807"), Some(0.0));
         assert_eq!(as_f64("9007199254740993"), Some(9_007_199_254_740_992.0));
     }
 
