@@ -757,6 +757,24 @@ async fn the_js_api_names_an_option_of_the_wrong_type() {
     );
 }
 
+/// A listener that owns another subscription can be dropped: the inner subscription ends while
+/// the outer one's list is replaced (that used to borrow the list twice and trap the module).
+#[wasm_bindgen_test]
+async fn a_subscription_that_owns_another_can_be_dropped() {
+    let client = Client::connect("ws://127.0.0.1:9/ws", ClientOptions::default()).unwrap();
+    let heard = std::rc::Rc::new(std::cell::Cell::new(0));
+    let inner = client.on_state_change(|_| {});
+    let outer = client.on_flag(move |_| {
+        let _ = &inner;
+    });
+    drop(outer);
+    // The client goes on: its listeners still hear it, and it closes.
+    let counter = std::rc::Rc::clone(&heard);
+    let _states = client.on_state_change(move |_| counter.set(counter.get() + 1));
+    client.close();
+    wait_for("the closed state", 5.0, || heard.get() > 0).await;
+}
+
 /// A time option of any finite size is taken (the longest mean "never"): `1e30` ms used to
 /// overflow `Duration` and trap the wasm module, and every client of the page with it. Each
 /// client here fails to connect (nothing listens on port 9), so its reconnect delay is drawn

@@ -101,6 +101,9 @@ struct Shared {
     subscribers: RefCell<Rc<[(u64, Subscriber)]>>,
     next_subscriber: Cell<u64>,
     pending: RefCell<VecDeque<SessionEvent>>,
+    /// Socket events that arrived while the core was borrowed (a socket that dispatches from
+    /// inside `close()` or `send()`): handled by [`Shared::pump`] once the core is free.
+    deferred: RefCell<VecDeque<(u64, SocketEvent)>>,
     dispatching: Cell<bool>,
     streams: RefCell<Vec<UnboundedSender<Event>>>,
     /// Feeds `streams`: set by the first [`Client::events`], so that a program which never
@@ -178,6 +181,7 @@ impl Client {
             subscribers: RefCell::new(Rc::from(Vec::new())),
             next_subscriber: Cell::new(0),
             pending: RefCell::new(VecDeque::new()),
+            deferred: RefCell::new(VecDeque::new()),
             dispatching: Cell::new(false),
             streams: RefCell::new(Vec::new()),
             forward: Cell::new(None),
@@ -362,10 +366,12 @@ impl Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         let (Some(id), Some(shared)) = (self.id, self.shared.upgrade()) else { return };
-        let mut subscribers = shared.subscribers.borrow_mut();
         let list: Vec<(u64, Subscriber)> =
-            subscribers.iter().filter(|(other, _)| *other != id).cloned().collect();
-        *subscribers = Rc::from(list);
+            shared.subscribers.borrow().iter().filter(|(other, _)| *other != id).cloned().collect();
+        // The old list is dropped after the borrow ends: a listener it frees may own another
+        // `Subscription`, whose drop borrows the list again.
+        let old = shared.subscribers.replace(Rc::from(list));
+        drop(old);
     }
 }
 
@@ -415,6 +421,11 @@ impl Shared {
             self.fetch_token(fetch);
         }
         self.dispatch();
+        // Each handles its event and pumps again.
+        let deferred = self.deferred.borrow_mut().pop_front();
+        if let Some((generation, event)) = deferred {
+            self.on_socket(generation, event);
+        }
     }
 
     /// Carries out one command; a token fetch is handed back to run once the core is free.
@@ -499,7 +510,11 @@ impl Shared {
 
     fn on_socket(self: &Rc<Self>, generation: u64, event: SocketEvent) {
         {
-            let mut core = self.core.borrow_mut();
+            let Ok(mut core) = self.core.try_borrow_mut() else {
+                // Dispatched from inside a call this client made on the socket.
+                self.deferred.borrow_mut().push_back((generation, event));
+                return;
+            };
             if core.generation != generation {
                 return;
             }

@@ -56,7 +56,10 @@ fn counter(resource: Resource, delta: i64) {
 pub struct Listener<E: 'static> {
     target: EventTarget,
     kind: &'static str,
-    closure: Closure<dyn FnMut(E)>,
+    // `Fn`, not `FnMut`: a handler may run again before it returns (a socket that dispatches
+    // its `close` or a reply from inside `close()` or `send()`, as test doubles do), which
+    // wasm-bindgen refuses for an `FnMut` closure with an exception.
+    closure: Closure<dyn Fn(E)>,
 }
 
 impl<E: wasm_bindgen::convert::FromWasmAbi + 'static> Listener<E> {
@@ -65,9 +68,9 @@ impl<E: wasm_bindgen::convert::FromWasmAbi + 'static> Listener<E> {
     pub fn new(
         target: &EventTarget,
         kind: &'static str,
-        handler: impl FnMut(E) + 'static,
+        handler: impl Fn(E) + 'static,
     ) -> Option<Self> {
-        let closure = Closure::<dyn FnMut(E)>::new(handler);
+        let closure = Closure::<dyn Fn(E)>::new(handler);
         target.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref()).ok()?;
         LIVE_LISTENERS.set(LIVE_LISTENERS.get() + 1);
         Some(Listener { target: target.clone(), kind, closure })

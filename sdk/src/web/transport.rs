@@ -10,7 +10,7 @@
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::wasm_bindgen;
-use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 use super::listener::{Counted, Listener, Resource};
 
@@ -83,8 +83,10 @@ impl Socket {
             None if protocols.is_empty() => WebSocket::new(url)?,
             None => WebSocket::new_with_str_sequence(url, &list)?,
         };
-        // Array buffers arrive synchronously, in order; Blobs would need an async read.
-        socket.set_binary_type(BinaryType::Arraybuffer);
+        // Array buffers arrive synchronously, in order; Blobs would need an async read. Set
+        // through `Reflect`, which catches: a `WebSocket` option's setter may throw, and an
+        // exception through these frames would leave the client's core borrowed for good.
+        let _ = js_sys::Reflect::set(&socket, &"binaryType".into(), &"arraybuffer".into());
         let target: &web_sys::EventTarget = socket.as_ref();
 
         let handler = on_event.clone();
@@ -133,7 +135,12 @@ impl Drop for Socket {
     fn drop(&mut self) {
         // CONNECTING (0) or OPEN (1): close it; the listeners are removed right after, so the
         // session never hears about this socket again.
-        if self.socket.ready_state() <= 1 {
+        // Read through `Reflect`, which catches (see `open`); unreadable counts as open.
+        let state = js_sys::Reflect::get(&self.socket, &"readyState".into())
+            .ok()
+            .and_then(|state| state.as_f64())
+            .unwrap_or(0.0);
+        if state <= 1.0 {
             let _ = self.socket.close_with_code_and_reason(1000, "client closed");
         }
     }

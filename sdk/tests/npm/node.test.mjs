@@ -213,6 +213,81 @@ async function eventsOf(sent) {
   return events;
 }
 
+// A test double that dispatches from inside its own calls, as hand-written ones often do:
+// `send()` answers at once and `close()` fires `close` at once. The client makes those calls
+// while it holds its state, so it must take the events afterwards, in order; it used to trap
+// (a RefCell borrowed twice), which breaks every client of the module.
+function synchronousSocket(onSend) {
+  return class SynchronousSocket extends EventTarget {
+    constructor() {
+      super();
+      this.readyState = 0;
+      setTimeout(() => {
+        this.readyState = 1;
+        this.dispatchEvent(new Event("open"));
+      }, 0);
+    }
+
+    send(text) {
+      for (const data of onSend(JSON.parse(text))) {
+        const message = new Event("message");
+        message.data = data;
+        this.dispatchEvent(message);
+      }
+    }
+
+    close(code = 1000, reason = "") {
+      if (this.readyState >= 2) return;
+      this.readyState = 3;
+      this.dispatchEvent(Object.assign(new Event("close"), { code, reason, wasClean: true }));
+    }
+  };
+}
+
+test("a socket that dispatches from inside send() and close() is heard in order, without a trap", async () => {
+  const context = { run_id: "r1", thread_id: "t1", user_id: "u1", agent_name: "a" };
+  const replies = (message) =>
+    message.type === "start_agent"
+      ? [
+          JSON.stringify({ type: "agent_started", ...context }),
+          JSON.stringify({ type: "agent_completed", final_response: "done", ...context }),
+        ]
+      : [];
+  const client = connect("ws://synchronous.invalid/ws", { WebSocket: synchronousSocket(replies) });
+  const events = [];
+  client.on("*", (event) => events.push(event.type));
+  const states = [];
+  client.onStateChange((state) => states.push(state.state));
+  await within(5_000, "open", client.ready);
+  client.startAgent("go");
+  assert.deepEqual(events, ["agent_started", "agent_completed"]);
+  await client.close();
+  assert.equal(states.at(-1), "closed");
+  // The module still works: a second client connects and closes.
+  const again = connect("ws://synchronous.invalid/ws", { WebSocket: synchronousSocket(() => []) });
+  await within(5_000, "open again", again.ready);
+  await again.close();
+});
+
+test("a socket whose binaryType and readyState throw does not leave the client stuck", async () => {
+  class Throwing extends synchronousSocket(() => []) {
+    set binaryType(_value) {
+      throw new Error("no binaryType here");
+    }
+
+    get readyState() {
+      throw new Error("no readyState here");
+    }
+
+    set readyState(_value) {}
+  }
+  const client = connect("ws://throwing.invalid/ws", { WebSocket: Throwing });
+  await within(5_000, "open", client.ready);
+  assert.equal(client.state.state, "open");
+  await client.close();
+  assert.equal(client.state.state, "closed");
+});
+
 test("times arrive as the SDK writes them: ISO 8601 in UTC, microseconds when there are any", async () => {
   // Rust hands a time over as seconds and microseconds, and emitter.js writes the text
   // (json/description.rs): every shape of timestamp, at the ends of the range too.
