@@ -266,8 +266,10 @@ export class Emitter {
 // `event.raw`: an own enumerable property, parsed on first read (see `event_json` in
 // js/mod.rs for why one shared descriptor).
 const TEXT = Symbol("agentwire.frameText");
+// `Reflect.defineProperty`, which does not throw: an app may have frozen the event (Immer and
+// Redux Toolkit freeze what they store), and then `raw` is parsed on each read instead.
 const settled = (event, value) => {
-  Object.defineProperty(event, "raw", { value, enumerable: true, configurable: true, writable: true });
+  Reflect.defineProperty(event, "raw", { value, enumerable: true, configurable: true, writable: true });
   return value;
 };
 const RAW = {

@@ -288,6 +288,21 @@ test("a socket whose binaryType and readyState throw does not leave the client s
   assert.equal(client.state.state, "closed");
 });
 
+test("a frozen event still reads: raw is parsed on each read instead of settling", async () => {
+  // Immer and Redux Toolkit freeze what they store; `raw` settles into a plain value on its
+  // first read, which a frozen object refuses.
+  const frame = { type: "agent_started", run_id: "r1", thread_id: "t1", user_id: "u1", agent_name: "a" };
+  const [event] = await eventsOf([JSON.stringify(frame)]);
+  Object.freeze(event);
+  assert.deepEqual(event.raw, frame);
+  assert.deepEqual(event.raw, frame);
+  assert.deepEqual(JSON.parse(JSON.stringify(event)).raw, frame);
+  assert.deepEqual({ ...event }.raw, frame);
+  const [unread] = await eventsOf([JSON.stringify(frame)]);
+  const copy = structuredClone(Object.freeze(unread));
+  assert.deepEqual(copy.raw, frame);
+});
+
 test("times arrive as the SDK writes them: ISO 8601 in UTC, microseconds when there are any", async () => {
   // Rust hands a time over as seconds and microseconds, and emitter.js writes the text
   // (json/description.rs): every shape of timestamp, at the ends of the range too.
