@@ -421,7 +421,8 @@ impl Shared {
             self.fetch_token(fetch);
         }
         self.dispatch();
-        // Each handles its event and pumps again.
+        // A socket event deferred while the core was borrowed, now that it is free (its own
+        // pump takes the next one).
         let deferred = self.deferred.borrow_mut().pop_front();
         if let Some((generation, event)) = deferred {
             self.on_socket(generation, event);
