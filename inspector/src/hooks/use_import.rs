@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::page::{Page, PageAction};
-use crate::state::{Action, Unreadable, parse_capture};
+use crate::state::{Action, Unreadable, parse_capture, refuse_size};
 use crate::store::{Store, StoreAction};
 
 /// Records read and checked between two renders while importing a file.
@@ -37,6 +37,9 @@ async fn import(
     file: &web_sys::File,
 ) -> String {
     let name = file.name();
+    if let Some(refusal) = refuse_size(&name, file.size()) {
+        return format!("Import failed: {refusal}");
+    }
     let opened = browser::read_file(file)
         .await
         .and_then(|bytes| parse_capture(&name, bytes).map_err(|error| format!("{name}: {error}")));

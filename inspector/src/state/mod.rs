@@ -71,7 +71,8 @@ pub use flags::{FlagEntry, FlagId};
 pub use import::{ImportProgress, Unreadable};
 pub use lanes::{Lane, LaneId, LaneSource, RATE_WINDOW_SECS, SeverityCounts};
 pub use recordings::{
-    CaptureFormat, ExportError, ExportFile, ExportFormat, Import, ImportError, parse_capture,
+    CaptureFormat, ExportError, ExportFile, ExportFormat, Import, ImportError, MAX_IMPORT_BYTES,
+    parse_capture, refuse_size,
 };
 pub use runs::{
     ConnectionMarker, Execution, ExecutionStatus, FlagMark, Lifecycle, MAX_ITEMS_PER_RUN,

@@ -87,6 +87,28 @@ pub fn parse_capture(name: &str, bytes: impl Into<Vec<u8>>) -> Result<Import, Im
     Ok(Import { user: name.to_owned(), user_id, format, bytes })
 }
 
+/// The largest file the page imports: 1 GiB. The page holds the file's bytes while it checks
+/// them, and each kept frame again, in a wasm memory of at most 4 GiB; past 2 GiB the copy into
+/// wasm could not even be made (its capacity overflows, which trapped the page).
+pub const MAX_IMPORT_BYTES: u64 = 1 << 30;
+
+/// Why a file of `size` bytes is not read at all, if it is too large ([`MAX_IMPORT_BYTES`]);
+/// `agentwire check` reads files of any size in bounded memory.
+#[must_use]
+pub fn refuse_size(name: &str, size: f64) -> Option<String> {
+    // A browser's `File.size` is a whole number of bytes; anything else is refused too.
+    let fits = size >= 0.0 && size <= MAX_IMPORT_BYTES as f64;
+    (!fits).then(|| {
+        let megabytes = (size / 1_048_576.0).round();
+        let shown =
+            if megabytes.is_finite() { crate::format::count(megabytes as u64) } else { "?".to_owned() };
+        let limit = crate::format::count(MAX_IMPORT_BYTES / 1_048_576);
+        format!(
+            "{name} is {shown} MB, more than the {limit} MB the page can hold; check it with `agentwire check {name}`, which reads any size in bounded memory"
+        )
+    })
+}
+
 /// A file format for export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -204,5 +226,18 @@ mod tests {
     #[test]
     fn file_names_keep_only_safe_characters() {
         assert_eq!(file_safe("7c9e/../x y"), "7c9e_.._x_y");
+    }
+
+    #[test]
+    fn files_over_a_gibibyte_are_refused_before_they_are_read() {
+        let limit = MAX_IMPORT_BYTES as f64;
+        assert_eq!(refuse_size("a.har", 0.0), None);
+        assert_eq!(refuse_size("a.har", limit), None);
+        let refused = refuse_size("big.har", 2.5 * limit).unwrap_or_default();
+        assert!(refused.starts_with("big.har is 2\u{2009}560 MB"), "{refused}");
+        assert!(refused.contains("agentwire check big.har"), "{refused}");
+        for odd in [limit + 1.0, f64::NAN, f64::INFINITY, -1.0] {
+            assert!(refuse_size("x", odd).is_some(), "{odd}");
+        }
     }
 }
