@@ -9,6 +9,14 @@ use crate::state::DEFAULT_CAP;
 /// The live checker's default stall deadline, in seconds.
 pub const DEFAULT_STALL_AFTER_SECS: f64 = 30.0;
 
+/// A stall deadline as the page uses it, in seconds: at least one (a smaller one became 0 ms,
+/// which flagged every active run at once) and at most a day; `None` for anything but a
+/// positive number.
+#[must_use]
+pub fn stall_after_secs(secs: f64) -> Option<f64> {
+    (secs.is_finite() && secs > 0.0).then(|| secs.clamp(1.0, 86_400.0))
+}
+
 /// The local storage key.
 pub const STORAGE_KEY: &str = "agentwire.inspector.settings";
 
@@ -98,14 +106,33 @@ impl Settings {
     /// after a broken or hostile storage entry).
     #[must_use]
     pub fn from_storage(text: Option<&str>) -> Settings {
-        let mut settings: Settings =
-            text.and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
+        let mut settings = text.map_or_else(Settings::default, Settings::lenient);
         settings.cap = settings.cap.clamp(1, crate::state::DEFAULT_CAP * 20);
-        if !(settings.stall_after_secs.is_finite() && settings.stall_after_secs > 0.0) {
-            settings.stall_after_secs = DEFAULT_STALL_AFTER_SECS;
-        }
-        settings.stall_after_secs = settings.stall_after_secs.min(86_400.0);
+        settings.stall_after_secs =
+            stall_after_secs(settings.stall_after_secs).unwrap_or(DEFAULT_STALL_AFTER_SECS);
         settings
+    }
+
+    /// Stored settings, field by field: a field that does not read (a value an older or newer
+    /// page wrote, or a broken entry) takes its default, and the others are kept, so one bad
+    /// field does not lose the URL and the users added by hand.
+    fn lenient(text: &str) -> Settings {
+        let Ok(serde_json::Value::Object(stored)) = serde_json::from_str(text) else {
+            return Settings::default();
+        };
+        let serde_json::Value::Object(mut merged) =
+            serde_json::to_value(Settings::default()).unwrap_or_default()
+        else {
+            return Settings::default();
+        };
+        for (key, value) in stored {
+            let mut candidate = merged.clone();
+            candidate.insert(key.clone(), value.clone());
+            if serde_json::from_value::<Settings>(candidate.into()).is_ok() {
+                merged.insert(key, value);
+            }
+        }
+        serde_json::from_value(merged.into()).unwrap_or_default()
     }
 
     /// The text to store: tokens removed unless [`Settings::remember_tokens`].
@@ -177,6 +204,30 @@ mod tests {
         let stall = Settings::from_storage(Some(r#"{"stall_after_secs":-3}"#));
         assert_eq!(stall.stall_after_secs, DEFAULT_STALL_AFTER_SECS);
         assert_eq!(Settings::from_storage(Some(r#"{"stall_after_secs":3}"#)).stall_after_secs, 3.0);
+        let tiny = Settings::from_storage(Some(r#"{"stall_after_secs":1e-9}"#));
+        assert_eq!(tiny.stall_after_secs, 1.0, "never 0 ms");
+    }
+
+    #[test]
+    fn one_unreadable_field_keeps_the_others() {
+        let stored = r#"{"url":"ws://x/ws","users":[{"user_id":"u1"}],"theme":"auto","cap":-1,
+            "stall_after_secs":null,"from_a_newer_page":true}"#;
+        let read = Settings::from_storage(Some(stored));
+        assert_eq!(read.url, "ws://x/ws");
+        assert_eq!(read.users, [ManualUser { user_id: "u1".into(), token: None }]);
+        let defaults = Settings::default();
+        assert_eq!((read.theme, read.cap), (defaults.theme, defaults.cap));
+        assert_eq!(read.stall_after_secs, DEFAULT_STALL_AFTER_SECS);
+    }
+
+    #[test]
+    fn a_stall_deadline_is_a_second_to_a_day() {
+        assert_eq!(stall_after_secs(0.0004), Some(1.0));
+        assert_eq!(stall_after_secs(45.5), Some(45.5));
+        assert_eq!(stall_after_secs(1e12), Some(86_400.0));
+        for refused in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(stall_after_secs(refused), None, "{refused}");
+        }
     }
 
     #[test]

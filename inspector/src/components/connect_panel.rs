@@ -59,10 +59,9 @@ pub fn connect_panel(props: &ConnectPanelProps) -> Html {
         }
     });
     let on_stall = update(|s, e| {
-        if let Ok(secs) = input_value(e.target()).trim().parse::<f64>() {
-            if secs.is_finite() && secs > 0.0 {
-                s.stall_after_secs = secs.min(86_400.0);
-            }
+        let typed = input_value(e.target()).trim().parse::<f64>().ok();
+        if let Some(secs) = typed.and_then(crate::settings::stall_after_secs) {
+            s.stall_after_secs = secs;
         }
     });
     let on_add = {
