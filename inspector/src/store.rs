@@ -125,4 +125,18 @@ impl Sink {
         state.apply(action);
         self.dirty.set(true);
     }
+
+    /// The index the next frame of `user`'s lane gets ([`State::next_frame`]), with every
+    /// action applied. Asked when a connection starts, never while the state is borrowed.
+    pub fn next_frame(&self, user: &str) -> u64 {
+        let Ok(mut state) = self.state.try_borrow_mut() else { return 0 };
+        let mut deferred = self.deferred.borrow_mut();
+        if !deferred.is_empty() {
+            for earlier in deferred.drain(..) {
+                state.apply(earlier);
+            }
+            self.dirty.set(true);
+        }
+        state.next_frame(user)
+    }
 }

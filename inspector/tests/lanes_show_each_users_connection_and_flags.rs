@@ -123,3 +123,35 @@ fn removing_a_user_drops_its_lane_frames_and_flags() {
     assert_eq!(state.filtered_len(), 1);
     assert_eq!(state.filtered_flags_len(), 0);
 }
+
+/// The page reconnects a user after a settings change, and the lane keeps its rows: the new
+/// connection numbers its frames on from them, so its flags land on its own frames (numbered
+/// from 0 again, a malformed frame's flag landed on the old frame with its number).
+#[test]
+fn a_new_connection_for_a_lane_numbers_its_frames_on_and_flags_its_own() {
+    let mut state = State::default();
+    let mut first = Client::connect(&mut state, "u1");
+    first.open(&mut state);
+    for frame in clean_run("u1", "r1") {
+        first.frame(&mut state, &frame);
+    }
+    let shown = state.next_frame("u1");
+    assert!(shown >= 5, "{shown}");
+    first.close(&mut state, 1000, "settings changed");
+
+    let mut second = Client::connect(&mut state, "u1");
+    second.open(&mut state);
+    second.frame(&mut state, "not json");
+    let lane = state.lane_by_user("u1").unwrap();
+    let malformed: Vec<_> =
+        lane.flags().filter(|entry| entry.flag().rule == Rule::MalformedFrame).collect();
+    assert_eq!(malformed.len(), 1);
+    assert_eq!(malformed[0].flag().frame, Some(shown));
+    // The flag is on the malformed frame's own row, the lane's last, and no earlier row has it.
+    let last = lane.rows().last().unwrap();
+    assert_eq!((last.frame(), last.kind()), (shown, "malformed"));
+    assert_eq!(malformed[0].rows(), [last.seq()]);
+    assert!(lane.rows().rev().skip(1).all(|row| row.flags().is_empty()));
+    let frames: Vec<u64> = lane.rows().map(|row| row.frame()).collect();
+    assert!(frames.windows(2).all(|pair| pair[0] < pair[1]), "{frames:?}");
+}

@@ -141,3 +141,35 @@ fn rule_scopes_say_what_each_rule_judges() {
         ]
     );
 }
+
+/// A checker that goes on with another's stream (`first_frame`) names every frame on from
+/// there: flags, related frames, and what verdicts closed and repeated.
+#[test]
+fn a_checker_from_a_first_frame_names_frames_on_from_it() {
+    let frames = [
+        r#"{"type":"agent_started","run_id":"r1","agent_name":"a"}"#,
+        r#"{"type":"tool_executing","run_id":"r1","tool_name":"db"}"#,
+        r#"{"type":"tool_completed","run_id":"r1","tool_name":"db","results":{}}"#,
+        r#"{"type":"tool_completed","run_id":"r1","tool_name":"db","results":{}}"#,
+        "not json",
+    ];
+    let config = CheckerConfig { first_frame: 100, ..CheckerConfig::offline().with_user("u1") };
+    let mut checker = Checker::new(config);
+    assert_eq!(checker.next_frame_index(), 100);
+    let verdicts: Vec<Option<Verdict>> = frames
+        .iter()
+        .map(|frame| checker.handle_text(frame, None).ok().map(|c| c.verdict))
+        .collect();
+    assert_eq!(closed(&verdicts[2]), Some(101));
+    assert!(matches!(
+        verdicts[3].as_ref().map(|verdict| verdict.outcome),
+        Some(Outcome::Duplicate { original: 102 })
+    ));
+    checker.finish();
+    let flags: Vec<Flag> = std::iter::from_fn(|| checker.poll_flag()).collect();
+    let duplicate = flags.iter().find(|flag| flag.rule == Rule::DuplicateEvent).unwrap();
+    assert_eq!((duplicate.frame, duplicate.related_frames.as_slice()), (Some(103), &[102][..]));
+    let malformed = flags.iter().find(|flag| flag.rule == Rule::MalformedFrame).unwrap();
+    assert_eq!(malformed.frame, Some(104));
+    assert!(malformed.message.contains("frame 104"), "{}", malformed.message);
+}

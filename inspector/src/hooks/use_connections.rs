@@ -57,11 +57,11 @@ fn connect(
     stall_after: Duration,
     wanted: &Wanted,
 ) -> Result<Connection, String> {
-    let options = ClientOptions {
-        token: Some(wanted.token.clone()),
-        session: session_config(stall_after),
-        ..ClientOptions::default()
-    };
+    let mut session = session_config(stall_after);
+    // The lane may already show frames of an earlier connection: number on from them.
+    session.checker.first_frame = sink.next_frame(&wanted.user);
+    let options =
+        ClientOptions { token: Some(wanted.token.clone()), session, ..ClientOptions::default() };
     let client = Client::connect(url, options).map_err(|error| error.to_string())?;
     let sink = sink.clone();
     let user = wanted.user.clone();

@@ -258,6 +258,14 @@ impl State {
         self.by_user.get(user).and_then(|id| self.lanes.get(id))
     }
 
+    /// The index the next frame of `user`'s lane gets. A new connection for a lane that keeps
+    /// its rows (the page reconnects it after a settings change) numbers its frames on from here
+    /// (`CheckerConfig::first_frame`): numbered from 0 again, its flags landed on the old rows.
+    #[must_use]
+    pub fn next_frame(&self, user: &str) -> u64 {
+        self.lane_by_user(user).and_then(|lane| lane.last_frame).map_or(0, |last| last + 1)
+    }
+
     /// The current filter.
     #[must_use]
     pub fn filter(&self) -> &Filter {

@@ -29,9 +29,12 @@ impl Client {
     /// configure its clients: repeats delivered (a debugging view shows every frame), the
     /// checker judging for this user.
     pub(crate) fn connect(state: &mut State, user: &str) -> Self {
+        // As `use_connections` does: frames numbered on from those the lane shows.
+        let checker =
+            CheckerConfig { first_frame: state.next_frame(user), ..CheckerConfig::live() };
         let config = SessionConfig {
             deliver_duplicates: true,
-            checker: CheckerConfig::live().with_user(user),
+            checker: checker.with_user(user),
             ..SessionConfig::default()
         };
         let mut client =

@@ -64,6 +64,10 @@ pub struct CheckerConfig {
     pub duplicate_window: usize,
     /// How many runs are tracked before the oldest finished ones are evicted (default 4096).
     pub max_runs: usize,
+    /// The index of the first frame (default 0). A checker that goes on with a stream another
+    /// one started (a page that reconnects a user whose frames it keeps showing) numbers its
+    /// frames on from there, so that flags and verdicts name frames in one sequence.
+    pub first_frame: u64,
 }
 
 impl CheckerConfig {
@@ -78,6 +82,7 @@ impl CheckerConfig {
             regression_tolerance: Duration::from_secs(1),
             duplicate_window: 256,
             max_runs: 4096,
+            first_frame: 0,
         }
     }
 
@@ -187,6 +192,7 @@ impl Checker {
     /// A checker with no frames seen yet.
     #[must_use]
     pub fn new(config: CheckerConfig) -> Self {
+        let first_frame = config.first_frame;
         Checker {
             user_id: config.user_id.clone().filter(|id| !id.is_empty()),
             duplicates: Window::new(config.duplicate_window),
@@ -195,7 +201,7 @@ impl Checker {
             active: HashSet::default(),
             last_run: None,
             highest_seq: None,
-            next_frame: 0,
+            next_frame: first_frame,
             flags: std::collections::VecDeque::new(),
             summary: Summary::default(),
             touch: 0,

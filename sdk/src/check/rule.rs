@@ -359,7 +359,8 @@ pub struct Flag {
     pub rule: Rule,
     /// The rule's severity.
     pub severity: Severity,
-    /// The 0-based index of the frame that triggered the flag; `None` for flags raised by a
+    /// The index of the frame that triggered the flag (from 0, or from
+    /// [`CheckerConfig::first_frame`](super::CheckerConfig::first_frame)); `None` for flags raised by a
     /// timer (live stalls) or at the end of the frames.
     pub frame: Option<u64>,
     /// Other frames the flag concerns (the original of a duplicate, the open tool call, ...).
