@@ -81,6 +81,30 @@ fn the_cap_evicts_oldest_frames_and_counts_them() {
     }));
 }
 
+/// Large frames are bounded by bytes as well as by count: a server sending 1 MB frames filled
+/// the page's memory long before the frame cap (an allocation failure traps the page).
+#[test]
+fn large_frames_keep_a_lane_under_its_byte_budget() {
+    use agentwire_inspector::state::MAX_LANE_BYTES;
+    let mut state = State::default();
+    let results = "x".repeat(1 << 20);
+    for frame in 0..100u64 {
+        let at = at_ms(i64::try_from(frame).unwrap());
+        let text =
+            agent("tool_completed", "u1", "r1", "a", json!({ "results": results, "n": frame }));
+        state.apply(event("u1", at, frame, &text));
+    }
+    let lane = state.lane_by_user("u1").unwrap();
+    assert!(lane.bytes_kept() <= MAX_LANE_BYTES, "{}", lane.bytes_kept());
+    assert!(lane.rows().len() >= 60, "{} rows", lane.rows().len());
+    assert_eq!(lane.rows().len() as u64 + lane.evicted_frames(), 100);
+    assert_eq!(lane.rows().last().unwrap().frame(), 99, "the newest stays");
+    // One frame over the budget alone is kept: the newest always stays.
+    let huge = agent("tool_completed", "u2", "r2", "a", json!({ "results": "y".repeat(70 << 20) }));
+    state.apply(event("u2", at_ms(200), 0, &huge));
+    assert_eq!(state.lane_by_user("u2").unwrap().rows().len(), 1);
+}
+
 #[test]
 fn lowering_the_cap_evicts_at_once_and_flags_are_capped_too() {
     let mut state = State::default();

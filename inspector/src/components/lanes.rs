@@ -93,7 +93,7 @@ pub fn lane_list(props: &LaneListProps) -> Html {
                     }
                 </div>
                 if lane.evicted_frames() > 0 {
-                    <div class="lane-evicted">{ format!("{} oldest frames evicted (cap {})", format::count(lane.evicted_frames()), format::count(state.cap() as u64)) }</div>
+                    <div class="lane-evicted">{ format!("{} oldest frames evicted (cap {} frames, {} MB)", format::count(lane.evicted_frames()), format::count(state.cap() as u64), crate::state::MAX_LANE_BYTES >> 20) }</div>
                 }
             </li>
         }

@@ -134,6 +134,8 @@ pub struct Lane {
     pub(crate) evicted_flags: u64,
     /// Kept frames, in arrival order (increasing `seq` and frame index).
     pub(crate) rows: VecDeque<StreamRow>,
+    /// The bytes of the kept frames' text ([`super::MAX_LANE_BYTES`]).
+    pub(crate) bytes_kept: u64,
     /// Kept flags, in the order raised (increasing id).
     pub(crate) flags: VecDeque<FlagEntry>,
     pub(crate) runs: Runs,
@@ -155,6 +157,7 @@ impl Lane {
             rate: RateWindow::default(),
             frames_received: 0,
             bytes_received: 0,
+            bytes_kept: 0,
             flag_counts: SeverityCounts::default(),
             cross_user: false,
             evicted_frames: 0,
@@ -254,6 +257,12 @@ impl Lane {
         self.bytes_received
     }
 
+    /// Bytes of the frames kept (at most [`super::MAX_LANE_BYTES`] but for the newest frame).
+    #[must_use]
+    pub fn bytes_kept(&self) -> u64 {
+        self.bytes_kept
+    }
+
     /// Flags by severity (since the last clear).
     #[must_use]
     pub fn flag_counts(&self) -> SeverityCounts {
@@ -320,6 +329,7 @@ impl Lane {
     /// Forgets frames, flags and runs (the lane, its connection and rate stay).
     pub(crate) fn clear(&mut self) {
         self.rows.clear();
+        self.bytes_kept = 0;
         self.flags.clear();
         self.runs = Runs::default();
         self.flag_counts = SeverityCounts::default();

@@ -89,6 +89,12 @@ use stream::{RowKey, kind_of};
 /// How many frames (and flags) each user keeps by default.
 pub const DEFAULT_CAP: usize = 50_000;
 
+/// The most frame text a lane keeps, whatever its cap: 64 MiB, the oldest frames going first
+/// (the newest always stays). The cap counts frames, and a server sending large ones (100 KB
+/// each) filled the page's wasm memory, at most 4 GiB, long before it: an allocation then
+/// failed and trapped the page. Twenty lanes at this budget stay near 1.3 GB.
+pub const MAX_LANE_BYTES: u64 = 64 << 20;
+
 /// Something that changes the state.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -684,6 +690,7 @@ impl Views {
         let shown = self.matcher.row(lane, &row);
         lane.frames_received += 1;
         lane.bytes_received += row.size as u64;
+        lane.bytes_kept += row.size as u64;
         lane.last_event_at = Some(row.at);
         lane.last_frame = Some(row.frame);
         lane.rate.record(row.at);
@@ -715,11 +722,13 @@ impl Views {
         self.evict(lane, cap);
     }
 
-    /// Drops a lane's oldest frames and flags beyond `cap`.
+    /// Drops a lane's oldest frames and flags beyond `cap`, and its oldest frames beyond
+    /// [`MAX_LANE_BYTES`].
     fn evict(&mut self, lane: &mut Lane, cap: usize) {
-        while lane.rows.len() > cap {
+        while lane.rows.len() > cap || (lane.bytes_kept > MAX_LANE_BYTES && lane.rows.len() > 1) {
             if let Some(row) = lane.rows.pop_front() {
                 self.rows.remove(row.seq);
+                lane.bytes_kept = lane.bytes_kept.saturating_sub(row.size as u64);
                 lane.evicted_frames += 1;
             }
         }
