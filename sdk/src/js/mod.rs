@@ -160,14 +160,20 @@ fn to_js<T: WriteJson + ?Sized>(value: &T) -> JsValue {
 /// `structuredClone` see it like any other property) that turns into a plain value on its
 /// first read; it is defined with one shared descriptor and a symbol-keyed text, because an
 /// accessor made of fresh closures for each event cost several microseconds a frame.
-fn describe(event: &Event, frame: u64) -> json::Description {
+fn describe(event: &Event, frame: u64, description: &mut json::Description) {
     let mut unused = String::new();
-    let mut description = json::Description::new();
-    let mut object = json::Object::described(&mut unused, &event.raw, &mut description);
+    let mut object = json::Object::described(&mut unused, &event.raw, description);
     json::write_typed(event, &mut object);
     object.field("frame", &frame);
     object.close();
-    description
+}
+
+thread_local! {
+    /// The description of the event being handed over, reused from event to event so that its
+    /// buffers are allocated once. Taken out while in use: a listener that makes another event
+    /// dispatch (it never does now) would get a fresh one.
+    static DESCRIPTION: std::cell::Cell<Option<json::Description>> =
+        const { std::cell::Cell::new(None) };
 }
 
 thread_local! {
@@ -239,17 +245,21 @@ fn dispatch(received: &ReceivedText, emitter: &Emitter, event: &SessionEvent) {
                     Some((index, text)) if index == frame => text.clone(),
                     _ => JsValue::from_str(event.raw.as_str()),
                 };
-                let description = describe(event, *frame);
+                let mut description = DESCRIPTION.take().unwrap_or_default();
+                description.clear();
+                describe(event, *frame, &mut description);
                 for key in description.new_keys() {
                     add_key(key);
                 }
                 let side = description.side();
-                emitter.emit_event(
+                let emitted = emitter.emit_event(
                     description.entries(),
                     description.numbers(),
                     side.as_deref(),
                     &text,
-                )
+                );
+                DESCRIPTION.set(Some(description));
+                emitted
             } else {
                 Ok(())
             }

@@ -105,9 +105,16 @@ pub(crate) struct Description {
     allow(dead_code, reason = "the JS API describes events; natively only the tests do")
 )]
 impl Description {
-    /// An empty description.
-    pub(crate) fn new() -> Self {
-        Description { entries: Vec::with_capacity(64), ..Description::default() }
+    /// Empties it for the next event, keeping what it allocated.
+    pub(crate) fn clear(&mut self) {
+        self.offsets = None;
+        self.entries.clear();
+        self.numbers.clear();
+        self.side.clear();
+        self.side_count = 0;
+        self.side_mark = 0;
+        self.value_start = 0;
+        self.new_keys.clear();
     }
 
     /// The entries, four `u32`s a member.

@@ -30,7 +30,7 @@ pub(crate) fn typed_json(event: &Event) -> String {
 /// The typed part of an event as the JS side receives it: described.
 pub(crate) fn described(event: &Event) -> super::Description {
     let mut out = String::new();
-    let mut description = super::Description::new();
+    let mut description = super::Description::default();
     let mut object = Object::described(&mut out, &event.raw, &mut description);
     write_typed(event, &mut object);
     object.close();
