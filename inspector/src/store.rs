@@ -119,17 +119,13 @@ impl Sink {
             self.deferred.borrow_mut().push(action);
             return;
         };
-        for earlier in self.deferred.borrow_mut().drain(..) {
-            state.apply(earlier);
-        }
+        self.apply_deferred(&mut state);
         state.apply(action);
         self.dirty.set(true);
     }
 
-    /// The index the next frame of `user`'s lane gets ([`State::next_frame`]), with every
-    /// action applied. Asked when a connection starts, never while the state is borrowed.
-    pub fn next_frame(&self, user: &str) -> u64 {
-        let Ok(mut state) = self.state.try_borrow_mut() else { return 0 };
+    /// Applies the actions that arrived while the state was borrowed, in order.
+    fn apply_deferred(&self, state: &mut State) {
         let mut deferred = self.deferred.borrow_mut();
         if !deferred.is_empty() {
             for earlier in deferred.drain(..) {
@@ -137,6 +133,13 @@ impl Sink {
             }
             self.dirty.set(true);
         }
+    }
+
+    /// The index the next frame of `user`'s lane gets ([`State::next_frame`]), with every
+    /// action applied. Asked when a connection starts, never while the state is borrowed.
+    pub fn next_frame(&self, user: &str) -> u64 {
+        let Ok(mut state) = self.state.try_borrow_mut() else { return 0 };
+        self.apply_deferred(&mut state);
         state.next_frame(user)
     }
 }

@@ -21,14 +21,13 @@ mod run;
 mod verdict;
 
 use std::collections::{HashMap, HashSet};
-
-use crate::fingerprint::FoldState;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::decode::{DecodeError, decode};
 use crate::event::{Event, EventKind};
+use crate::fingerprint::FoldState;
 use crate::timestamp::Timestamp;
 
 use duplicates::Window;

@@ -239,19 +239,19 @@ fn decode_parts(text: &str) -> Result<Parts, DecodeError> {
     parts_of(text, scan::scan(text))
 }
 
+/// Whether decoding records where captured values sit in the frame verbatim
+/// (`RawFrame::verbatim`): only the JS API reads them
+/// (`json::description`), so the CLI and the inspector do not pay for them. The unit tests check
+/// them natively.
+const VERBATIM: bool = cfg!(any(test, all(target_arch = "wasm32", feature = "js")));
+
 /// The decoded parts of `text`, from its scan.
 fn parts_of(text: &str, scanned: Result<Scan<'_>, ScanError>) -> Result<Parts, DecodeError> {
     let body = scanned.map_err(scan_error)?;
     let wire_type = wire_type_of(&body)?;
     let kind = decode_kind(&wire_type, &body);
     let context = decode_context(&body);
-    // Only the JS API reads the verbatim ranges (json::description): the CLI and the inspector do not
-    // pay for them. The unit tests check them natively.
-    let verbatim = if cfg!(any(test, all(target_arch = "wasm32", feature = "js"))) {
-        body.verbatim(text)
-    } else {
-        Vec::new()
-    };
+    let verbatim = if VERBATIM { body.verbatim(text) } else { Vec::new() };
     Ok((kind, context, wire_type, body.fingerprint, verbatim))
 }
 

@@ -343,7 +343,7 @@ impl<'de> Scanner<'de> {
             Some(b'"') => {
                 let text = self.string()?;
                 let hash = fingerprint::string_hash(&text);
-                if keep_scalar && matches!(text, Cow::Owned(_)) {
+                if super::VERBATIM && keep_scalar && matches!(text, Cow::Owned(_)) {
                     self.scan.escaped_literal(self.text.get(start..self.pos).unwrap_or_default());
                 }
                 (hash, keep_scalar.then_some(Captured::Str(text)))
