@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use agentwire::session::{CLOSE_DEAD, ClosedReason, Disconnect, DisconnectCause, SeqRange};
 use agentwire::{
-    Backoff, ClientMessage, Command, ConnectionState, ResumeOutcome, Rule, SendError,
+    Backoff, ClientMessage, Command, ConnectionState, DecodeError, ResumeOutcome, Rule, SendError,
     SessionConfig, SessionEvent,
 };
 use harness::{Harness, backoff_delay_or_panic};
@@ -986,6 +986,55 @@ fn hostile_frames_become_flags_and_counts_never_panics() {
         ],
         "the text of every malformed frame is kept, with the index its flag names"
     );
+}
+
+#[test]
+fn a_frame_over_the_size_limit_is_a_flag_not_kept_and_the_connection_goes_on() {
+    let mut h = Harness::new(SessionConfig { max_frame_bytes: 64, ..SessionConfig::default() });
+    h.open();
+    let long = format!(r#"{{"type":"agent_thinking","reasoning":"{}"}}"#, "x".repeat(100));
+    h.frame(&long);
+    h.session.handle_owned_text(h.now, long.clone());
+    h.session.handle_binary(h.now, long.as_bytes());
+    // What the browser glue reports for a frame it did not copy; at the limit it is ignored.
+    h.session.handle_too_long(h.now, 1 << 40);
+    h.session.handle_too_long(h.now, 64);
+    h.frame(r#"{"type":"pong"}"#);
+    h.drain();
+    let stats = h.session.stats();
+    assert_eq!((stats.frames, stats.decode_errors), (5, 4));
+    assert_eq!(stats.bytes, 3 * long.len() as u64 + (1 << 40) + 15);
+    let malformed: Vec<(u64, String, DecodeError)> = h
+        .events
+        .iter()
+        .filter_map(|event| match event {
+            SessionEvent::Malformed { frame, text, error, .. } => {
+                Some((*frame, text.clone(), error.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    let too_long = |length: usize| DecodeError::TooLong { length: length as u64, limit: 64 };
+    assert_eq!(
+        malformed,
+        [
+            (0, String::new(), too_long(long.len())),
+            (1, String::new(), too_long(long.len())),
+            (2, String::new(), too_long(long.len())),
+            (3, String::new(), too_long(1 << 40)),
+        ],
+        "each is flagged with its length, and none is kept"
+    );
+    assert_eq!(h.flags(), [Rule::MalformedFrame; 4]);
+    let delivered = h.events.iter().any(
+        |event| matches!(event, SessionEvent::Event { event, frame: 4, .. } if event.name() == "pong"),
+    );
+    assert!(delivered, "the frame after them is decoded and delivered");
+    // A frame exactly at the limit is decoded.
+    let mut h = Harness::new(SessionConfig { max_frame_bytes: 15, ..SessionConfig::default() });
+    h.open();
+    h.frame(r#"{"type":"pong"}"#);
+    assert_eq!(h.session.stats().decode_errors, 0);
 }
 
 #[test]

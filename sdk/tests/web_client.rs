@@ -29,7 +29,8 @@ use agentwire::session::{ClosedReason, DisconnectCause, HandshakeOutcome, Sessio
 use agentwire::token::AuthStyle;
 use agentwire::web::live_resources;
 use agentwire::{
-    Client, ClientOptions, ConnectionState, EventKind, ResumeOutcome, Rule, SessionConfig,
+    Client, ClientOptions, ConnectionState, DecodeError, EventKind, ResumeOutcome, Rule,
+    SessionConfig,
 };
 use futures::StreamExt;
 use wasm_bindgen::JsCast;
@@ -463,6 +464,43 @@ async fn injected_faults_arrive_as_flags() {
         "repeats held back"
     );
     assert_eq!(stats.decode_errors, stats.flags_by_rule.get(Rule::MalformedFrame));
+}
+
+#[wasm_bindgen_test]
+async fn frames_over_the_size_limit_are_flagged_without_a_copy_and_the_rest_arrive() {
+    // Between the simulated manager's short frames (`agent_started`, ~400 bytes) and its long
+    // ones (`tool_executing` and most thinking, 450 bytes and more).
+    const LIMIT: usize = 430;
+    let session = SessionConfig { max_frame_bytes: LIMIT, ..SessionConfig::default() };
+    let Some((client, log)) = connect("clean", "web-13", session) else { return };
+    wait_for("open", 10.0, || client.state() == ConnectionState::Open).await;
+    client.start_agent("Why did GPU spend rise?", None).unwrap();
+    wait_for_logged("a long frame flagged and a short one delivered", 30.0, Some(&log), || {
+        log.flags().contains(&Rule::MalformedFrame)
+            && log.event_names().iter().any(|name| name == "agent_started")
+    })
+    .await;
+    let refused: Vec<DecodeError> = log
+        .0
+        .borrow()
+        .iter()
+        .filter_map(|event| match event {
+            SessionEvent::Malformed { error, text, .. } => {
+                assert_eq!(text, "", "a frame over the limit is not kept");
+                Some(error.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(!refused.is_empty());
+    for error in &refused {
+        assert!(
+            matches!(error, DecodeError::TooLong { length, limit: LIMIT } if *length > LIMIT as u64),
+            "{error:?}"
+        );
+    }
+    let stats = client.stats();
+    assert_eq!(stats.decode_errors, stats.flags_by_rule.get(Rule::MalformedFrame), "{stats:?}");
 }
 
 #[wasm_bindgen_test]

@@ -33,6 +33,7 @@ pub(super) struct ConnectOptions {
     connect_timeout_ms: Option<f64>,
     ready_after_ms: Option<f64>,
     queue_limit: Option<u32>,
+    max_frame_bytes: Option<u32>,
     stall_after_ms: Option<f64>,
     resume: Option<bool>,
     deliver_duplicates: Option<bool>,
@@ -65,6 +66,7 @@ const CONNECT_KEYS: &[&str] = &[
     "connectTimeoutMs",
     "readyAfterMs",
     "queueLimit",
+    "maxFrameBytes",
     "stallAfterMs",
     "resume",
     "deliverDuplicates",
@@ -267,6 +269,7 @@ impl ConnectOptions {
             connect_timeout_ms: read.number("connectTimeoutMs")?,
             ready_after_ms: read.number("readyAfterMs")?,
             queue_limit: read.count("queueLimit")?,
+            max_frame_bytes: read.count("maxFrameBytes")?,
             stall_after_ms: read.number("stallAfterMs")?,
             resume: read.boolean("resume")?,
             deliver_duplicates: read.boolean("deliverDuplicates")?,
@@ -350,6 +353,9 @@ impl ConnectOptions {
             dead_after: millis("deadAfterMs", self.dead_after_ms, defaults.dead_after)?,
             ready_after: millis("readyAfterMs", self.ready_after_ms, defaults.ready_after)?,
             queue_limit: self.queue_limit.map_or(defaults.queue_limit, |limit| limit as usize),
+            max_frame_bytes: self
+                .max_frame_bytes
+                .map_or(defaults.max_frame_bytes, |limit| limit as usize),
             resume: self.resume.unwrap_or(defaults.resume),
             refresh_token: false,
             threads,

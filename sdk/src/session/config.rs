@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::HandshakeMode;
 use crate::backoff::Backoff;
 use crate::check::CheckerConfig;
+use crate::recording::MAX_LINE;
 
 /// How a [`Session`](super::Session) behaves. Every field has a documented default
 /// ([`SessionConfig::default`]).
@@ -26,6 +27,14 @@ pub struct SessionConfig {
     pub ready_after: Duration,
     /// How many messages may wait while the connection is not ready (default 100).
     pub queue_limit: usize,
+    /// The longest frame decoded, in bytes (default [`MAX_LINE`], 16 MiB, the longest line a
+    /// recording reader keeps). A longer frame is not decoded, and in the browser not even
+    /// copied into wasm: it is a `malformed-frame` flag with [`DecodeError::TooLong`] and the
+    /// connection goes on. The manager advertises 1 MiB; the bound is for a broken or hostile
+    /// server, whose one frame could otherwise exhaust the page's wasm memory.
+    ///
+    /// [`DecodeError::TooLong`]: crate::DecodeError::TooLong
+    pub max_frame_bytes: usize,
     /// Whether to `resume` after a reconnect when the server numbers its frames (default true).
     pub resume: bool,
     /// Whether the driver can fetch a fresh token; if so, an auth failure gets one retry with
@@ -67,6 +76,7 @@ impl Default for SessionConfig {
             dead_after: Duration::from_secs(45),
             ready_after: Duration::from_secs(1),
             queue_limit: 100,
+            max_frame_bytes: MAX_LINE,
             resume: true,
             refresh_token: false,
             threads: None,

@@ -328,20 +328,20 @@ impl Session {
 
     /// A text frame arrived.
     pub fn handle_text(&mut self, now: Timestamp, text: &str) {
-        if !self.accepts_frames(now) {
+        if !self.accepts_frames(now) || self.refuse_too_long(now, text.len()) {
             return;
         }
         let decoded = crate::decode::decode(text);
-        self.handle_frame(now, text.len(), decoded, || text.to_owned());
+        self.handle_frame(now, text.len() as u64, decoded, || text.to_owned());
     }
 
     /// A text frame arrived, owned by the caller: as [`Session::handle_text`], keeping `text`
     /// as the event's raw frame instead of copying it.
     pub fn handle_owned_text(&mut self, now: Timestamp, text: String) {
-        if !self.accepts_frames(now) {
+        if !self.accepts_frames(now) || self.refuse_too_long(now, text.len()) {
             return;
         }
-        let len = text.len();
+        let len = text.len() as u64;
         match crate::decode::decode_owned_or_back(text) {
             Ok(event) => self.handle_frame(now, len, Ok(event), String::new),
             Err((error, text)) => self.handle_frame(now, len, Err(error), || text),
@@ -351,13 +351,39 @@ impl Session {
     /// A binary frame arrived (the manager sends text; UTF-8 JSON in a binary frame is accepted,
     /// anything else is a `malformed-frame` flag).
     pub fn handle_binary(&mut self, now: Timestamp, bytes: &[u8]) {
-        if !self.accepts_frames(now) {
+        if !self.accepts_frames(now) || self.refuse_too_long(now, bytes.len()) {
             return;
         }
         let decoded = crate::decode::decode_bytes(bytes);
-        self.handle_frame(now, bytes.len(), decoded, || {
+        self.handle_frame(now, bytes.len() as u64, decoded, || {
             String::from_utf8_lossy(bytes).into_owned()
         });
+    }
+
+    /// A frame of `length` bytes arrived that the driver did not copy, because it is longer
+    /// than [`SessionConfig::max_frame_bytes`] (the frame callbacks above check that
+    /// themselves): it counts as received and is a `malformed-frame` flag with
+    /// [`DecodeError::TooLong`]; the connection goes on. A `length` within the limit is
+    /// ignored (the frame should have been handed over).
+    pub fn handle_too_long(&mut self, now: Timestamp, length: u64) {
+        if length > self.config.max_frame_bytes as u64 && self.accepts_frames(now) {
+            self.take_too_long(now, length);
+        }
+    }
+
+    /// Whether a frame of `length` bytes is over the limit; if so it is taken as such.
+    fn refuse_too_long(&mut self, now: Timestamp, length: usize) -> bool {
+        let refused = length > self.config.max_frame_bytes;
+        if refused {
+            self.take_too_long(now, length as u64);
+        }
+        refused
+    }
+
+    fn take_too_long(&mut self, now: Timestamp, length: u64) {
+        let error = DecodeError::TooLong { length, limit: self.config.max_frame_bytes };
+        // Not kept: the frame's text is what the limit keeps out of memory.
+        self.handle_frame(now, length, Err(error), String::new);
     }
 
     /// Acts on every deadline at or before `now` (each once, however late the call is).
@@ -479,12 +505,12 @@ impl Session {
     fn handle_frame(
         &mut self,
         now: Timestamp,
-        len: usize,
+        len: u64,
         decoded: Result<Event, DecodeError>,
         text: impl FnOnce() -> String,
     ) {
         self.stats.frames += 1;
-        self.stats.bytes += len as u64;
+        self.stats.bytes += len;
         self.stats.last_frame_at = Some(now);
         if let Phase::Open { last_received, unanswered_ping, .. } = &mut self.phase {
             *last_received = now;

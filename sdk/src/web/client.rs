@@ -329,9 +329,11 @@ impl Client {
     #[doc(hidden)]
     pub fn bench_receive(&self, frame: wasm_bindgen::JsValue) {
         if frame.is_string() {
-            let generation = self.shared.core.borrow().generation;
-            let text = super::transport::text_of(&frame);
-            self.shared.on_socket(generation, SocketEvent::Text(text, frame));
+            let (generation, limit) = {
+                let core = self.shared.core.borrow();
+                (core.generation, core.session.config().max_frame_bytes)
+            };
+            self.shared.on_socket(generation, super::transport::text_event(frame, limit));
         }
     }
 }
@@ -482,7 +484,8 @@ impl Shared {
                 shared.on_socket(generation, event);
             }
         };
-        match Socket::open(core.websocket.as_ref(), &core.url, &protocols, on_event) {
+        let max_frame = core.session.config().max_frame_bytes;
+        match Socket::open(core.websocket.as_ref(), &core.url, &protocols, max_frame, on_event) {
             Ok(socket) => core.socket = Some(socket),
             // The browser refused to create the socket: a failed attempt like any other.
             Err(_) => core.session.handle_close(clock::now(), 1006, "", false),
@@ -527,6 +530,7 @@ impl Shared {
                     core.session.handle_owned_text(now, text);
                 }
                 SocketEvent::Binary(bytes) => core.session.handle_binary(now, &bytes),
+                SocketEvent::TooLong(length) => core.session.handle_too_long(now, length),
                 SocketEvent::Close { code, reason, was_clean } => {
                     core.socket = None;
                     core.session.handle_close(now, code, &reason, was_clean);

@@ -20,15 +20,35 @@ extern "C" {
     /// (a UTF-16 code unit is at most three UTF-8 bytes), then one block copy into wasm.
     /// wasm-bindgen's own string passing copies ASCII one `charCodeAt` at a time, about three
     /// times slower for the frames a manager sends, and `TextEncoder.encode` allocates a buffer
-    /// per frame. Lone surrogates become U+FFFD, as in wasm-bindgen's encoding.
-    fn utf8(text: &wasm_bindgen::JsValue) -> js_sys::Uint8Array;
+    /// per frame. Lone surrogates become U+FFFD, as in wasm-bindgen's encoding. A string of
+    /// more than `limit` code units is over `limit` bytes too: then its UTF-8 length is given
+    /// instead, as a number, and nothing is encoded.
+    fn utf8(text: &wasm_bindgen::JsValue, limit: u32) -> wasm_bindgen::JsValue;
 }
 
-/// A JS string as Rust text: encoded by the engine, then copied into wasm in one block.
-pub(crate) fn text_of(string: &wasm_bindgen::JsValue) -> String {
+/// A JS string as Rust text: encoded by the engine, then copied into wasm in one block. A
+/// string over `limit` UTF-8 bytes is not copied: `Err` with its length in bytes.
+pub(crate) fn text_of(string: &wasm_bindgen::JsValue, limit: usize) -> Result<String, u64> {
+    let encoded = utf8(string, u32::try_from(limit).unwrap_or(u32::MAX));
+    if let Some(length) = encoded.as_f64() {
+        return Err(length as u64);
+    }
+    let bytes = encoded.unchecked_into::<js_sys::Uint8Array>();
+    let length = bytes.length();
+    if length as usize > limit {
+        return Err(u64::from(length));
+    }
     // A TextEncoder's output is always UTF-8; the lossy path only guards the impossible.
-    String::from_utf8(utf8(string).to_vec())
-        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+    Ok(String::from_utf8(bytes.to_vec())
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned()))
+}
+
+/// A frame's text, or a [`SocketEvent::TooLong`] when it is over `limit` bytes.
+pub(crate) fn text_event(string: wasm_bindgen::JsValue, limit: usize) -> SocketEvent {
+    match text_of(&string, limit) {
+        Ok(text) => SocketEvent::Text(text, string),
+        Err(length) => SocketEvent::TooLong(length),
+    }
 }
 
 /// What happened on a socket, as plain Rust values.
@@ -37,6 +57,9 @@ pub(crate) enum SocketEvent {
     /// A text frame, as Rust text and as the socket's JS string.
     Text(String, wasm_bindgen::JsValue),
     Binary(Vec<u8>),
+    /// A text or binary frame over the session's `max_frame_bytes`, by its length in bytes:
+    /// not copied into wasm.
+    TooLong(u64),
     Close {
         code: u16,
         reason: String,
@@ -55,7 +78,7 @@ pub(crate) struct Socket {
 
 impl Socket {
     /// Opens a socket to `url` offering `protocols`; `on_event` hears everything that happens
-    /// on it until it is dropped.
+    /// on it until it is dropped. Frames over `max_frame` bytes are not copied into wasm.
     ///
     /// # Errors
     /// The browser's exception when it refuses to create the socket (a malformed URL, a
@@ -64,6 +87,7 @@ impl Socket {
         constructor: Option<&js_sys::Function>,
         url: &str,
         protocols: &[String],
+        max_frame: usize,
         on_event: impl Fn(SocketEvent) + Clone + 'static,
     ) -> Result<Self, wasm_bindgen::JsValue> {
         let list = js_sys::Array::new();
@@ -96,9 +120,14 @@ impl Socket {
         let message = Listener::new(target, "message", move |event: MessageEvent| {
             let data = event.data();
             if data.is_string() {
-                handler(SocketEvent::Text(text_of(&data), data));
+                handler(text_event(data, max_frame));
             } else if let Some(buffer) = data.dyn_ref::<js_sys::ArrayBuffer>() {
-                handler(SocketEvent::Binary(js_sys::Uint8Array::new(buffer).to_vec()));
+                let length = buffer.byte_length();
+                handler(if length as usize > max_frame {
+                    SocketEvent::TooLong(u64::from(length))
+                } else {
+                    SocketEvent::Binary(js_sys::Uint8Array::new(buffer).to_vec())
+                });
             }
         });
         let handler = on_event;

@@ -423,3 +423,46 @@ test("long fields arrive exactly as the frame holds them: slices of its text, es
     assert.equal(event.frame, index);
   });
 });
+
+test("a frame over maxFrameBytes is a malformed-frame flag with its length, and the connection goes on", async () => {
+  const limit = 64;
+  const thinking = (text) => JSON.stringify({ type: "agent_thinking", reasoning: text });
+  const sent = [
+    thinking("x".repeat(100)), // more code units than the limit: measured, never encoded
+    thinking("é".repeat(30)), // fewer code units than the limit, more bytes: encoded, refused
+    thinking(`😀\ud800${"y".repeat(60)}`), // a pair is 4 bytes, a lone surrogate 3 (U+FFFD)
+    new Uint8Array(limit + 1).fill(32).buffer, // a binary frame: not copied either
+    thinking("fits"),
+  ];
+  const client = connect("ws://scripted.invalid/ws", {
+    WebSocket: scriptedSocket(sent),
+    maxFrameBytes: limit,
+  });
+  // (Thinking outside a run is also `event-before-start`: only the size flags matter here.)
+  const flags = [];
+  client.onFlag((flag) => flag.rule === "malformed-frame" && flags.push(flag));
+  const delivered = new Promise((resolve) => client.on("agent_thinking", resolve));
+  const event = await within(5_000, "the frame within the limit", delivered);
+  assert.equal(event.reasoning, "fits");
+  const lengths = [...sent.slice(0, 3).map((text) => Buffer.byteLength(text)), limit + 1];
+  assert.deepEqual(
+    flags.map((flag) => [flag.rule, flag.frame]),
+    lengths.map((_, frame) => ["malformed-frame", frame]),
+  );
+  flags.forEach((flag, index) => {
+    assert.match(flag.message, new RegExp(`frame is ${lengths[index]} bytes, longer than the ${limit}-byte limit`));
+  });
+  assert.equal(client.stats.decode_errors, 4);
+  await client.close();
+
+  // The default limit, 16 MiB: a longer frame is refused the same way.
+  const huge = [thinking("z".repeat(16 << 20)), thinking("after")];
+  const next = connect("ws://scripted.invalid/ws", { WebSocket: scriptedSocket(huge) });
+  const malformed = [];
+  next.onFlag((flag) => flag.rule === "malformed-frame" && malformed.push(flag.frame));
+  const after = new Promise((resolve) => next.on("agent_thinking", resolve));
+  assert.equal((await within(5_000, "the frame after", after)).reasoning, "after");
+  assert.deepEqual(malformed, [0]);
+  await next.close();
+  assert.equal(codeOf(() => connect("ws://x.invalid/ws", { maxFrameBytes: -1 })), "invalid_options");
+});
