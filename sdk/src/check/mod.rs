@@ -495,11 +495,10 @@ impl Checker {
             (None, Some(id)) => (false, id),
             (None, None) => return self.last_run.clone().unwrap_or(RunKey::Anonymous),
         };
+        let same = |last: &str| crate::bytes::equal(last.as_bytes(), id.as_bytes());
         match &self.last_run {
-            Some(RunKey::Run(last)) if by_run && **last == **id => RunKey::Run(Arc::clone(last)),
-            Some(RunKey::Thread(last)) if !by_run && **last == **id => {
-                RunKey::Thread(Arc::clone(last))
-            }
+            Some(RunKey::Run(last)) if by_run && same(last) => RunKey::Run(Arc::clone(last)),
+            Some(RunKey::Thread(last)) if !by_run && same(last) => RunKey::Thread(Arc::clone(last)),
             _ if by_run => RunKey::Run(Arc::from(&*bounded(id))),
             _ => RunKey::Thread(Arc::from(&*bounded(id))),
         }
@@ -688,13 +687,15 @@ impl Checker {
         else {
             return;
         };
+        // `bytes::equal`, not `==`: see `crate::bytes` (this runs on every event).
+        let equal = |a: &str, b: &str| crate::bytes::equal(a.as_bytes(), b.as_bytes());
         // A user id equal to the event's own thread id is a known manager quirk (§4).
-        if event.context.thread_id.as_deref() == Some(actual) {
+        if event.context.thread_id.as_deref().is_some_and(|thread| equal(thread, actual)) {
             return;
         }
         let same = match actual.strip_suffix("...") {
-            Some(prefix) => expected.starts_with(prefix),
-            None => actual == expected,
+            Some(prefix) => expected.get(..prefix.len()).is_some_and(|start| equal(start, prefix)),
+            None => equal(actual, expected),
         };
         if !same {
             let message = format!(

@@ -3,13 +3,14 @@
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use crate::timestamp::Timestamp;
 
 /// How a run is identified: by `run_id`, else by `thread_id`, else the connection's anonymous run.
 /// Ids are shared (`Arc<str>`), so keys are cheap to clone on every event.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Eq)]
 pub(crate) enum RunKey {
     Run(Arc<str>),
     Thread(Arc<str>),
@@ -28,6 +29,36 @@ impl RunKey {
     /// [`RunKey::id`] as a flag's `run_id`.
     pub(crate) fn label(&self) -> Option<String> {
         self.id().as_deref().map(str::to_owned)
+    }
+}
+
+// By `bytes::equal`: a derived `==` on the ids calls `memcmp`, a byte loop in wasm, on every
+// lookup of the run maps. Equal keys hash alike: the same variant and the same id.
+impl PartialEq for RunKey {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (RunKey::Run(a), RunKey::Run(b)) | (RunKey::Thread(a), RunKey::Thread(b)) => {
+                crate::bytes::equal(a.as_bytes(), b.as_bytes())
+            }
+            (RunKey::Anonymous, RunKey::Anonymous) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Hash for RunKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            RunKey::Run(id) => {
+                state.write_u8(0);
+                id.hash(state);
+            }
+            RunKey::Thread(id) => {
+                state.write_u8(1);
+                id.hash(state);
+            }
+            RunKey::Anonymous => state.write_u8(2),
+        }
     }
 }
 
