@@ -15,13 +15,15 @@
 //!
 //! [`state`] is plain data, an `Action` enum and `State::apply`: no IO, no clock, no DOM, so
 //! it compiles and is tested natively, as are [`page`] (the page's own state: selection, dialogs,
-//! notices, a reducer `App` dispatches to), [`format`](mod@format) and [`settings`]. The Yew page (`App`,
+//! notices, a reducer `App` dispatches to), [`format`](mod@format), [`settings`] and [`scroll`] (where a
+//! virtualised list's rows go, for lists taller than a browser lets an element be). The Yew page (`App`,
 //! its components and hooks, wasm32 only) renders what the state's queries return, always as
 //! text: frame contents are data, never markup.
 #![deny(missing_docs)]
 
 pub mod format;
 pub mod page;
+pub mod scroll;
 pub mod settings;
 pub mod state;
 

@@ -469,3 +469,64 @@ async fn the_rules_dialog_lists_every_rule_with_its_severity_scope_and_descripti
     settle().await;
     assert!(all(&root, ".dialog").is_empty(), "Escape closed the dialog");
 }
+
+/// Two million numbered 24 px rows in a `VirtualList` 600 px tall, styled by the page's own CSS.
+#[yew::function_component(TwoMillionRows)]
+fn two_million_rows() -> yew::Html {
+    let render = yew::Callback::from(|rows: std::ops::Range<usize>| {
+        rows.map(|index| yew::html! { <div class="numbered" style="height:24px">{ index }</div> })
+            .collect::<yew::Html>()
+    });
+    yew::html! {
+        <div style="display:flex;flex-direction:column;height:600px">
+            <agentwire_inspector::components::virtual_list::VirtualList
+                len={2_000_000} row_height={24} {render} generation={0} />
+        </div>
+    }
+}
+
+/// The rendered row showing `index`, and its top and bottom relative to the list's view.
+fn row_in_view(root: &Element, index: usize) -> Option<(f64, f64)> {
+    let list = root.query_selector(".vlist").unwrap().unwrap().get_bounding_client_rect();
+    all(root, ".numbered").into_iter().find_map(|row| {
+        (row.text_content()? == index.to_string()).then(|| {
+            let rect = row.get_bounding_client_rect();
+            (rect.top() - list.top(), rect.bottom() - list.top())
+        })
+    })
+}
+
+#[wasm_bindgen_test]
+async fn a_list_taller_than_a_browser_allows_still_scrolls_to_its_first_and_last_rows() {
+    // 48 million pixels of rows: past Firefox's element height cap (about 17.9 million) and
+    // Chromium's (about 33.5 million), where the tail used to be out of reach.
+    let style = document().create_element("style").unwrap();
+    style.set_text_content(Some(include_str!("../../www/inspector.css")));
+    document().head().unwrap().append_child(&style).unwrap();
+    let root = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<TwoMillionRows>::with_root(root.clone()).render();
+    settle().await;
+    let list: HtmlElement = root.query_selector(".vlist").unwrap().unwrap().dyn_into().unwrap();
+    let scroll_to = |top: i32| {
+        list.set_scroll_top(top);
+        list.dispatch_event(&web_sys::Event::new("scroll").unwrap()).unwrap();
+    };
+    // A new list follows its tail: the last row sits at the bottom of the view.
+    let (_, bottom) = row_in_view(&root, 1_999_999).expect("the last row is rendered at the end");
+    assert!((bottom - 600.0).abs() <= 1.5, "the last row ends the view: {bottom}");
+    scroll_to(0);
+    settle().await;
+    let (top, _) = row_in_view(&root, 0).expect("the first row is rendered at the top");
+    assert!(top.abs() <= 1.5, "the first row starts the view: {top}");
+    // Half way down the scroll range is half way through the rows.
+    scroll_to((list.scroll_height() - list.client_height()) / 2);
+    settle().await;
+    let middle =
+        (1_000_000 - 12..1_000_000 + 12).find(|index| row_in_view(&root, *index).is_some());
+    assert!(middle.is_some(), "rows around the millionth are rendered half way down");
+    let (top, _) = row_in_view(&root, middle.unwrap()).unwrap();
+    assert!((-24.0..=600.0).contains(&top), "and in view: {top}");
+    style.remove();
+    root.remove();
+}

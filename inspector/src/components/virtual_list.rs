@@ -1,6 +1,8 @@
 //! A virtualised list: only the rows in view (plus a few) are in the DOM, whatever the length.
 //! Rows have one fixed height, so the scroll height is exact and nothing jumps while rows
-//! stream in. When scrolled to the end it follows new rows; scrolled up, it stays put.
+//! stream in. When scrolled to the end it follows new rows; scrolled up, it stays put. A list
+//! taller than a browser lets an element be maps its scroll range onto its rows
+//! ([`crate::scroll`], where the arithmetic is tested).
 
 use std::ops::Range;
 
@@ -8,8 +10,7 @@ use agentwire::web::Listener;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
-/// Rows rendered beyond each edge of the view, so fast scrolling shows no blank.
-const OVERSCAN: usize = 8;
+use crate::scroll::Geometry;
 
 /// Properties of [`VirtualList`].
 #[derive(Properties, PartialEq)]
@@ -41,7 +42,8 @@ pub fn virtual_list(props: &VirtualListProps) -> Html {
     let viewport = use_state(|| 600u32);
     let following = use_mut_ref(|| true);
     let row = props.row_height.max(1);
-    let total = u32::try_from(props.len).unwrap_or(u32::MAX).saturating_mul(row);
+    let geometry = Geometry { len: props.len, row, viewport: *viewport };
+    let total = geometry.spacer();
 
     {
         // Measure the viewport once mounted (the CSS sizes the container), and again whenever
@@ -79,16 +81,13 @@ pub fn virtual_list(props: &VirtualListProps) -> Html {
         let container = container.clone();
         let following = following.clone();
         let scroll_top = scroll_top.clone();
-        let viewport = *viewport;
         use_effect_with(props.scroll_to, move |target| {
             if let (Some(target), Some(element)) = (target, container.cast::<HtmlElement>()) {
-                let top = u32::try_from(*target).unwrap_or(u32::MAX).saturating_mul(row);
-                let current = u32::try_from(element.scroll_top()).unwrap_or(0);
-                if top < current || top + row > current + viewport {
-                    let centred = top.saturating_sub(viewport / 2);
-                    element.set_scroll_top(i32::try_from(centred).unwrap_or(i32::MAX));
+                if !geometry.shows(f64::from(element.scroll_top()), *target) {
+                    let centred = geometry.centred_on(*target).min(f64::from(i32::MAX)) as i32;
+                    element.set_scroll_top(centred);
                     *following.borrow_mut() = false;
-                    scroll_top.set(centred);
+                    scroll_top.set(u32::try_from(element.scroll_top()).unwrap_or(0));
                 }
             }
         });
@@ -113,11 +112,8 @@ pub fn virtual_list(props: &VirtualListProps) -> Html {
         })
     };
 
-    let first = (*scroll_top / row) as usize;
-    let visible = (*viewport / row) as usize + 1;
-    let start = first.saturating_sub(OVERSCAN).min(props.len);
-    let end = (first + visible + OVERSCAN).min(props.len);
-    let offset = u32::try_from(start).unwrap_or(u32::MAX).saturating_mul(row);
+    let window = geometry.window(f64::from(*scroll_top));
+    let offset = window.offset;
 
     html! {
         <div class={classes!("vlist", props.class.clone())} ref={container} {onscroll}>
@@ -126,7 +122,7 @@ pub fn virtual_list(props: &VirtualListProps) -> Html {
             } else {
                 <div class="vlist-spacer" style={format!("height:{total}px")}>
                     <div class="vlist-rows" style={format!("transform:translateY({offset}px)")}>
-                        { props.render.emit(start..end) }
+                        { props.render.emit(window.rows) }
                     </div>
                 </div>
             }
