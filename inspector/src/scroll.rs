@@ -63,7 +63,8 @@ impl Geometry {
         if content <= spacer || spacer <= view { 1.0 } else { (content - view) / (spacer - view) }
     }
 
-    /// The rows in view at `scroll_top` (plus [`OVERSCAN`] each side), and their block's top.
+    /// The rows in view at `scroll_top` (plus eight each side, so fast scrolling shows no
+    /// blank), and their block's top.
     #[must_use]
     pub fn window(self, scroll_top: f64) -> Window {
         let row = self.row();
