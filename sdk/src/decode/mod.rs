@@ -89,8 +89,9 @@ pub enum DecodeError {
         found: JsonKind,
     },
     /// The frame is longer than its reader's limit (a line of a capture file, see
-    /// [`crate::recording::MAX_LINE`]): it was skipped without being kept, so nothing more is
-    /// known of it.
+    /// [`crate::recording::MAX_LINE`], or a live frame over
+    /// [`SessionConfig::max_frame_bytes`](crate::SessionConfig::max_frame_bytes)): it was
+    /// skipped without being kept, so nothing more is known of it.
     #[error("frame is {length} bytes, longer than the {limit}-byte limit; it was skipped")]
     TooLong {
         /// The frame's length in bytes.

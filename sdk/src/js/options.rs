@@ -196,6 +196,9 @@ impl Reader<'_> {
 /// with it.
 const MAX_MILLIS: f64 = 9_007_199_254_740_991.0;
 
+/// The `maxFrameBytes` the JS API takes.
+const FRAME_LIMITS: std::ops::RangeInclusive<u32> = 4096..=(256 << 20);
+
 /// A millisecond option as a duration: finite and not negative; at most [`MAX_MILLIS`].
 fn millis(name: &str, value: Option<f64>, default: Duration) -> Result<Duration, String> {
     match value {
@@ -353,9 +356,17 @@ impl ConnectOptions {
             dead_after: millis("deadAfterMs", self.dead_after_ms, defaults.dead_after)?,
             ready_after: millis("readyAfterMs", self.ready_after_ms, defaults.ready_after)?,
             queue_limit: self.queue_limit.map_or(defaults.queue_limit, |limit| limit as usize),
-            max_frame_bytes: self
-                .max_frame_bytes
-                .map_or(defaults.max_frame_bytes, |limit| limit as usize),
+            max_frame_bytes: match self.max_frame_bytes {
+                None => defaults.max_frame_bytes,
+                Some(limit) if FRAME_LIMITS.contains(&limit) => limit as usize,
+                // Below, the manager's own control frames would be refused; above, one frame's
+                // copy could fail to fit in wasm memory, which traps the module.
+                Some(limit) => {
+                    return Err(format!(
+                        "`maxFrameBytes` is from 4096 to 268435456 (4 KiB to 256 MiB), not {limit}"
+                    ));
+                }
+            },
             resume: self.resume.unwrap_or(defaults.resume),
             refresh_token: false,
             threads,

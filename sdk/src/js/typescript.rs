@@ -102,7 +102,7 @@ export interface ConnectOptions {
   readyAfterMs?: number;
   /** Messages that may wait for the connection (default 100); a send beyond throws `queue_full`. */
   queueLimit?: number;
-  /** The longest frame decoded, in UTF-8 bytes (default 16777216, 16 MiB). A longer frame is not copied into wasm: it raises a `malformed-frame` flag and the connection goes on. */
+  /** The longest frame decoded, in bytes (a text frame's UTF-8; default 16777216, 16 MiB; from 4096 to 268435456). A longer frame is not copied into wasm: it raises a `malformed-frame` flag and the connection goes on. */
   maxFrameBytes?: number;
   /** Silence after which an active run is flagged `run-stalled` (default 30000). */
   stallAfterMs?: number;

@@ -31,7 +31,10 @@ pub struct SessionConfig {
     /// recording reader keeps). A longer frame is not decoded, and in the browser not even
     /// copied into wasm: it is a `malformed-frame` flag with [`DecodeError::TooLong`] and the
     /// connection goes on. The manager advertises 1 MiB; the bound is for a broken or hostile
-    /// server, whose one frame could otherwise exhaust the page's wasm memory.
+    /// server, whose one frame could otherwise exhaust the page's wasm memory. A limit below
+    /// the size of the manager's own control frames (`connection_established` is a few hundred
+    /// bytes) refuses those too, and the connection is never welcomed; the JS option takes
+    /// 4 KiB to 256 MiB.
     ///
     /// [`DecodeError::TooLong`]: crate::DecodeError::TooLong
     pub max_frame_bytes: usize,

@@ -363,10 +363,11 @@ impl Session {
     /// A frame of `length` bytes arrived that the driver did not copy, because it is longer
     /// than [`SessionConfig::max_frame_bytes`] (the frame callbacks above check that
     /// themselves): it counts as received and is a `malformed-frame` flag with
-    /// [`DecodeError::TooLong`]; the connection goes on. A `length` within the limit is
-    /// ignored (the frame should have been handed over).
+    /// [`DecodeError::TooLong`]; the connection goes on. A driver that reports a frame within
+    /// the limit has still not handed it over, so it is taken the same way: a frame is never
+    /// lost without a trace.
     pub fn handle_too_long(&mut self, now: Timestamp, length: u64) {
-        if length > self.config.max_frame_bytes as u64 && self.accepts_frames(now) {
+        if self.accepts_frames(now) {
             self.take_too_long(now, length);
         }
     }

@@ -191,13 +191,17 @@ pub enum SessionEvent {
         verdict: Verdict,
     },
     /// A frame that did not decode (it is also a `malformed-frame` flag). Its text is kept so
-    /// nothing the server sent is lost: a debugging view shows it, a recording keeps it.
+    /// nothing the server sent is lost: a debugging view shows it, a recording keeps it. The
+    /// one exception is a frame over [`SessionConfig::max_frame_bytes`](super::SessionConfig::max_frame_bytes):
+    /// keeping it is what the limit prevents, so its text is empty and `error` is a
+    /// [`DecodeError::TooLong`] with its length.
     Malformed {
         /// Its index among the frames the checker saw, as the flag names it.
         frame: u64,
         /// When it arrived.
         at: Timestamp,
-        /// The frame's text (a binary frame that is not UTF-8 is decoded lossily).
+        /// The frame's text (a binary frame that is not UTF-8 is decoded lossily; empty for a
+        /// frame over the size limit).
         text: String,
         /// Why it did not decode.
         error: DecodeError,

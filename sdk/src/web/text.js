@@ -1,19 +1,24 @@
 // Frames into wasm as UTF-8 (see `utf8` in transport.rs for why this way).
 const encoder = new TextEncoder();
-// Reused from frame to frame, up to KEEP bytes: a buffer for a longer frame is made for it
-// alone, so one long frame does not hold its size for the page's lifetime.
-const KEEP = 1 << 20;
+// The reused buffer grows up to KEEP bytes, enough for the 1 MiB frames a manager may send at
+// three bytes a code unit; a longer frame gets a buffer of its exact size, made for it alone, so
+// one long frame does not hold memory for the page's lifetime.
+const KEEP = 3 << 20;
 let scratch = new Uint8Array(65536);
 
-// `text` as UTF-8 bytes, or, when it has more than `limit` code units (so more than `limit`
-// bytes), its UTF-8 length without encoding it.
+// `text` as UTF-8 bytes, or its UTF-8 length when that is over `limit` (nothing encoded then).
 export function utf8(text, limit) {
+  // More code units than `limit` is more bytes than `limit`.
   if (text.length > limit) return utf8Length(text);
-  const needed = text.length * 3;
   let buffer = scratch;
-  if (buffer.length < needed) {
-    buffer = new Uint8Array(needed);
-    if (needed <= KEEP) scratch = buffer;
+  if (text.length * 3 > buffer.length) {
+    if (text.length * 3 <= KEEP) {
+      buffer = scratch = new Uint8Array(Math.min(KEEP, Math.max(text.length * 3, buffer.length * 2)));
+    } else {
+      const length = utf8Length(text);
+      if (length > limit) return length;
+      buffer = new Uint8Array(length);
+    }
   }
   const { written } = encoder.encodeInto(text, buffer);
   return buffer.subarray(0, written);

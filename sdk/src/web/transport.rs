@@ -16,8 +16,9 @@ use super::listener::{Counted, Listener, Resource};
 
 #[wasm_bindgen(module = "/src/web/text.js")]
 extern "C" {
-    /// `text` (a JS string) as UTF-8 bytes: `TextEncoder.encodeInto` into a reused buffer
-    /// (a UTF-16 code unit is at most three UTF-8 bytes), then one block copy into wasm.
+    /// `text` (a JS string) as UTF-8 bytes: `TextEncoder.encodeInto` into a buffer reused for
+    /// frames up to 1 MiB or so (a UTF-16 code unit is at most three UTF-8 bytes; a longer
+    /// frame gets a buffer of its exact size), then one block copy into wasm.
     /// wasm-bindgen's own string passing copies ASCII one `charCodeAt` at a time, about three
     /// times slower for the frames a manager sends, and `TextEncoder.encode` allocates a buffer
     /// per frame. Lone surrogates become U+FFFD, as in wasm-bindgen's encoding. A string of
@@ -122,9 +123,13 @@ impl Socket {
             if data.is_string() {
                 handler(text_event(data, max_frame));
             } else if let Some(buffer) = data.dyn_ref::<js_sys::ArrayBuffer>() {
-                let length = buffer.byte_length();
-                handler(if length as usize > max_frame {
-                    SocketEvent::TooLong(u64::from(length))
+                // Read as a number: `byte_length()` is a u32, which a buffer of 4 GiB would wrap.
+                let length = js_sys::Reflect::get(buffer, &"byteLength".into())
+                    .ok()
+                    .and_then(|length| length.as_f64())
+                    .unwrap_or(f64::INFINITY);
+                handler(if length > max_frame as f64 {
+                    SocketEvent::TooLong(length.min(u64::MAX as f64) as u64)
                 } else {
                     SocketEvent::Binary(js_sys::Uint8Array::new(buffer).to_vec())
                 });

@@ -425,12 +425,14 @@ test("long fields arrive exactly as the frame holds them: slices of its text, es
 });
 
 test("a frame over maxFrameBytes is a malformed-frame flag with its length, and the connection goes on", async () => {
-  const limit = 64;
-  const thinking = (text) => JSON.stringify({ type: "agent_thinking", reasoning: text });
+  const limit = 4096;
+  // Raw JSON text, not JSON.stringify's: it would escape a lone surrogate into six ASCII bytes.
+  const thinking = (text) => `{"type":"agent_thinking","reasoning":"${text}"}`;
   const sent = [
-    thinking("x".repeat(100)), // more code units than the limit: measured, never encoded
-    thinking("é".repeat(30)), // fewer code units than the limit, more bytes: encoded, refused
-    thinking(`😀\ud800${"y".repeat(60)}`), // a pair is 4 bytes, a lone surrogate 3 (U+FFFD)
+    thinking("x".repeat(5000)), // more code units than the limit: measured, never encoded
+    thinking("é".repeat(2100)), // fewer code units than the limit, more bytes: encoded, refused
+    thinking(`😀\ud800${"y".repeat(4100)}`), // a pair is 4 bytes, a lone surrogate 3 (U+FFFD)
+    `${thinking("z".repeat(4100))}\ud83d`, // a high surrogate at the very end
     new Uint8Array(limit + 1).fill(32).buffer, // a binary frame: not copied either
     thinking("fits"),
   ];
@@ -444,7 +446,8 @@ test("a frame over maxFrameBytes is a malformed-frame flag with its length, and 
   const delivered = new Promise((resolve) => client.on("agent_thinking", resolve));
   const event = await within(5_000, "the frame within the limit", delivered);
   assert.equal(event.reasoning, "fits");
-  const lengths = [...sent.slice(0, 3).map((text) => Buffer.byteLength(text)), limit + 1];
+  const lengths = [...sent.slice(0, 4).map((text) => Buffer.byteLength(text)), limit + 1];
+  assert.ok(sent[1].length < limit && lengths[1] > limit, "the second frame takes the encoding path");
   assert.deepEqual(
     flags.map((flag) => [flag.rule, flag.frame]),
     lengths.map((_, frame) => ["malformed-frame", frame]),
@@ -452,17 +455,26 @@ test("a frame over maxFrameBytes is a malformed-frame flag with its length, and 
   flags.forEach((flag, index) => {
     assert.match(flag.message, new RegExp(`frame is ${lengths[index]} bytes, longer than the ${limit}-byte limit`));
   });
-  assert.equal(client.stats.decode_errors, 4);
+  assert.equal(client.stats.decode_errors, 5);
   await client.close();
 
-  // The default limit, 16 MiB: a longer frame is refused the same way.
-  const huge = [thinking("z".repeat(16 << 20)), thinking("after")];
+  // The default limit, 16 MiB: a longer frame is refused the same way, and never reaches wasm
+  // memory (the module's memory does not grow by the frame's size).
+  const memory = (await init()).memory;
+  const before = memory.buffer.byteLength;
+  // Larger than all the memory the module has: a copy could not fit in its free space.
+  const size = Math.max(64 << 20, 2 * before);
+  const huge = [thinking("z".repeat(size)), thinking("after")];
   const next = connect("ws://scripted.invalid/ws", { WebSocket: scriptedSocket(huge) });
   const malformed = [];
   next.onFlag((flag) => flag.rule === "malformed-frame" && malformed.push(flag.frame));
   const after = new Promise((resolve) => next.on("agent_thinking", resolve));
   assert.equal((await within(5_000, "the frame after", after)).reasoning, "after");
   assert.deepEqual(malformed, [0]);
+  const grown = memory.buffer.byteLength - before;
+  assert.ok(grown < 16 << 20, `wasm memory grew by ${grown} bytes for a ${size}-byte frame it refused`);
   await next.close();
-  assert.equal(codeOf(() => connect("ws://x.invalid/ws", { maxFrameBytes: -1 })), "invalid_options");
+  for (const maxFrameBytes of [-1, 0, 4095, 2 ** 28 + 1, 1.5]) {
+    assert.equal(codeOf(() => connect("ws://x.invalid/ws", { maxFrameBytes })), "invalid_options", `${maxFrameBytes}`);
+  }
 });
