@@ -361,10 +361,10 @@ impl ConnectOptions {
                 Some(limit) if FRAME_LIMITS.contains(&limit) => limit as usize,
                 // Below, the manager's own control frames would be refused; above, one frame's
                 // copy could fail to fit in wasm memory, which traps the module.
-                Some(limit) => {
-                    return Err(format!(
-                        "`maxFrameBytes` is from 4096 to 268435456 (4 KiB to 256 MiB), not {limit}"
-                    ));
+                Some(_) => {
+                    return Err(
+                        "`maxFrameBytes` is from 4096 to 268435456 (4 KiB to 256 MiB)".to_owned()
+                    );
                 }
             },
             resume: self.resume.unwrap_or(defaults.resume),
