@@ -154,3 +154,45 @@ fn export_all_writes_one_file_per_user() {
         Err(ExportError::UnknownUser(user)) if user == "nobody"
     ));
 }
+
+#[test]
+fn a_frame_too_long_to_keep_shows_its_length_exports_as_such_and_imports_back() {
+    let mut state = State::default();
+    let mut u1 = Client::connect(&mut state, "u1");
+    u1.open(&mut state);
+    let run = clean_run("u1", "r1");
+    u1.frame(&mut state, &run[0]);
+    // What the browser glue reports for a frame over the client's 16 MiB limit.
+    u1.session.handle_too_long(u1.now, 20_000_000);
+    u1.drain(&mut state);
+    for frame in &run[1..] {
+        u1.frame(&mut state, frame);
+    }
+    let lane = state.lane_by_user("u1").unwrap();
+    let row = lane.rows().nth(1).unwrap();
+    assert_eq!(
+        (row.kind(), row.size(), row.limit(), row.raw()),
+        ("malformed", 20_000_000, Some(16 << 20), None)
+    );
+    assert!(lane.bytes_kept() < 10_000, "nothing of it is kept: {}", lane.bytes_kept());
+    assert_eq!(lane.bytes_received(), 20_000_000 + run.iter().map(|f| f.len() as u64).sum::<u64>());
+    let live = live_flags(&state, "u1");
+    assert_eq!(live, [(Rule::MalformedFrame, Some(1))]);
+
+    let file = state.export("u1", ExportFormat::Recording, URL).unwrap();
+    let text = String::from_utf8(file.bytes).unwrap();
+    assert!(text.contains(r#""type":"too_long","dir":"in""#), "{text}");
+    let checked: Vec<(Rule, Option<u64>)> =
+        agentwire_check(&text).iter().map(|flag| (flag.rule, flag.frame)).collect();
+    assert_eq!(checked, live, "agentwire check flags it where it arrived");
+
+    let mut imported = State::default();
+    imported.apply(Action::Import(parse_capture(&file.name, text.as_str()).unwrap()));
+    let lane = imported.lane_by_user(&file.name).unwrap();
+    let row = lane.rows().nth(1).unwrap();
+    assert_eq!((row.size(), row.limit()), (20_000_000, Some(16 << 20)));
+    assert_eq!(lane.rows().len(), run.len() + 1, "one row for it, and every frame after it");
+    // Exported again, it is the same record: nothing shifts.
+    let again = imported.export(&file.name, ExportFormat::Recording, URL).unwrap();
+    assert!(String::from_utf8(again.bytes).unwrap().contains(r#""type":"too_long""#));
+}

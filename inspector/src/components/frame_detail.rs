@@ -82,7 +82,13 @@ pub fn frame_detail(props: &FrameDetailProps) -> Html {
                 match raw {
                     Some(Ok(value)) => html! { <JsonTree value={Rc::clone(value)} /> },
                     Some(Err(text)) => html! { <pre class="raw">{ text.clone() }</pre> },
-                    None => html! { <p class="muted">{ "The SDK did not hand this frame's text over (a repeat it held back)." }</p> },
+                    None => match row.limit() {
+                        Some(limit) => html! { <p class="muted">{ format!(
+                            "Not kept: {} is longer than the {} limit (the connection's maxFrameBytes, or the file reader's line limit).",
+                            format::bytes(row.size() as u64), format::bytes(limit as u64),
+                        ) }</p> },
+                        None => html! { <p class="muted">{ "The SDK did not hand this frame's text over (a repeat it held back)." }</p> },
+                    },
                 }
             }
             if let Some(decoded) = decoded {

@@ -145,7 +145,10 @@ impl State {
                         let text = String::from_utf8_lossy(bytes).into_owned();
                         self.push_malformed(lane, job.last, frame, text);
                     }
-                    // Not kept: its flag gives it a row without text.
+                    Received::TooLong { length, limit } => {
+                        self.push_too_long(lane, job.last, frame, length, limit);
+                    }
+                    // A kind of frame added later: its flag gives it a row without text.
                     _ => {}
                 },
             }

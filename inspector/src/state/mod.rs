@@ -62,7 +62,8 @@ use std::sync::Arc;
 
 use agentwire::recording::Record;
 use agentwire::{
-    ConnectionState, Event, Flag, ResumeOutcome, Rule, SessionEvent, Timestamp, Verdict,
+    ConnectionState, DecodeError, Event, Flag, ResumeOutcome, Rule, SessionEvent, Timestamp,
+    Verdict,
 };
 
 pub use capped::Capped;
@@ -451,6 +452,15 @@ impl State {
             SessionEvent::Handshake(outcome) => {
                 self.lifecycle(lane, at, Lifecycle::Handshake(outcome));
             }
+            // A frame over the client's size limit: its length only, the text was never kept.
+            SessionEvent::Malformed {
+                frame,
+                at,
+                error: DecodeError::TooLong { length, limit },
+                ..
+            } => {
+                self.push_too_long(lane, at, frame, length, limit);
+            }
             SessionEvent::Malformed { frame, at, text, .. } => {
                 self.push_malformed(lane, at, frame, text);
             }
@@ -552,6 +562,15 @@ impl State {
                 raw: Some(raw.into_string().into_boxed_str()),
                 ..StreamRow::new(seq, lane, frame, at, kind)
             }
+        });
+    }
+
+    /// A frame too long to keep, by its length (live from the SDK, or from an import).
+    fn push_too_long(&mut self, id: LaneId, at: Timestamp, frame: u64, length: u64, limit: usize) {
+        self.push_row(id, |seq, lane| StreamRow {
+            size: usize::try_from(length).unwrap_or(usize::MAX),
+            limit: Some(limit),
+            ..StreamRow::new(seq, lane, frame, at, MALFORMED.into())
         });
     }
 
@@ -690,7 +709,7 @@ impl Views {
         let shown = self.matcher.row(lane, &row);
         lane.frames_received += 1;
         lane.bytes_received += row.size as u64;
-        lane.bytes_kept += row.size as u64;
+        lane.bytes_kept += row.kept_bytes();
         lane.last_event_at = Some(row.at);
         lane.last_frame = Some(row.frame);
         lane.rate.record(row.at);
@@ -728,7 +747,7 @@ impl Views {
         while lane.rows.len() > cap || (lane.bytes_kept > MAX_LANE_BYTES && lane.rows.len() > 1) {
             if let Some(row) = lane.rows.pop_front() {
                 self.rows.remove(row.seq);
-                lane.bytes_kept = lane.bytes_kept.saturating_sub(row.size as u64);
+                lane.bytes_kept = lane.bytes_kept.saturating_sub(row.kept_bytes());
                 lane.evicted_frames += 1;
             }
         }

@@ -173,8 +173,9 @@ pub(crate) fn export_lane(
     Ok(ExportFile { user: lane.user().to_owned(), name, bytes })
 }
 
-/// The lane's kept frames and lifecycle as recording records, in the order they happened.
-/// Frames whose text the SDK did not hand over are left out.
+/// The lane's kept frames and lifecycle as recording records, in the order they happened. A
+/// frame too long to keep is a `too_long` record (its length and the limit); frames whose text
+/// the SDK did not hand over are left out.
 pub(crate) fn lane_records(lane: &Lane) -> Vec<Record> {
     let mut markers = lane.lifecycle.iter().peekable();
     let mut records = Vec::with_capacity(lane.rows.len() + lane.lifecycle.len());
@@ -184,6 +185,9 @@ pub(crate) fn lane_records(lane: &Lane) -> Vec<Record> {
         }
         if let Some(text) = row.raw() {
             records.push(Record::Frame { dir: Direction::In, t: row.at, text: text.to_owned() });
+        } else if let Some(limit) = row.limit() {
+            let length = row.size() as u64;
+            records.push(Record::TooLong { dir: Direction::In, t: row.at, length, limit });
         }
     }
     for marker in markers {

@@ -29,8 +29,10 @@ pub struct StreamRow {
     pub(crate) wire_type: Option<Box<str>>,
     pub(crate) run: Option<Arc<str>>,
     pub(crate) size: usize,
-    /// `None` when the text is unknown ([`UNDELIVERED`]).
+    /// `None` when the text is unknown ([`UNDELIVERED`]) or was not kept ([`StreamRow::limit`]).
     pub(crate) raw: Option<Box<str>>,
+    /// The limit a frame too long to keep exceeded (its `size` is its length).
+    pub(crate) limit: Option<usize>,
     pub(crate) flags: Vec<FlagId>,
     pub(crate) worst: Option<Severity>,
 }
@@ -55,6 +57,7 @@ impl StreamRow {
             run: None,
             size: 0,
             raw: None,
+            limit: None,
             flags: Vec::new(),
             worst: None,
         }
@@ -117,10 +120,22 @@ impl StreamRow {
     }
 
     /// The frame's text exactly as received, to be shown as text; `None` when the SDK did not
-    /// hand it over ([`UNDELIVERED`]).
+    /// hand it over ([`UNDELIVERED`]), or when it was too long to keep ([`StreamRow::limit`]).
     #[must_use]
     pub fn raw(&self) -> Option<&str> {
         self.raw.as_deref()
+    }
+
+    /// For a frame too long to keep (over the SDK's `max_frame_bytes` live, or a capture
+    /// reader's line limit), the limit it exceeded; its [`StreamRow::size`] is its length.
+    #[must_use]
+    pub fn limit(&self) -> Option<usize> {
+        self.limit
+    }
+
+    /// The bytes of text the row keeps (its size, unless the text is unknown or not kept).
+    pub(crate) fn kept_bytes(&self) -> u64 {
+        self.raw.as_ref().map_or(0, |raw| raw.len() as u64)
     }
 
     /// The flags that point at this frame (as the frame that raised them, or a related one).

@@ -524,7 +524,14 @@ pub fn write_har<W: Write>(
         if let Some(open) = entry.as_mut() {
             open.latest = open.latest.max(t);
         }
-        if let Record::Frame { dir, t, text } = &record {
+        // HAR has no way to say that a frame was not kept: a frame too long to keep is an empty
+        // message, so the frames after it keep their indexes (checked, it is malformed too).
+        let message = match &record {
+            Record::Frame { dir, t, text } => Some((dir, t, redact_secrets(text))),
+            Record::TooLong { dir, t, .. } => Some((dir, t, Cow::Borrowed(""))),
+            _ => None,
+        };
+        if let Some((dir, t, data)) = message {
             if messages_in_entry > 0 {
                 out.write_all(b",")?;
             }
@@ -536,7 +543,7 @@ pub fn write_har<W: Write>(
                 },
                 time: t.as_unix_micros() as f64 / 1e6,
                 opcode: 1,
-                data: redact_secrets(text),
+                data,
             };
             serde_json::to_writer(&mut out, &message).map_err(write_error)?;
         }

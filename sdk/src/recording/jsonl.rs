@@ -38,10 +38,33 @@ struct HeaderIn {
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 enum RecordOut<'a> {
-    Frame { dir: Direction, t: Timestamp, text: Cow<'a, str> },
-    Open { t: Timestamp, protocol: Option<String> },
-    Close { t: Timestamp, code: u16, reason: Cow<'a, str>, clean: bool },
-    Reconnect { t: Timestamp, attempt: u32, delay_ms: u64 },
+    Frame {
+        dir: Direction,
+        t: Timestamp,
+        text: Cow<'a, str>,
+    },
+    Open {
+        t: Timestamp,
+        protocol: Option<String>,
+    },
+    Close {
+        t: Timestamp,
+        code: u16,
+        reason: Cow<'a, str>,
+        clean: bool,
+    },
+    #[serde(rename = "too_long")]
+    TooLong {
+        dir: Direction,
+        t: Timestamp,
+        length: u64,
+        limit: usize,
+    },
+    Reconnect {
+        t: Timestamp,
+        attempt: u32,
+        delay_ms: u64,
+    },
 }
 
 impl<'a> RecordOut<'a> {
@@ -59,6 +82,9 @@ impl<'a> RecordOut<'a> {
                 reason: redact_secrets(reason),
                 clean: *clean,
             },
+            Record::TooLong { dir, t, length, limit } => {
+                RecordOut::TooLong { dir: *dir, t: *t, length: *length, limit: *limit }
+            }
             Record::Reconnect { t, attempt, delay_ms } => {
                 RecordOut::Reconnect { t: *t, attempt: *attempt, delay_ms: *delay_ms }
             }
@@ -260,7 +286,10 @@ fn parse_record(line: &str, line_number: usize) -> Result<Record, RecordingError
         }
         match serde_json::from_str::<Kind>(line) {
             Ok(Kind { kind })
-                if !matches!(kind.as_str(), "frame" | "open" | "close" | "reconnect") =>
+                if !matches!(
+                    kind.as_str(),
+                    "frame" | "too_long" | "open" | "close" | "reconnect"
+                ) =>
             {
                 RecordingError::UnknownRecord { line: line_number, kind }
             }

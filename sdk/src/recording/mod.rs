@@ -1,8 +1,8 @@
 //! Recordings of one WebSocket session: the agentwire JSONL format, and HAR in and out.
 //!
 //! An agentwire recording is JSON Lines. The first line is a [`Header`]; every later line is one
-//! [`Record`]: a frame exactly as it crossed the socket, or a connection event (open, close,
-//! reconnect attempt). Everything is timestamped, so `agentwire check` judges a recording by its
+//! [`Record`]: a frame exactly as it crossed the socket (or, for one too long to keep, its
+//! length), or a connection event (open, close, reconnect attempt). Everything is timestamped, so `agentwire check` judges a recording by its
 //! own clock and gives the same report every time.
 //!
 //! ```text
@@ -226,6 +226,22 @@ pub enum Record {
         /// Whether the closing handshake completed.
         clean: bool,
     },
+    /// A frame received but not kept, because it was longer than its receiver's limit (the
+    /// SDK's [`SessionConfig::max_frame_bytes`](crate::SessionConfig::max_frame_bytes), or a
+    /// reader's line limit): only its length is known. Checked, it is a `malformed-frame` flag
+    /// with [`DecodeError::TooLong`](crate::DecodeError::TooLong), as it was when it arrived.
+    /// Written as `"type":"too_long"`; readers before it skip it as a record of unknown type.
+    #[serde(rename = "too_long")]
+    TooLong {
+        /// Which way it went.
+        dir: Direction,
+        /// When it was received or sent.
+        t: Timestamp,
+        /// Its length in bytes.
+        length: u64,
+        /// The limit it exceeded.
+        limit: usize,
+    },
     /// The client scheduled a reconnect attempt.
     Reconnect {
         /// When the attempt was scheduled.
@@ -243,6 +259,7 @@ impl Record {
     pub fn time(&self) -> Timestamp {
         match self {
             Record::Frame { t, .. }
+            | Record::TooLong { t, .. }
             | Record::Open { t, .. }
             | Record::Close { t, .. }
             | Record::Reconnect { t, .. } => *t,

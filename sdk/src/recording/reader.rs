@@ -62,7 +62,8 @@ pub enum CaptureItem {
 
 impl CaptureItem {
     /// The frame the connection received, when this item is one: a line of a frames file, a
-    /// received `frame` record, or a line too long to read (most likely a received frame). What
+    /// received `frame` record, a received `too_long` record (a frame not kept when it arrived),
+    /// or a line too long to read (most likely a received frame). What
     /// `agentwire check` and the inspector's import check, decided here once.
     #[must_use]
     pub fn received(&self) -> Option<Received<'_>> {
@@ -72,7 +73,8 @@ impl CaptureItem {
                 Some(Received::Text(text))
             }
             CaptureItem::Bytes(bytes) => Some(Received::Bytes(bytes)),
-            CaptureItem::TooLong { length, limit, .. } => {
+            CaptureItem::TooLong { length, limit, .. }
+            | CaptureItem::Record(Record::TooLong { dir: Direction::In, length, limit, .. }) => {
                 Some(Received::TooLong { length: *length, limit: *limit })
             }
             _ => None,

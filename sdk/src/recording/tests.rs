@@ -408,3 +408,56 @@ fn write_har_without_records_writes_an_empty_log() {
     assert!(messages.is_empty());
     assert_eq!(summary, HarSummary::default());
 }
+
+#[test]
+fn a_frame_too_long_to_keep_is_recorded_by_its_length_and_checks_as_it_arrived() {
+    let started = r#"{"type":"agent_started","run_id":"r1","agent_name":"a"}"#;
+    let completed =
+        r#"{"type":"agent_completed","run_id":"r1","agent_name":"a","final_response":"ok"}"#;
+    let records = [
+        frame(Direction::In, 1, started),
+        Record::TooLong { dir: Direction::In, t: at(2), length: 20_000_000, limit: 16 << 20 },
+        frame(Direction::In, 3, completed),
+    ];
+    let text = record_to_string(&header("ws://h/ws"), &records);
+    assert!(
+        text.contains(r#"{"type":"too_long","dir":"in","t":"2025-09-18T14:56:16Z","length":20000000,"limit":16777216}"#),
+        "{text}"
+    );
+    let (_, read) = read_all(&text);
+    assert_eq!(read.into_iter().collect::<Result<Vec<_>, _>>().unwrap(), records);
+
+    // Checked as `agentwire check` checks a capture: the frame is malformed where it arrived,
+    // with its length, and the frames after it keep their indexes.
+    let mut checker = crate::Checker::new(crate::CheckerConfig::offline());
+    let mut reader = CaptureReader::new(text.as_bytes(), MAX_LINE).unwrap();
+    let mut outcomes = Vec::new();
+    reader
+        .stream(|item| {
+            if let Some(received) = item.received() {
+                outcomes.push(
+                    received.check(&mut checker).map(|checked| checked.event.name().to_owned()),
+                );
+            }
+        })
+        .unwrap();
+    checker.finish();
+    let too_long = crate::DecodeError::TooLong { length: 20_000_000, limit: 16 << 20 };
+    assert_eq!(
+        outcomes,
+        [Ok("agent_started".to_owned()), Err(too_long), Ok("agent_completed".to_owned())]
+    );
+    let mut flags = Vec::new();
+    while let Some(flag) = checker.poll_flag() {
+        flags.push((flag.rule, flag.frame));
+    }
+    assert!(flags.contains(&(crate::Rule::MalformedFrame, Some(1))), "{flags:?}");
+    assert!(!flags.iter().any(|(rule, _)| *rule == crate::Rule::RunIncomplete), "{flags:?}");
+
+    // A HAR file cannot say "not kept": an empty message holds its place.
+    let mut har = Vec::new();
+    write_har(&mut har, &header("ws://h/ws"), records.to_vec()).unwrap();
+    let (messages, _) = har_messages(std::str::from_utf8(&har).unwrap());
+    let texts: Vec<&str> = messages.iter().map(|message| message.text.as_str()).collect();
+    assert_eq!(texts, [started, "", completed]);
+}
