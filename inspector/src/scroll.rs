@@ -55,7 +55,8 @@ impl Geometry {
 
     /// Content pixels per scroll pixel: 1 unless the list is taller than [`MAX_SPACER`]. The
     /// scroll range (spacer less view) maps onto the content's (content less view), so the top
-    /// shows the first row and the end the last.
+    /// shows the first row and the end the last. It grows with the list: see
+    /// [`Geometry::keeping_place`].
     fn scale(self) -> f64 {
         let content = self.content();
         let spacer = f64::from(self.spacer());
@@ -72,10 +73,24 @@ impl Geometry {
         let first = (top / row) as usize;
         let visible = (f64::from(self.viewport) / row) as usize + 1;
         let start = first.saturating_sub(OVERSCAN).min(self.len);
-        let end = first.saturating_add(visible + OVERSCAN).min(self.len);
+        let mut end = first.saturating_add(visible + OVERSCAN).min(self.len);
         // Row `first` sits where the content's `top` would: the block moves with the scroll.
         let offset = scroll_top.max(0.0) - (top - start as f64 * row);
+        // Never past the spacer's bottom (a scaled list's block can reach beyond it): rows
+        // there are out of view, and would make the list scroll past its end.
+        let room = ((f64::from(self.spacer()) - offset) / row).ceil().max(0.0) as usize;
+        end = end.min(start.saturating_add(room)).max(start);
         Window { rows: start..end, offset }
+    }
+
+    /// The scroll position that keeps the view on the same rows after the list grew or shrank
+    /// from `before`: a scaled list's scroll pixel stands for more rows as rows arrive, so the
+    /// same position would slide down the list.
+    #[must_use]
+    pub fn keeping_place(self, before: Geometry, scroll_top: f64) -> f64 {
+        let top = scroll_top.max(0.0) * before.scale();
+        let limit = f64::from(self.spacer().saturating_sub(self.viewport));
+        (top / self.scale()).min(limit).max(0.0)
     }
 
     /// The scroll position that shows row `index` in the middle of the view.
@@ -159,6 +174,50 @@ mod tests {
             let top = in_view(geometry, scroll, index);
             assert!((0.0..=600.0 - 24.0).contains(&top), "row {index} at {top}");
             assert!(geometry.shows(scroll, index));
+        }
+    }
+
+    #[test]
+    fn a_scaled_list_keeps_its_place_as_rows_arrive() {
+        let before = Geometry { len: 1_000_000, row: 24, viewport: 600 };
+        let scroll = f64::from(MAX_SPACER) / 2.0;
+        let shown = before.window(scroll).rows.start + 8;
+        for grown in [1_000_001, 1_000_050, 1_200_000] {
+            let after = Geometry { len: grown, ..before };
+            let kept = after.keeping_place(before, scroll);
+            assert_eq!(after.window(kept).rows.start + 8, shown, "grown to {grown}");
+            if grown >= 1_000_050 {
+                // Half way down, 50 more rows move the same position by about 25 rows.
+                assert_ne!(
+                    after.window(scroll).rows.start + 8,
+                    shown,
+                    "without it, the view slides"
+                );
+            }
+        }
+        // Within the cap, nothing moves.
+        let small = Geometry { len: 1_000, ..before };
+        assert_eq!(Geometry { len: 2_000, ..small }.keeping_place(small, 4_800.0), 4_800.0);
+    }
+
+    #[test]
+    fn the_rendered_block_never_reaches_past_the_spacer() {
+        for len in [10, 1_000, 333_334, 1_000_000, 2_000_000] {
+            let geometry = Geometry { len, row: 24, viewport: 600 };
+            let end = f64::from(geometry.spacer().saturating_sub(600));
+            for step in 0..=200 {
+                let scroll = end * f64::from(step) / 200.0;
+                let window = geometry.window(scroll);
+                let bottom = window.offset + window.rows.len() as f64 * 24.0;
+                assert!(
+                    bottom <= f64::from(geometry.spacer()) + 24.0,
+                    "{len} at {scroll}: {bottom}"
+                );
+                assert!(
+                    bottom >= scroll + 600.0 - 1e-6 || window.rows.end == len,
+                    "{len} at {scroll}"
+                );
+            }
         }
     }
 

@@ -470,9 +470,15 @@ async fn the_rules_dialog_lists_every_rule_with_its_severity_scope_and_descripti
     assert!(all(&root, ".dialog").is_empty(), "Escape closed the dialog");
 }
 
-/// Two million numbered 24 px rows in a `VirtualList` 600 px tall, styled by the page's own CSS.
-#[yew::function_component(TwoMillionRows)]
-fn two_million_rows() -> yew::Html {
+/// How many rows [`ManyRows`] shows.
+#[derive(yew::Properties, PartialEq)]
+struct ManyRowsProps {
+    len: usize,
+}
+
+/// Numbered 24 px rows in a `VirtualList` 600 px tall, styled by the page's own CSS.
+#[yew::function_component(ManyRows)]
+fn many_rows(props: &ManyRowsProps) -> yew::Html {
     let render = yew::Callback::from(|rows: std::ops::Range<usize>| {
         rows.map(|index| yew::html! { <div class="numbered" style="height:24px">{ index }</div> })
             .collect::<yew::Html>()
@@ -480,7 +486,7 @@ fn two_million_rows() -> yew::Html {
     yew::html! {
         <div style="display:flex;flex-direction:column;height:600px">
             <agentwire_inspector::components::virtual_list::VirtualList
-                len={2_000_000} row_height={24} {render} generation={0} />
+                len={props.len} row_height={24} {render} generation={props.len as u64} />
         </div>
     }
 }
@@ -500,12 +506,25 @@ fn row_in_view(root: &Element, index: usize) -> Option<(f64, f64)> {
 async fn a_list_taller_than_a_browser_allows_still_scrolls_to_its_first_and_last_rows() {
     // 48 million pixels of rows: past Firefox's element height cap (about 17.9 million) and
     // Chromium's (about 33.5 million), where the tail used to be out of reach.
+    /// Removes what the test added to the page, even when an assertion fails: the page's
+    /// stylesheet would otherwise style every later test.
+    struct Added(Vec<Element>);
+    impl Drop for Added {
+        fn drop(&mut self) {
+            self.0.iter().for_each(Element::remove);
+        }
+    }
     let style = document().create_element("style").unwrap();
     style.set_text_content(Some(include_str!("../../www/inspector.css")));
     document().head().unwrap().append_child(&style).unwrap();
     let root = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<TwoMillionRows>::with_root(root.clone()).render();
+    let _added = Added(vec![style, root.clone()]);
+    let mut app = yew::Renderer::<ManyRows>::with_root_and_props(
+        root.clone(),
+        ManyRowsProps { len: 2_000_000 },
+    )
+    .render();
     settle().await;
     let list: HtmlElement = root.query_selector(".vlist").unwrap().unwrap().dyn_into().unwrap();
     let scroll_to = |top: i32| {
@@ -527,6 +546,11 @@ async fn a_list_taller_than_a_browser_allows_still_scrolls_to_its_first_and_last
     assert!(middle.is_some(), "rows around the millionth are rendered half way down");
     let (top, _) = row_in_view(&root, middle.unwrap()).unwrap();
     assert!((-24.0..=600.0).contains(&top), "and in view: {top}");
-    style.remove();
-    root.remove();
+    // Scrolled up, the view stays on its rows while more arrive (each scroll pixel now stands
+    // for more rows: the same position would have slid about 500 rows down).
+    let first = middle.unwrap();
+    app.update(ManyRowsProps { len: 2_001_000 });
+    settle().await;
+    let (after, _) = row_in_view(&root, first).expect("the same rows are still rendered");
+    assert!((after - top).abs() <= 24.0, "row {first} moved from {top} to {after}");
 }

@@ -84,8 +84,8 @@ pub fn frame_detail(props: &FrameDetailProps) -> Html {
                     Some(Err(text)) => html! { <pre class="raw">{ text.clone() }</pre> },
                     None => match row.limit() {
                         Some(limit) => html! { <p class="muted">{ format!(
-                            "Not kept: {} is longer than the {} limit (the connection's maxFrameBytes, or the file reader's line limit).",
-                            format::bytes(row.size() as u64), format::bytes(limit as u64),
+                            "Not kept: {} bytes, longer than the {}-byte limit (the connection's maxFrameBytes, or the file reader's line limit).",
+                            format::count(row.size() as u64), format::count(limit as u64),
                         ) }</p> },
                         None => html! { <p class="muted">{ "The SDK did not hand this frame's text over (a repeat it held back)." }</p> },
                     },

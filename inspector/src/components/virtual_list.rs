@@ -64,17 +64,34 @@ pub fn virtual_list(props: &VirtualListProps) -> Html {
         });
     }
     {
-        // Follow the tail: new rows scroll into view while the list is at its end.
+        // Follow the tail: new rows scroll into view while the list is at its end. Scrolled
+        // up, the view stays on its rows: a scaled list's scroll position is moved to keep
+        // them. The view's height is measured again too: it changes without a resize when a
+        // bar above the list comes or goes, and a scaled list's mapping depends on it.
         let container = container.clone();
         let following = following.clone();
         let scroll_top = scroll_top.clone();
+        let viewport = viewport.clone();
+        let shown = use_mut_ref(|| geometry);
         use_effect_with((props.len, props.generation), move |_| {
-            if *following.borrow() {
-                if let Some(element) = container.cast::<HtmlElement>() {
-                    element.set_scroll_top(i32::try_from(total).unwrap_or(i32::MAX));
-                    scroll_top.set(u32::try_from(element.scroll_top()).unwrap_or(0));
+            if let Some(element) = container.cast::<HtmlElement>() {
+                let height = u32::try_from(element.client_height()).unwrap_or(0);
+                if height > 0 && height != *viewport {
+                    viewport.set(height);
                 }
+                if *following.borrow() {
+                    element.set_scroll_top(i32::try_from(total).unwrap_or(i32::MAX));
+                } else {
+                    let before = *shown.borrow();
+                    let current = f64::from(element.scroll_top());
+                    let kept = geometry.keeping_place(before, current).round();
+                    if (kept - current).abs() >= 1.0 {
+                        element.set_scroll_top(kept as i32);
+                    }
+                }
+                scroll_top.set(u32::try_from(element.scroll_top()).unwrap_or(0));
             }
+            *shown.borrow_mut() = geometry;
         });
     }
     {
@@ -113,7 +130,8 @@ pub fn virtual_list(props: &VirtualListProps) -> Html {
     };
 
     let window = geometry.window(f64::from(*scroll_top));
-    let offset = window.offset;
+    // Whole pixels: a scaled list's offset is fractional, and text placed between pixels blurs.
+    let offset = window.offset.round();
 
     html! {
         <div class={classes!("vlist", props.class.clone())} ref={container} {onscroll}>

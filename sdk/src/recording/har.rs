@@ -483,7 +483,9 @@ struct OpenEntry {
 /// Writes a minimal valid HAR 1.2 document for a recording: one entry per connection (each
 /// [`Record::Open`] starts one; frames before the first open go into a first entry that starts at
 /// the header's `started_at`), with each frame as a `_webSocketMessages` element (`time` in epoch
-/// seconds, opcode 1). Close and reconnect records only extend the entry's `time`.
+/// seconds, opcode 1). A [`Record::TooLong`] is an empty message (HAR cannot say that a frame
+/// was not kept; the frames after it keep their places). Close and reconnect records only extend
+/// the entry's `time`.
 ///
 /// The URL passes through [`redact_url`] and frame text through [`redact_secrets`]. The document
 /// is streamed: records are consumed one at a time, and the output is buffered internally and

@@ -2,8 +2,9 @@
 //!
 //! An agentwire recording is JSON Lines. The first line is a [`Header`]; every later line is one
 //! [`Record`]: a frame exactly as it crossed the socket (or, for one too long to keep, its
-//! length), or a connection event (open, close, reconnect attempt). Everything is timestamped, so `agentwire check` judges a recording by its
-//! own clock and gives the same report every time.
+//! length), or a connection event (open, close, reconnect attempt). Everything is timestamped,
+//! so `agentwire check` judges a recording by its own clock and gives the same report every
+//! time.
 //!
 //! ```text
 //! {"type":"agentwire.recording","version":1,"url":"ws://127.0.0.1:8080/ws?token=REDACTED","user_id":"u1","started_at":"2025-09-18T14:56:14Z"}
@@ -230,7 +231,10 @@ pub enum Record {
     /// SDK's [`SessionConfig::max_frame_bytes`](crate::SessionConfig::max_frame_bytes), or a
     /// reader's line limit): only its length is known. Checked, it is a `malformed-frame` flag
     /// with [`DecodeError::TooLong`](crate::DecodeError::TooLong), as it was when it arrived.
-    /// Written as `"type":"too_long"`; readers before it skip it as a record of unknown type.
+    /// Only received ones (`dir: in`) are checked, as only received frames are. Written as
+    /// `"type":"too_long"`; readers older than it skip it as a record of unknown type (and
+    /// count the frames after it one lower); the format's version stays 1, so that they still
+    /// read the rest.
     #[serde(rename = "too_long")]
     TooLong {
         /// Which way it went.
