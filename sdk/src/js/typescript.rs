@@ -160,12 +160,12 @@ export interface Client {
   onHandshake(listener: (outcome: HandshakeOutcome) => void): Unsubscribe;
   /**
    * Sends a chat message now, or once the connection is ready.
-   * @throws AgentwireError with code `queue_full` or `closed`.
+   * @throws AgentwireError with code `queue_full` or `closed` (`invalid_options` for bad options).
    */
   sendUserMessage(text: string, options?: SendOptions): void;
   /**
    * Starts an agent on a request now, or once the connection is ready.
-   * @throws AgentwireError with code `queue_full` or `closed`.
+   * @throws AgentwireError with code `queue_full` or `closed` (`invalid_options` for bad options).
    */
   startAgent(request: string, options?: SendOptions): void;
   /**
