@@ -16,31 +16,51 @@ use super::listener::{Counted, Listener, Resource};
 
 #[wasm_bindgen(module = "/src/web/text.js")]
 extern "C" {
-    /// `text` (a JS string) as UTF-8 bytes: `TextEncoder.encodeInto` into a buffer reused for
-    /// frames up to 1 MiB or so (a UTF-16 code unit is at most three UTF-8 bytes; a longer
-    /// frame gets a buffer of its exact size), then one block copy into wasm.
-    /// wasm-bindgen's own string passing copies ASCII one `charCodeAt` at a time, about three
-    /// times slower for the frames a manager sends, and `TextEncoder.encode` allocates a buffer
-    /// per frame. Lone surrogates become U+FFFD, as in wasm-bindgen's encoding. A string of
-    /// more than `limit` code units is over `limit` bytes too: then its UTF-8 length is given
-    /// instead, as a number, and nothing is encoded.
-    fn utf8(text: &wasm_bindgen::JsValue, limit: u32) -> wasm_bindgen::JsValue;
+    /// `text`'s length in UTF-16 code units when it has at most `limit` of them; else, as
+    /// `-1 - n`, its UTF-8 length `n` (over `limit`: a code unit is at least one byte), counted
+    /// without encoding it.
+    #[wasm_bindgen(js_name = unitsWithin)]
+    fn units_within(text: &wasm_bindgen::JsValue, limit: u32) -> f64;
+    /// `TextEncoder.encodeInto(text, into)`, `into` being a view of wasm memory: the bytes
+    /// written, or -1 when they did not all fit.
+    #[wasm_bindgen(js_name = encodeInto)]
+    fn encode_into(text: &wasm_bindgen::JsValue, into: &mut [u8]) -> i32;
+    /// The UTF-8 length of `text`, counted without encoding it.
+    #[wasm_bindgen(js_name = utf8Length)]
+    fn utf8_length(text: &wasm_bindgen::JsValue) -> f64;
 }
 
-/// A JS string as Rust text: encoded by the engine, then copied into wasm in one block. A
-/// string over `limit` UTF-8 bytes is not copied: `Err` with its length in bytes.
+/// Frames of up to this many code units get room for three bytes a unit at once.
+const ROOMY: usize = 1 << 16;
+
+/// A JS string as Rust text: encoded by the engine straight into wasm memory. wasm-bindgen's
+/// own string passing copies ASCII one `charCodeAt` at a time, about three times slower for the
+/// frames a manager sends, and encoding into a JS buffer first costs a second copy. Lone
+/// surrogates become U+FFFD, as in wasm-bindgen's encoding. A string over `limit` UTF-8 bytes
+/// is not copied: `Err` with its length in bytes.
 pub(crate) fn text_of(string: &wasm_bindgen::JsValue, limit: usize) -> Result<String, u64> {
-    let encoded = utf8(string, u32::try_from(limit).unwrap_or(u32::MAX));
-    if let Some(length) = encoded.as_f64() {
-        return Err(length as u64);
+    let units = units_within(string, u32::try_from(limit).unwrap_or(u32::MAX));
+    if units < 0.0 {
+        return Err((-1.0 - units) as u64);
     }
-    let bytes = encoded.unchecked_into::<js_sys::Uint8Array>();
-    let length = bytes.length();
-    if length as usize > limit {
-        return Err(u64::from(length));
+    let units = units as usize;
+    // Room for three bytes a code unit, the most there can be, up to a size where that room
+    // is cheap; past it, the text's exact length, counted first, so that wasm never holds
+    // much more than the frame.
+    let room = if units <= ROOMY { units * 3 } else { units + units / 8 + 16 };
+    let mut bytes = vec![0; room];
+    let mut written = encode_into(string, &mut bytes);
+    if written < 0 {
+        let length = utf8_length(string) as usize;
+        if length > limit {
+            return Err(length as u64);
+        }
+        bytes = vec![0; length];
+        written = encode_into(string, &mut bytes);
     }
+    bytes.truncate(usize::try_from(written).unwrap_or(0));
     // A TextEncoder's output is always UTF-8; the lossy path only guards the impossible.
-    Ok(String::from_utf8(bytes.to_vec())
+    Ok(String::from_utf8(bytes)
         .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned()))
 }
 
