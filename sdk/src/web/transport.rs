@@ -37,27 +37,28 @@ const ROOMY: usize = 1 << 16;
 /// own string passing copies ASCII one `charCodeAt` at a time, about three times slower for the
 /// frames a manager sends, and encoding into a JS buffer first costs a second copy. Lone
 /// surrogates become U+FFFD, as in wasm-bindgen's encoding. A string over `limit` UTF-8 bytes
-/// is not copied: `Err` with its length in bytes.
+/// is not copied: `Err` with its length in bytes. Wasm never holds more than `limit` bytes for
+/// a frame.
 pub(crate) fn text_of(string: &wasm_bindgen::JsValue, limit: usize) -> Result<String, u64> {
     let units = units_within(string, u32::try_from(limit).unwrap_or(u32::MAX));
     if units < 0.0 {
         return Err((-1.0 - units) as u64);
     }
     let units = units as usize;
-    // Room for three bytes a code unit, the most there can be, up to a size where that room
-    // is cheap; past it, the text's exact length, counted first, so that wasm never holds
-    // much more than the frame.
-    let room = if units <= ROOMY { units * 3 } else { units + units / 8 + 16 };
-    let mut bytes = vec![0; room];
-    let mut written = encode_into(string, &mut bytes);
-    if written < 0 {
+    // Room for three bytes a code unit, the most there can be, when that is little and within
+    // the limit (most frames); else the text's exact length, counted first.
+    let room = if units <= ROOMY && units * 3 <= limit {
+        units * 3
+    } else {
         let length = utf8_length(string) as usize;
         if length > limit {
             return Err(length as u64);
         }
-        bytes = vec![0; length];
-        written = encode_into(string, &mut bytes);
-    }
+        length
+    };
+    let mut bytes = vec![0; room];
+    // The room always suffices; were it short (-1), the frame would read as empty, malformed.
+    let written = encode_into(string, &mut bytes);
     bytes.truncate(usize::try_from(written).unwrap_or(0));
     // A TextEncoder's output is always UTF-8; the lossy path only guards the impossible.
     Ok(String::from_utf8(bytes)

@@ -430,7 +430,7 @@ test("a frame over maxFrameBytes is a malformed-frame flag with its length, and 
   const thinking = (text) => `{"type":"agent_thinking","reasoning":"${text}"}`;
   const sent = [
     thinking("x".repeat(5000)), // more code units than the limit: measured, never encoded
-    thinking("é".repeat(2100)), // fewer code units than the limit, more bytes: encoded, refused
+    thinking("é".repeat(2100)), // fewer code units than the limit, more bytes: counted, refused
     thinking(`😀\ud800${"y".repeat(4100)}`), // a pair is 4 bytes, a lone surrogate 3 (U+FFFD)
     `${thinking("z".repeat(4100))}\ud83d`, // a high surrogate at the very end
     new Uint8Array(limit + 1).fill(32).buffer, // a binary frame: not copied either
@@ -447,7 +447,7 @@ test("a frame over maxFrameBytes is a malformed-frame flag with its length, and 
   const event = await within(5_000, "the frame within the limit", delivered);
   assert.equal(event.reasoning, "fits");
   const lengths = [...sent.slice(0, 4).map((text) => Buffer.byteLength(text)), limit + 1];
-  assert.ok(sent[1].length < limit && lengths[1] > limit, "the second frame takes the encoding path");
+  assert.ok(sent[1].length < limit && lengths[1] > limit, "the second frame is measured in bytes");
   assert.deepEqual(
     flags.map((flag) => [flag.rule, flag.frame]),
     lengths.map((_, frame) => ["malformed-frame", frame]),
