@@ -30,6 +30,11 @@ pub(crate) fn equal(a: &[u8], b: &[u8]) -> bool {
     at == len || word(a, len - 8) == word(b, len - 8)
 }
 
+/// [`equal`] for text.
+pub(crate) fn equal_str(a: &str, b: &str) -> bool {
+    equal(a.as_bytes(), b.as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

@@ -19,7 +19,7 @@ pub(crate) const IGNORED_KEYS: [&str; 3] = ["attempt", "recovered", "seq"];
 
 /// Whether `key` is one of [`IGNORED_KEYS`].
 pub(crate) fn is_ignored(key: &str) -> bool {
-    IGNORED_KEYS.iter().any(|ignored| crate::bytes::equal(ignored.as_bytes(), key.as_bytes()))
+    IGNORED_KEYS.iter().any(|ignored| crate::bytes::equal_str(ignored, key))
 }
 
 /// A 64-bit content fingerprint of a frame.

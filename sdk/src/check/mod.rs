@@ -495,7 +495,7 @@ impl Checker {
             (None, Some(id)) => (false, id),
             (None, None) => return self.last_run.clone().unwrap_or(RunKey::Anonymous),
         };
-        let same = |last: &str| crate::bytes::equal(last.as_bytes(), id.as_bytes());
+        let same = |last: &str| crate::bytes::equal_str(last, id);
         match &self.last_run {
             Some(RunKey::Run(last)) if by_run && same(last) => RunKey::Run(Arc::clone(last)),
             Some(RunKey::Thread(last)) if !by_run && same(last) => RunKey::Thread(Arc::clone(last)),
@@ -687,8 +687,8 @@ impl Checker {
         else {
             return;
         };
-        // `bytes::equal`, not `==`: see `crate::bytes` (this runs on every event).
-        let equal = |a: &str, b: &str| crate::bytes::equal(a.as_bytes(), b.as_bytes());
+        // `bytes::equal_str`, not `==`: see `crate::bytes` (this runs on every event).
+        let equal = crate::bytes::equal_str;
         // A user id equal to the event's own thread id is a known manager quirk (§4).
         if event.context.thread_id.as_deref().is_some_and(|thread| equal(thread, actual)) {
             return;

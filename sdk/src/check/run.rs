@@ -38,7 +38,7 @@ impl PartialEq for RunKey {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (RunKey::Run(a), RunKey::Run(b)) | (RunKey::Thread(a), RunKey::Thread(b)) => {
-                crate::bytes::equal(a.as_bytes(), b.as_bytes())
+                crate::bytes::equal_str(a, b)
             }
             (RunKey::Anonymous, RunKey::Anonymous) => true,
             _ => false,

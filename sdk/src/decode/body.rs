@@ -27,7 +27,7 @@ impl Loc {
     pub(super) fn child(self, key: &str) -> Option<Loc> {
         // `bytes::equal`, not a `match` on the strings: that compiles to calls to `memcmp`, a
         // byte loop in wasm, for every key of the root.
-        let is = |name: &str| crate::bytes::equal(key.as_bytes(), name.as_bytes());
+        let is = |name: &str| crate::bytes::equal_str(key, name);
         match self {
             Loc::Root if is("payload") => Some(Loc::Payload),
             Loc::Root if is("data") => Some(Loc::Data),

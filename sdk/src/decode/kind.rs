@@ -173,7 +173,7 @@ fn resolve_tag(wire_type: &str, body: &Scan<'_>) -> Tag {
     let inner_name = |field: Field| inner_name(field).map(Cow::into_owned);
     // `bytes::equal`, not a `match` on the strings: that compiled to calls to `memcmp` (a byte
     // loop in wasm) for every frame.
-    let is = |name: &str| crate::bytes::equal(wire_type.as_bytes(), name.as_bytes());
+    let is = |name: &str| crate::bytes::equal_str(wire_type, name);
     let system_message = is("system_message");
     if system_message || is("agent_progress") || is("agent_update") || is("agent_response_complete")
     {

@@ -79,9 +79,7 @@ impl<const N: usize> Names<N> {
     pub(super) fn find(&self, name: &str) -> Option<usize> {
         let candidates = self.buckets.get(bucket(name.as_bytes()))?;
         candidates.iter().map(|index| usize::from(*index)).find(|index| {
-            self.names
-                .get(*index)
-                .is_some_and(|known| crate::bytes::equal(known.as_bytes(), name.as_bytes()))
+            self.names.get(*index).is_some_and(|known| crate::bytes::equal_str(known, name))
         })
     }
 }

@@ -7,11 +7,9 @@ export function unitsWithin(text, limit) {
   return text.length > limit ? -1 - utf8Length(text) : text.length;
 }
 
-// Encodes `text` into `into`, a view of wasm memory: the bytes written, or -1 when they did not
-// all fit.
+// Encodes `text` into `into`, a view of wasm memory with room for all of it: the bytes written.
 export function encodeInto(text, into) {
-  const { read, written } = encoder.encodeInto(text, into);
-  return read === text.length ? written : -1;
+  return encoder.encodeInto(text, into).written;
 }
 
 // What `TextEncoder` would write for `text`: a lone surrogate becomes U+FFFD, three bytes.

@@ -21,10 +21,10 @@ extern "C" {
     /// without encoding it.
     #[wasm_bindgen(js_name = unitsWithin)]
     fn units_within(text: &wasm_bindgen::JsValue, limit: u32) -> f64;
-    /// `TextEncoder.encodeInto(text, into)`, `into` being a view of wasm memory: the bytes
-    /// written, or -1 when they did not all fit.
+    /// `TextEncoder.encodeInto(text, into)`, `into` being a view of wasm memory with room for
+    /// all of `text`: the bytes written.
     #[wasm_bindgen(js_name = encodeInto)]
-    fn encode_into(text: &wasm_bindgen::JsValue, into: &mut [u8]) -> i32;
+    fn encode_into(text: &wasm_bindgen::JsValue, into: &mut [u8]) -> u32;
     /// The UTF-8 length of `text`, counted without encoding it.
     #[wasm_bindgen(js_name = utf8Length)]
     fn utf8_length(text: &wasm_bindgen::JsValue) -> f64;
@@ -57,9 +57,8 @@ pub(crate) fn text_of(string: &wasm_bindgen::JsValue, limit: usize) -> Result<St
         length
     };
     let mut bytes = vec![0; room];
-    // The room always suffices; were it short (-1), the frame would read as empty, malformed.
     let written = encode_into(string, &mut bytes);
-    bytes.truncate(usize::try_from(written).unwrap_or(0));
+    bytes.truncate(written as usize);
     // A TextEncoder's output is always UTF-8; the lossy path only guards the impossible.
     Ok(String::from_utf8(bytes)
         .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned()))
