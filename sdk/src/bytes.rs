@@ -4,12 +4,17 @@
 //! and a call even for the few bytes of a key name. Comparing eight bytes at a time inline was
 //! most of the cost of finding a member's range in its frame and of name lookups (BENCHMARKS.md).
 
-/// Whether `a` and `b` hold the same bytes: eight at a time, then the last few (read as the
-/// last eight, overlapping, when there are at least eight).
+/// Whether `a` and `b` hold the same bytes. Inlined, the lengths are compared where it is
+/// called: most comparisons on the hot paths (a key against a known name) end there, without a
+/// call.
+#[inline(always)]
 pub(crate) fn equal(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
+    a.len() == b.len() && same_length_equal(a, b)
+}
+
+/// [`equal`] for slices of one length: eight bytes at a time, then the last few (read as the
+/// last eight, overlapping, when there are at least eight).
+fn same_length_equal(a: &[u8], b: &[u8]) -> bool {
     let len = a.len();
     if len < 8 {
         return a.iter().zip(b).all(|(x, y)| x == y);
@@ -31,6 +36,7 @@ pub(crate) fn equal(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// [`equal`] for text.
+#[inline(always)]
 pub(crate) fn equal_str(a: &str, b: &str) -> bool {
     equal(a.as_bytes(), b.as_bytes())
 }

@@ -7,6 +7,7 @@
 //! input gives `None`, never a panic.
 
 use std::fmt;
+use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -88,6 +89,12 @@ impl Timestamp {
     #[must_use]
     pub const fn add_micros(self, micros: i64) -> Self {
         Timestamp { micros: self.micros.saturating_add(micros) }
+    }
+
+    /// This timestamp moved forward by `duration`, saturating.
+    #[must_use]
+    pub(crate) const fn add_duration(self, duration: Duration) -> Self {
+        self.add_micros(duration_micros(duration))
     }
 
     /// Microseconds from `earlier` to `self` (negative when `earlier` is later), saturating.
@@ -338,6 +345,17 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
+/// `duration` in whole microseconds, saturating at `i64::MAX`. In 64-bit arithmetic:
+/// `Duration::as_micros` is a `u128`, whose multiplication is a call to a 128-bit routine in
+/// wasm, and the checker asks on every event.
+pub(crate) const fn duration_micros(duration: Duration) -> i64 {
+    let micros = duration
+        .as_secs()
+        .saturating_mul(1_000_000)
+        .saturating_add(duration.subsec_micros() as u64);
+    if micros > i64::MAX as u64 { i64::MAX } else { micros as i64 }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,6 +426,30 @@ mod tests {
             assert_eq!(Timestamp::parse(&ts.to_string()), Some(ts), "{ts}");
         }
         assert_eq!(Timestamp::EPOCH.to_string(), "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn durations_in_microseconds_are_exact_and_saturate_as_the_u128_arithmetic_does() {
+        let reference =
+            |duration: Duration| i64::try_from(duration.as_micros()).unwrap_or(i64::MAX);
+        for duration in [
+            Duration::ZERO,
+            Duration::from_nanos(999),
+            Duration::from_nanos(1_999),
+            Duration::from_micros(999_999),
+            Duration::from_secs(30),
+            Duration::new(9_223_372_036_854, 775_807_999),
+            Duration::new(9_223_372_036_854, 775_808_000),
+            Duration::from_secs(u64::MAX / 1_000_000 + 1),
+            Duration::MAX,
+        ] {
+            assert_eq!(duration_micros(duration), reference(duration), "{duration:?}");
+        }
+        assert_eq!(duration_micros(Duration::new(9_223_372_036_854, 775_807_000)), i64::MAX);
+        assert_eq!(
+            Timestamp::EPOCH.add_duration(Duration::from_millis(1_500)),
+            Timestamp::from_unix_micros(1_500_000)
+        );
     }
 
     #[test]

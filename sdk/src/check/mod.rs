@@ -28,7 +28,7 @@ use std::time::Duration;
 use crate::decode::{DecodeError, decode};
 use crate::event::{Event, EventKind};
 use crate::fingerprint::FoldState;
-use crate::timestamp::Timestamp;
+use crate::timestamp::{Timestamp, duration_micros};
 
 use duplicates::Window;
 pub use rule::{Flag, Place, Rule, RuleCounts, Scope, Severity, UnknownRule};
@@ -785,10 +785,6 @@ pub const MAX_SEQ_JUMP: u64 = 1_000_000;
 
 /// The largest `seq` adopted: 2^53 − 1, the largest integer a JavaScript number holds exactly.
 const MAX_SAFE_SEQ: u64 = (1 << 53) - 1;
-
-fn duration_micros(duration: Duration) -> i64 {
-    i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
-}
 
 /// `12.3 s`
 fn seconds(micros: i64) -> String {

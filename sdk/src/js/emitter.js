@@ -4,9 +4,10 @@
 // A time's ISO text, `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`, as Rust's `Timestamp` writes it, for
 // years 0000 to 9999 (Rust sends other times as text). By calendar arithmetic, not `Date`:
 // `toISOString` cost about 0.4 µs an event, most of building one (TIME in
-// json/description.rs). The last day's text is kept: a stream's events mostly share a day.
+// json/description.rs). The last day's and second's texts are kept: a stream's events mostly
+// share them.
 const TWO = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, "0"));
-let lastDay, lastDayText;
+let lastDay, lastDayText, lastSecond, lastSecondText;
 
 function isoTime(seconds, micros) {
   const day = Math.floor(seconds / 86400);
@@ -23,10 +24,14 @@ function isoTime(seconds, micros) {
     lastDay = day;
     lastDayText = `${String(y).padStart(4, "0")}-${TWO[m]}-${TWO[doy - Math.floor((153 * mp + 2) / 5) + 1]}T`;
   }
-  const second = seconds - day * 86400;
-  const minute = Math.floor(second / 60);
-  const time = `${lastDayText}${TWO[Math.floor(minute / 60)]}:${TWO[minute % 60]}:${TWO[second % 60]}`;
-  return micros === 0 ? `${time}Z` : `${time}.${String(micros).padStart(6, "0")}Z`;
+  if (seconds !== lastSecond) {
+    // Events come in bursts within one second: its text is made once.
+    const second = seconds - day * 86400;
+    const minute = Math.floor(second / 60);
+    lastSecond = seconds;
+    lastSecondText = `${lastDayText}${TWO[Math.floor(minute / 60)]}:${TWO[minute % 60]}:${TWO[second % 60]}`;
+  }
+  return micros === 0 ? `${lastSecondText}Z` : `${lastSecondText}.${String(micros).padStart(6, "0")}Z`;
 }
 
 // Event member names by index, each given once by Rust (`json::Description::new_keys`).

@@ -704,7 +704,7 @@ fn auth_message(event: &Event) -> String {
 }
 
 fn after(at: Timestamp, duration: Duration) -> Timestamp {
-    at.add_micros(i64::try_from(duration.as_micros()).unwrap_or(i64::MAX))
+    at.add_duration(duration)
 }
 
 /// The time from `earlier` to `later`; zero when `later` is not later.
