@@ -345,14 +345,18 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
-/// `duration` in whole microseconds, saturating at `i64::MAX`. In 64-bit arithmetic:
-/// `Duration::as_micros` is a `u128`, whose multiplication is a call to a 128-bit routine in
-/// wasm, and the checker asks on every event.
+/// `duration` in whole microseconds, saturating at `i64::MAX`. In plain 64-bit arithmetic:
+/// `Duration::as_micros` is a `u128`, and an overflow-checked 64-bit multiplication is one too
+/// in wasm; each is a call to a 128-bit routine (`__multi3`), and the checker asks on every
+/// event.
 pub(crate) const fn duration_micros(duration: Duration) -> i64 {
-    let micros = duration
-        .as_secs()
-        .saturating_mul(1_000_000)
-        .saturating_add(duration.subsec_micros() as u64);
+    const WHOLE_SECONDS: u64 = i64::MAX as u64 / 1_000_000;
+    let seconds = duration.as_secs();
+    if seconds > WHOLE_SECONDS {
+        return i64::MAX;
+    }
+    // At most 9,223,372,036,854,999,999: no overflow.
+    let micros = seconds * 1_000_000 + duration.subsec_micros() as u64;
     if micros > i64::MAX as u64 { i64::MAX } else { micros as i64 }
 }
 

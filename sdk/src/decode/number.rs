@@ -42,6 +42,13 @@ fn exact_decimal(bytes: &[u8]) -> Option<f64> {
         Some((b'+', rest)) => (false, rest),
         _ => (false, bytes),
     };
+    // Nineteen bytes hold at most nineteen digits, below 2^64 (and an exponent below 2^63), so
+    // the arithmetic below cannot overflow and needs no checks: an overflow-checked 64-bit
+    // multiplication is a call to a 128-bit routine (`__multi3`) in wasm, for every digit.
+    // Longer text is rare and goes to the full parser (`None` always may).
+    if bytes.len() > 19 {
+        return None;
+    }
     let mut mantissa: u64 = 0;
     let mut scale: i64 = 0;
     let mut fraction = false;
@@ -49,7 +56,7 @@ fn exact_decimal(bytes: &[u8]) -> Option<f64> {
     for byte in rest.by_ref() {
         match byte {
             b'0'..=b'9' => {
-                mantissa = mantissa.checked_mul(10)?.checked_add(u64::from(byte - b'0'))?;
+                mantissa = mantissa * 10 + u64::from(byte - b'0');
                 scale -= i64::from(fraction);
             }
             b'.' => fraction = true,
@@ -63,11 +70,10 @@ fn exact_decimal(bytes: &[u8]) -> Option<f64> {
         match byte {
             b'-' => exponent_negative = true,
             b'+' => {}
-            _ => exponent = exponent.checked_mul(10)?.checked_add(i64::from(byte - b'0'))?,
+            _ => exponent = exponent * 10 + i64::from(byte - b'0'),
         }
     }
-    // Checked: `0.00e-9223372036854775807` would overflow (and panic in a debug build).
-    let power = scale.checked_add(if exponent_negative { -exponent } else { exponent })?;
+    let power = scale + if exponent_negative { -exponent } else { exponent };
     if mantissa > 1 << 53 {
         return None;
     }
@@ -181,10 +187,16 @@ mod tests {
         assert_eq!(exact_decimal(b"2.50"), Some(2.5));
         assert_eq!(exact_decimal(b"-0"), Some(-0.0));
         assert_eq!(exact_decimal(b"1758207374.123456"), Some(1_758_207_374.123_456));
+        assert_eq!(exact_decimal(b"9007199254740992"), Some(9_007_199_254_740_992.0), "2^53");
         assert_eq!(exact_decimal(b"9007199254740993"), None, "beyond 2^53");
+        assert_eq!(exact_decimal(b"123456789012345678901234567890"), None, "beyond u64");
+        assert_eq!(exact_decimal(b"9999999999999999999"), None, "19 digits, beyond 2^53");
+        assert_eq!(exact_decimal(b"-0.00000000000001e1"), Some(-0.000_000_000_000_1), "19 bytes");
+        assert_eq!(exact_decimal(b"1e999999999999999"), None, "a long exponent");
+        assert_eq!(exact_decimal(b"0.00000000000000001e1"), None, "20 bytes: the full parser");
         assert_eq!(exact_decimal(b"1e23"), None, "10^23 is not an f64");
         assert_eq!(exact_decimal(b"1e99999999999999999999"), None, "exponent overflow");
-        // The scale and the exponent together overflow (a debug build, as the tests, panicked).
+        // The scale and the exponent together would overflow (a debug build, as the tests, panicked).
         assert_eq!(exact_decimal(b"0.00e-9223372036854775807"), None, "power overflow");
         assert_eq!(as_f64("0.00e-9223372036854775807"), Some(0.0));
         assert_eq!(as_f64("9007199254740993"), Some(9_007_199_254_740_992.0));
