@@ -172,13 +172,34 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4096))]
 
-        /// Numbers in the fast path's range (and just beyond it) read as core reads them.
+        /// Numbers in the fast path's range (and just beyond it) read as core reads them; the
+        /// fast path itself is exact whenever it answers, and it answers for every text of at
+        /// most nineteen bytes whose digits are at most 2^53 and whose power of ten is at most
+        /// 22 (so a wrong bound or a wrong digit fails here, not only in the full parser).
         #[test]
         fn short_decimals_read_as_core_reads_them(
-            whole in 0u64..(1 << 54), fraction in "[0-9]{0,6}", exponent in -30i32..30, sign: bool,
+            digits in 1usize..=17, seed: u64, point in 0usize..=17, exponent in -30i32..30,
+            sign: bool, spelled_exponent: bool,
         ) {
-            let text = format!("{}{whole}.{fraction}0e{exponent}", if sign { "-" } else { "" });
-            prop_assert_eq!(as_f64(&text).map(f64::to_bits), text.parse::<f64>().ok().map(f64::to_bits));
+            // A mantissa of `digits` digits (up to just beyond 2^53), the point anywhere in it.
+            let whole = seed % 10u64.pow(digits as u32);
+            let mantissa = format!("{whole:0digits$}");
+            let point = point.min(digits);
+            let (before, after) = mantissa.split_at(point);
+            let mut text = format!("{}{before}.{after}", if sign { "-" } else { "" });
+            if spelled_exponent {
+                text.push_str(&format!("e{exponent}"));
+            }
+            let core = text.parse::<f64>().ok().map(f64::to_bits);
+            prop_assert_eq!(as_f64(&text).map(f64::to_bits), core);
+            let fast = exact_decimal(text.as_bytes());
+            if let Some(value) = fast {
+                prop_assert_eq!(Some(value.to_bits()), core);
+            }
+            let power = if spelled_exponent { exponent } else { 0 } - after.len() as i32;
+            if text.len() <= 19 && whole <= 1 << 53 && power.unsigned_abs() <= 22 {
+                prop_assert!(fast.is_some(), "{} fell back", text);
+            }
         }
     }
 
@@ -193,11 +214,16 @@ mod tests {
         assert_eq!(exact_decimal(b"9999999999999999999"), None, "19 digits, beyond 2^53");
         assert_eq!(exact_decimal(b"-0.00000000000001e1"), Some(-0.000_000_000_000_1), "19 bytes");
         assert_eq!(exact_decimal(b"1e999999999999999"), None, "a long exponent");
+        // The longest exponents and the smallest scale nineteen bytes can hold.
+        assert_eq!(exact_decimal(b"1e99999999999999999"), None, "19 bytes, beyond 10^22");
+        assert_eq!(exact_decimal(b"1e-9999999999999999"), None, "19 bytes, beyond 10^-22");
+        assert_eq!(exact_decimal(b".000000000000000001"), Some(1e-18), "19 bytes, scale -18");
         assert_eq!(exact_decimal(b"0.00000000000000001e1"), None, "20 bytes: the full parser");
         assert_eq!(exact_decimal(b"1e23"), None, "10^23 is not an f64");
-        assert_eq!(exact_decimal(b"1e99999999999999999999"), None, "exponent overflow");
-        // The scale and the exponent together would overflow (a debug build, as the tests, panicked).
-        assert_eq!(exact_decimal(b"0.00e-9223372036854775807"), None, "power overflow");
+        // Too long for the fast path (an exponent, and an exponent with a scale, that overflowed
+        // the fast path's arithmetic before it had a length limit).
+        assert_eq!(exact_decimal(b"1e99999999999999999999"), None, "too long");
+        assert_eq!(exact_decimal(b"0.00e-9223372036854775807"), None, "too long");
         assert_eq!(as_f64("0.00e-9223372036854775807"), Some(0.0));
         assert_eq!(as_f64("9007199254740993"), Some(9_007_199_254_740_992.0));
     }

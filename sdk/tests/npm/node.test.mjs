@@ -365,9 +365,10 @@ test("times of any day from year 0000 to 9999 arrive as toISOString writes them"
   const seconds = [first, last, -1, 0, 86_399, 86_400, 951_782_400, 951_868_799];
   for (let i = 0; i < 300; i++) seconds.push(Math.floor(first + random() * (last - first)));
   for (let i = 0; i < 20; i++) seconds.push(1_758_207_375 + i * 97);
-  // Runs within one second, a second again after another, and one second on either side of
-  // midnight: the last second's text is kept too.
+  // Runs within one second, a second again after another, one second on either side of
+  // midnight, and the same time of day on consecutive days: the last second's text is kept too.
   seconds.push(1_758_207_375, 1_758_207_375, 1_758_207_376, 1_758_207_375, 86_399, 86_400, 86_399);
+  seconds.push(0, 86_400, -1, 86_399);
   const cases = seconds.map((second, index) => {
     const micros = index % 3 === 0 ? 0 : Math.floor(random() * 1_000_000);
     const text = new Date(second * 1000).toISOString().slice(0, 19);
