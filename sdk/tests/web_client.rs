@@ -834,6 +834,68 @@ async fn a_subscription_that_owns_another_can_be_dropped() {
     wait_for("the closed state", 5.0, || heard.get() > 0).await;
 }
 
+/// Every `connect()` option reaches the Rust client's settings (they are checked in JS, then
+/// read from Rust by name: a misspelt name would silently leave its default), each with a value
+/// no default has; and the options object's own exception is rethrown as it is.
+#[wasm_bindgen_test]
+async fn the_js_api_hands_every_option_to_the_client() {
+    let options = js_sys::JSON::parse(
+        r#"{"token":"t.o.k","threadId":"th-1","threads":["th-2","th-3"],"userId":"u-9",
+            "reconnect":{"firstDelayMs":11,"maxDelayMs":12,"minDelayMs":13,"maxAttempts":14,
+                         "resetAfterMs":15},
+            "pingEveryMs":16,"deadAfterMs":17,"connectTimeoutMs":18,"readyAfterMs":19,
+            "queueLimit":20,"maxFrameBytes":4097,"stallAfterMs":21,"resume":false,
+            "deliverDuplicates":true,"subprotocol":"env","env":"staging","handshake":"expect",
+            "handshakeTimeoutMs":22.5}"#,
+    )
+    .unwrap();
+    let get_token = js_sys::Function::new_no_args("return 'fresh'");
+    js_sys::Reflect::set(&options, &"getToken".into(), &get_token).unwrap();
+    let websocket = js_sys::Reflect::get(&js_sys::global(), &"WebSocket".into()).unwrap();
+    js_sys::Reflect::set(&options, &"WebSocket".into(), &websocket).unwrap();
+    let client = agentwire::js::client_options(&options).expect("valid options");
+    let ms = Duration::from_millis;
+    let session = &client.session;
+    assert_eq!(client.token.as_deref(), Some("t.o.k"));
+    assert!(client.get_token.is_some());
+    assert!(client.websocket.is_some());
+    assert_eq!(client.auth, AuthStyle::env("staging").unwrap());
+    assert_eq!(
+        (session.backoff.first, session.backoff.cap, session.backoff.min_delay),
+        (ms(11), ms(12), ms(13))
+    );
+    assert_eq!((session.backoff.max_attempts, session.backoff.reset_after), (Some(14), ms(15)));
+    assert_eq!(
+        (session.ping_every, session.dead_after, session.connect_timeout, session.ready_after),
+        (ms(16), ms(17), ms(18), ms(19))
+    );
+    assert_eq!((session.queue_limit, session.max_frame_bytes), (20, 4097));
+    assert_eq!(session.checker.stall_after, ms(21));
+    assert_eq!(session.checker.user_id.as_deref(), Some("u-9"));
+    assert_eq!((session.resume, session.deliver_duplicates), (false, true));
+    assert_eq!(session.handshake, agentwire::HandshakeMode::Expect);
+    assert_eq!(session.handshake_timeout, Duration::from_micros(22_500));
+    let mut threads: Vec<_> = session.threads.iter().flatten().cloned().collect();
+    threads.sort();
+    assert_eq!(threads, ["th-1", "th-2", "th-3"]);
+
+    // Absent options are the defaults; `filterThreads: false` keeps every thread.
+    let defaults = agentwire::js::client_options(&wasm_bindgen::JsValue::UNDEFINED).unwrap();
+    assert_eq!(defaults.session, agentwire::SessionConfig::default());
+    assert_eq!((defaults.token, defaults.auth), (None, AuthStyle::default()));
+    let unfiltered = js_sys::JSON::parse(r#"{"threadId":"a","filterThreads":false}"#).unwrap();
+    assert_eq!(agentwire::js::client_options(&unfiltered).unwrap().session.threads, None);
+
+    // A getter that throws is the caller's own exception, not an `invalid_options` error.
+    let throwing = js_sys::Function::new_no_args(
+        "return Object.defineProperty({}, 'token', { enumerable: true, get() { throw new RangeError('own'); } })",
+    )
+    .call0(&wasm_bindgen::JsValue::UNDEFINED)
+    .unwrap();
+    let thrown = agentwire::js::connect("ws://127.0.0.1:9/ws", throwing).err().unwrap();
+    assert!(thrown.is_instance_of::<js_sys::RangeError>(), "{thrown:?}");
+}
+
 /// A time option of any finite size is taken (the longest mean "never"): `1e30` ms used to
 /// overflow `Duration` and trap the wasm module, and every client of the page with it. Each
 /// client here fails to connect (nothing listens on port 9), so its reconnect delay is drawn

@@ -1,10 +1,10 @@
 //! The JavaScript API of the npm package `agentwire` (wasm32 only): `connect()` and `Client`.
 //!
-//! A thin layer over the Rust [`Client`](crate::Client): options and messages are read from JS
-//! objects (camelCase, like any JS API), events reach listeners as plain objects with the
-//! wire's snake_case field names (exactly what the manager sent, so nothing is renamed between
-//! the protocol documentation and the code), and every failure a caller can branch on is an
-//! `AgentwireError` with a `code` ([`ErrorCode`]).
+//! A thin layer over the Rust [`Client`]: options and messages are read from JS objects
+//! (camelCase, like any JS API; the options are checked in JS, by `options.js`), events reach
+//! listeners as plain objects with the wire's snake_case field names (exactly what the manager
+//! sent, so nothing is renamed between the protocol documentation and the code), and every
+//! failure a caller can branch on is an `AgentwireError` with a `code` ([`ErrorCode`]).
 
 mod options;
 mod types;
@@ -18,7 +18,7 @@ use crate::json::{self, WriteJson};
 use crate::session::SessionEvent;
 use crate::web::{Client, ConnectError, ReceivedText, Subscription};
 use crate::{ClientMessage, CustomMessage, Event, SendError};
-use options::ConnectOptions;
+use options::{Options, Refused};
 
 #[wasm_bindgen(module = "/src/js/emitter.js")]
 extern "C" {
@@ -132,6 +132,14 @@ fn error(code: ErrorCode, message: impl std::fmt::Display) -> JsValue {
     agentwire_error(code, &message.to_string())
 }
 
+/// An options object's refusal as the exception to throw (see [`Refused`]).
+fn refusal(refused: Refused) -> JsValue {
+    match refused {
+        Refused::Invalid(message) => agentwire_error(ErrorCode::InvalidOptions, &message),
+        Refused::Thrown(thrown) => thrown,
+    }
+}
+
 fn send_error(error_value: &SendError) -> JsValue {
     let code = match error_value {
         SendError::QueueFull { .. } => ErrorCode::QueueFull,
@@ -195,17 +203,29 @@ fn type_name(name: &'static str) -> JsValue {
     })
 }
 
+/// The Rust client's options for a `connect()` options object, read and checked as `connect()`
+/// reads them (every absent option its default). For Rust programs that take their settings
+/// from JavaScript; `connect()` itself also keeps `threadId` (the default thread for sends) and
+/// `signal`.
+///
+/// # Errors
+/// An `AgentwireError` with code `invalid_options`, or what the options object threw (a getter
+/// of its own), as it was thrown.
+pub fn client_options(options: &JsValue) -> Result<crate::ClientOptions, JsValue> {
+    Options::from_js(options).map(Options::into_client_options).map_err(refusal)
+}
+
 /// Opens a connection to the manager at `url` (`ws://` or `wss://`). See the TypeScript
 /// declaration for the options.
 ///
 /// # Errors
-/// An `AgentwireError` with code `invalid_url` or `invalid_options`.
+/// An `AgentwireError` with code `invalid_url`, `invalid_options` or `no_websocket`; what the
+/// options object threw (a getter of its own), as it was thrown.
 #[wasm_bindgen(skip_typescript)]
 pub fn connect(url: &str, options: JsValue) -> Result<JsValue, JsValue> {
-    let options = ConnectOptions::from_js(options)
-        .map_err(|message| error(ErrorCode::InvalidOptions, message))?;
-    let thread_id = options.thread_id.clone();
-    let signal = options.signal.clone();
+    let options = Options::from_js(&options).map_err(refusal)?;
+    let thread_id = options.thread_id();
+    let signal = options.signal();
     let client = Client::connect(url, options.into_client_options()).map_err(|connect| {
         let code = match connect {
             ConnectError::NoWebSocket => ErrorCode::NoWebSocket,
@@ -225,7 +245,7 @@ pub fn connect(url: &str, options: JsValue) -> Result<JsValue, JsValue> {
     let object =
         JsValue::from(JsClient { client, emitter, thread_id, _subscription: subscription });
     held.hold(&object);
-    if let Some(signal) = signal {
+    if !signal.is_undefined() {
         held.abort_on(&signal, &object);
     }
     Ok(object)
@@ -459,8 +479,8 @@ impl JsClient {
     }
 
     fn thread_for(&self, options: JsValue) -> Result<Option<String>, JsValue> {
-        let thread = options::only_string_option(options, "threadId", "send options")
-            .map_err(|m| error(ErrorCode::InvalidOptions, m))?;
+        let thread =
+            options::only_string_option(&options, "threadId", "send options").map_err(refusal)?;
         Ok(thread.or_else(|| self.thread_id.clone()))
     }
 }
@@ -489,8 +509,8 @@ impl JsClient {
 #[wasm_bindgen(js_name = checkFrames, skip_typescript)]
 pub fn check_frames(frames: &JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let invalid = |message: &str| error(ErrorCode::InvalidOptions, message);
-    let user = options::only_string_option(options, "userId", "checkFrames() options")
-        .map_err(|message| invalid(&message))?;
+    let user = options::only_string_option(&options, "userId", "checkFrames() options")
+        .map_err(refusal)?;
     let frames: &js_sys::Array = wasm_bindgen::JsCast::dyn_ref::<js_sys::Array>(frames)
         .ok_or_else(|| invalid("checkFrames() takes an array of frame strings"))?;
     let mut config = crate::CheckerConfig::offline();

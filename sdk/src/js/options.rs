@@ -1,12 +1,10 @@
-//! `connect()`'s options object, read property by property (camelCase; unknown names are
-//! refused, so a typo is an error rather than a silently ignored setting; a value of the wrong
-//! type is an error that names the option).
+//! `connect()`'s options object: checked in JS (`options.js`, which says why), turned into the
+//! Rust client's [`ClientOptions`] here, where the defaults are.
 
-use std::collections::HashSet;
 use std::rc::Rc;
 use std::time::Duration;
 
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
 
 use crate::CheckerConfig;
 use crate::backoff::Backoff;
@@ -14,396 +12,167 @@ use crate::session::{HandshakeMode, SessionConfig};
 use crate::token::AuthStyle;
 use crate::web::{ClientOptions, TokenSource};
 
-/// The options of `connect()`; see `ConnectOptions` in the TypeScript declarations.
-#[derive(Default)]
-pub(super) struct ConnectOptions {
-    token: Option<String>,
-    get_token: Option<js_sys::Function>,
-    /// An `AbortSignal`: aborting it closes the client.
-    pub(super) signal: Option<JsValue>,
-    /// A `WebSocket` constructor (Node's `ws`), for environments without a global one.
-    websocket: Option<js_sys::Function>,
-    pub(super) thread_id: Option<String>,
-    threads: Option<Vec<String>>,
-    filter_threads: Option<bool>,
-    user_id: Option<String>,
-    reconnect: Option<ReconnectOptions>,
-    ping_every_ms: Option<f64>,
-    dead_after_ms: Option<f64>,
-    connect_timeout_ms: Option<f64>,
-    ready_after_ms: Option<f64>,
-    queue_limit: Option<u32>,
-    max_frame_bytes: Option<u32>,
-    stall_after_ms: Option<f64>,
-    resume: Option<bool>,
-    deliver_duplicates: Option<bool>,
-    subprotocol: Option<String>,
-    env: Option<String>,
-    handshake: Option<String>,
-    handshake_timeout_ms: Option<f64>,
+#[wasm_bindgen(module = "/src/js/options.js")]
+extern "C" {
+    /// `connect()`'s options as `options.js` checked them: each value of the type it must
+    /// have, absent ones `undefined` (or `NaN` in the number arrays).
+    pub(super) type Options;
+
+    /// Checks an options object; throws the message of an `invalid_options` error (a string).
+    #[wasm_bindgen(catch, js_name = readOptions)]
+    fn read_options(options: &JsValue) -> Result<Options, JsValue>;
+
+    #[wasm_bindgen(method, getter)]
+    fn token(this: &Options) -> Option<String>;
+    #[wasm_bindgen(method, getter, js_name = getToken)]
+    fn get_token(this: &Options) -> Option<js_sys::Function>;
+    #[wasm_bindgen(method, getter)]
+    fn websocket(this: &Options) -> Option<js_sys::Function>;
+    #[wasm_bindgen(method, getter)]
+    pub(super) fn signal(this: &Options) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = threadId)]
+    pub(super) fn thread_id(this: &Options) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    fn threads(this: &Options) -> Option<js_sys::Array>;
+    #[wasm_bindgen(method, getter, js_name = filterThreads)]
+    fn filter_threads(this: &Options) -> Option<bool>;
+    #[wasm_bindgen(method, getter, js_name = userId)]
+    fn user_id(this: &Options) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    fn resume(this: &Options) -> Option<bool>;
+    #[wasm_bindgen(method, getter, js_name = deliverDuplicates)]
+    fn deliver_duplicates(this: &Options) -> Option<bool>;
+    #[wasm_bindgen(method, getter)]
+    fn env(this: &Options) -> Option<String>;
+    #[wasm_bindgen(method, getter, js_name = expectHandshake)]
+    fn expect_handshake(this: &Options) -> Option<bool>;
+    // The millisecond options: finite, ≥ 0 and at most 2⁵³ − 1 (options.js).
+    #[wasm_bindgen(method, getter, js_name = firstDelayMs)]
+    fn first_delay_ms(this: &Options) -> Option<f64>;
+    #[wasm_bindgen(method, getter, js_name = maxDelayMs)]
+    fn max_delay_ms(this: &Options) -> Option<f64>;
+    #[wasm_bindgen(method, getter, js_name = minDelayMs)]
+    fn min_delay_ms(this: &Options) -> Option<f64>;
+    #[wasm_bindgen(method, getter, js_name = resetAfterMs)]
+    fn reset_after_ms(this: &Options) -> Option<f64>;
+    #[wasm_bindgen(method, getter, js_name = connectTimeoutMs)]
+    fn connect_timeout_ms(this: &Options) -> Option<f64>;
+    #[wasm_bindgen(method, getter, js_name = pingEveryMs)]
+    fn ping_every_ms(this: &Options) -> Option<f64>;
+    #[wasm_bindgen(method, getter, js_name = deadAfterMs)]
+    fn dead_after_ms(this: &Options) -> Option<f64>;
+    #[wasm_bindgen(method, getter, js_name = readyAfterMs)]
+    fn ready_after_ms(this: &Options) -> Option<f64>;
+    #[wasm_bindgen(method, getter, js_name = stallAfterMs)]
+    fn stall_after_ms(this: &Options) -> Option<f64>;
+    #[wasm_bindgen(method, getter, js_name = handshakeTimeoutMs)]
+    fn handshake_timeout_ms(this: &Options) -> Option<f64>;
+    // The whole numbers (options.js checks them: 0 to 2³² − 1; `maxFrameBytes` 4 KiB to 256 MiB).
+    #[wasm_bindgen(method, getter, js_name = maxAttempts)]
+    fn max_attempts(this: &Options) -> Option<u32>;
+    #[wasm_bindgen(method, getter, js_name = queueLimit)]
+    fn queue_limit(this: &Options) -> Option<u32>;
+    #[wasm_bindgen(method, getter, js_name = maxFrameBytes)]
+    fn max_frame_bytes(this: &Options) -> Option<u32>;
+
+    /// The one string option of a small options object (see `only_string_option`).
+    #[wasm_bindgen(catch, js_name = onlyStringOption)]
+    fn js_only_string_option(
+        options: &JsValue,
+        key: &str,
+        context: &str,
+    ) -> Result<Option<String>, JsValue>;
 }
 
-/// `connect()`'s `reconnect` option.
-#[derive(Default)]
-struct ReconnectOptions {
-    first_delay_ms: Option<f64>,
-    max_delay_ms: Option<f64>,
-    min_delay_ms: Option<f64>,
-    max_attempts: Option<u32>,
-    reset_after_ms: Option<f64>,
+/// What a refusal of `options.js` is: its message (a string it threw), or the caller's own
+/// exception (a getter of their options object that threw), which is rethrown as it is.
+pub(super) enum Refused {
+    /// The message of an `invalid_options` error.
+    Invalid(String),
+    /// An exception thrown while reading the options.
+    Thrown(JsValue),
 }
 
-const CONNECT_KEYS: &[&str] = &[
-    "token",
-    "getToken",
-    "threadId",
-    "threads",
-    "filterThreads",
-    "userId",
-    "reconnect",
-    "pingEveryMs",
-    "deadAfterMs",
-    "connectTimeoutMs",
-    "readyAfterMs",
-    "queueLimit",
-    "maxFrameBytes",
-    "stallAfterMs",
-    "resume",
-    "deliverDuplicates",
-    "subprotocol",
-    "env",
-    "handshake",
-    "handshakeTimeoutMs",
-    "signal",
-    "WebSocket",
-];
-
-const RECONNECT_KEYS: &[&str] =
-    &["firstDelayMs", "maxDelayMs", "minDelayMs", "maxAttempts", "resetAfterMs"];
-
-/// The pieces one after the other. `[..].concat()` and `join` are generic routines of about
-/// 1.2 KB of wasm each, for messages built once per bad option.
-fn concat(pieces: &[&str]) -> String {
-    let mut out = String::new();
-    for piece in pieces {
-        out.push_str(piece);
+fn refused(thrown: JsValue) -> Refused {
+    match thrown.as_string() {
+        Some(message) => Refused::Invalid(message),
+        None => Refused::Thrown(thrown),
     }
-    out
 }
 
-/// An error naming the first key of `object` that is not in `known`.
-fn refuse_unknown_keys(object: &JsValue, known: &[&str], context: &str) -> Result<(), String> {
-    let Some(object) = object.dyn_ref::<js_sys::Object>() else {
-        return Err(format!("{context}: expected an object"));
-    };
-    for key in js_sys::Object::keys(object).iter() {
-        let key = key.as_string().unwrap_or_default();
-        if !known.contains(&key.as_str()) {
-            let mut message = concat(&[context, ": unknown option `", &key, "` (known: "]);
-            for (index, name) in known.iter().enumerate() {
-                if index > 0 {
-                    message.push_str(", ");
-                }
-                message.push_str(name);
-            }
-            message.push(')');
-            return Err(message);
+impl Options {
+    /// Reads and checks an options object (`undefined` or `null` for the defaults).
+    pub(super) fn from_js(value: &JsValue) -> Result<Options, Refused> {
+        let options = read_options(value).map_err(refused)?;
+        // The environment's name is checked where the names are (`AuthStyle::env`).
+        if let Some(env) = options.env() {
+            AuthStyle::env(&env).map_err(|error| Refused::Invalid(error.to_string()))?;
         }
-    }
-    Ok(())
-}
-
-/// Reads the properties of a JS options object, each as the type it must have (`undefined`
-/// and `null` are absent).
-///
-/// Property by property rather than serde-wasm-bindgen, which the design names for the JS
-/// boundary, or `JSON.stringify` and a JSON parser: options are a dozen scalars read once per
-/// connection, and either of those would add a deserializer to the wasm package for them.
-struct Reader<'a> {
-    object: &'a JsValue,
-    context: &'a str,
-}
-
-impl Reader<'_> {
-    fn get(&self, key: &str) -> Option<JsValue> {
-        js_sys::Reflect::get(self.object, &JsValue::from_str(key))
-            .ok()
-            .filter(|value| !(value.is_undefined() || value.is_null()))
-    }
-
-    fn wrong(&self, key: &str, expected: &str) -> String {
-        concat(&[self.context, ": `", key, "` must be ", expected])
-    }
-
-    fn string(&self, key: &str) -> Result<Option<String>, String> {
-        self.get(key)
-            .map(|value| value.as_string().ok_or_else(|| self.wrong(key, "a string")))
-            .transpose()
-    }
-
-    fn number(&self, key: &str) -> Result<Option<f64>, String> {
-        self.get(key)
-            .map(|value| value.as_f64().ok_or_else(|| self.wrong(key, "a number")))
-            .transpose()
-    }
-
-    fn boolean(&self, key: &str) -> Result<Option<bool>, String> {
-        self.get(key)
-            .map(|value| value.as_bool().ok_or_else(|| self.wrong(key, "true or false")))
-            .transpose()
-    }
-
-    fn count(&self, key: &str) -> Result<Option<u32>, String> {
-        self.get(key)
-            .map(|value| {
-                value
-                    .as_f64()
-                    .filter(|count| {
-                        count.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(count)
-                    })
-                    .map(|count| count as u32)
-                    .ok_or_else(|| self.wrong(key, "a whole number ≥ 0"))
-            })
-            .transpose()
-    }
-
-    fn function(&self, key: &str) -> Result<Option<js_sys::Function>, String> {
-        self.get(key)
-            .map(|value| value.dyn_into().map_err(|_| self.wrong(key, "a function")))
-            .transpose()
-    }
-
-    fn strings(&self, key: &str) -> Result<Option<Vec<String>>, String> {
-        self.get(key)
-            .map(|value| {
-                let array = value
-                    .dyn_into::<js_sys::Array>()
-                    .map_err(|_| self.wrong(key, "an array of strings"))?;
-                array
-                    .iter()
-                    .map(|item| {
-                        item.as_string().ok_or_else(|| self.wrong(key, "an array of strings"))
-                    })
-                    .collect()
-            })
-            .transpose()
-    }
-}
-
-/// The longest time an option can say, in milliseconds: JavaScript's largest exact integer
-/// (about 285,000 years, "never" in practice). Longer finite values mean the same; without the
-/// bound, `1e30` overflowed `Duration` and trapped the wasm module, every client of the page
-/// with it.
-const MAX_MILLIS: f64 = 9_007_199_254_740_991.0;
-
-/// The `maxFrameBytes` the JS API takes.
-const FRAME_LIMITS: std::ops::RangeInclusive<u32> = 4096..=(256 << 20);
-
-/// A millisecond option as a duration: finite and not negative; at most [`MAX_MILLIS`].
-fn millis(name: &str, value: Option<f64>, default: Duration) -> Result<Duration, String> {
-    match value {
-        None => Ok(default),
-        // Finite and in 0..=MAX_MILLIS, so the microseconds fit a u64 (and a float-to-integer
-        // `as` saturates anyway).
-        Some(ms) if ms.is_finite() && ms >= 0.0 => {
-            Ok(Duration::from_micros((ms.min(MAX_MILLIS) * 1000.0) as u64))
-        }
-        Some(ms) => {
-            let mut text = String::new();
-            crate::json::WriteJson::write_json(&ms, &mut text);
-            let shown = if ms.is_finite() { text.as_str() } else { "not finite" };
-            Err(concat(&["`", name, "` must be a number of milliseconds ≥ 0, not ", shown]))
-        }
-    }
-}
-
-impl ConnectOptions {
-    /// Reads the options object (`undefined` or `null` for the defaults).
-    pub(super) fn from_js(value: JsValue) -> Result<Self, String> {
-        if value.is_undefined() || value.is_null() {
-            return Ok(ConnectOptions::default());
-        }
-        // Unknown names (typos) are refused, with the list of known ones.
-        refuse_unknown_keys(&value, CONNECT_KEYS, "connect() options")?;
-        let read = Reader { object: &value, context: "connect() options" };
-        let reconnect = match read.get("reconnect") {
-            None => None,
-            Some(reconnect) if reconnect.is_object() => {
-                let context = "connect() options: `reconnect`";
-                refuse_unknown_keys(&reconnect, RECONNECT_KEYS, context)?;
-                let read = Reader { object: &reconnect, context };
-                Some(ReconnectOptions {
-                    first_delay_ms: read.number("firstDelayMs")?,
-                    max_delay_ms: read.number("maxDelayMs")?,
-                    min_delay_ms: read.number("minDelayMs")?,
-                    max_attempts: read.count("maxAttempts")?,
-                    reset_after_ms: read.number("resetAfterMs")?,
-                })
-            }
-            Some(_) => return Err(read.wrong("reconnect", "an object")),
-        };
-        let get_token = read.function("getToken")?;
-        let websocket = read.function("WebSocket")?;
-        let signal = match read.get("signal") {
-            None => None,
-            // Duck-typed, as `fetch` does: an object with `aborted` and `addEventListener`.
-            Some(signal)
-                if js_sys::Reflect::get(&signal, &"aborted".into())
-                    .is_ok_and(|aborted| aborted.as_bool().is_some())
-                    && js_sys::Reflect::get(&signal, &"addEventListener".into())
-                        .is_ok_and(|add| add.is_function()) =>
-            {
-                Some(signal)
-            }
-            Some(_) => return Err(read.wrong("signal", "an AbortSignal")),
-        };
-        let options = ConnectOptions {
-            token: read.string("token")?,
-            get_token,
-            signal,
-            websocket,
-            thread_id: read.string("threadId")?,
-            threads: read.strings("threads")?,
-            filter_threads: read.boolean("filterThreads")?,
-            user_id: read.string("userId")?,
-            reconnect,
-            ping_every_ms: read.number("pingEveryMs")?,
-            dead_after_ms: read.number("deadAfterMs")?,
-            connect_timeout_ms: read.number("connectTimeoutMs")?,
-            ready_after_ms: read.number("readyAfterMs")?,
-            queue_limit: read.count("queueLimit")?,
-            max_frame_bytes: read.count("maxFrameBytes")?,
-            stall_after_ms: read.number("stallAfterMs")?,
-            resume: read.boolean("resume")?,
-            deliver_duplicates: read.boolean("deliverDuplicates")?,
-            subprotocol: read.string("subprotocol")?,
-            env: read.string("env")?,
-            handshake: read.string("handshake")?,
-            handshake_timeout_ms: read.number("handshakeTimeoutMs")?,
-        };
-        // Validate every number and name now, so `into_client_options` cannot fail.
-        options.session_config()?;
-        options.auth_style()?;
         Ok(options)
     }
 
-    /// The subprotocol style: `jwt-auth` (the default) or `env` with an environment name; one
-    /// style per connection, never both in one list.
-    fn auth_style(&self) -> Result<AuthStyle, String> {
-        match (self.subprotocol.as_deref(), self.env.as_deref()) {
-            (None | Some("jwt-auth"), None) => Ok(AuthStyle::JwtAuth),
-            (None | Some("jwt-auth"), Some(_)) => {
-                Err("`env` applies only to `subprotocol: \"env\"` (one auth style per connection)"
-                    .to_owned())
-            }
-            (Some("env"), Some(env)) => AuthStyle::env(env).map_err(|error| error.to_string()),
-            (Some("env"), None) => {
-                Err("`subprotocol: \"env\"` needs `env`: development, local, staging or production"
-                    .to_owned())
-            }
-            (Some(other), _) => {
-                Err(format!("`subprotocol` is \"jwt-auth\" or \"env\", not `{other}`"))
-            }
-        }
-    }
-
-    fn session_config(&self) -> Result<SessionConfig, String> {
+    /// The Rust client's options, every absent value its default.
+    pub(super) fn into_client_options(self) -> ClientOptions {
+        // At most 2⁵³ − 1 ms (options.js), so the microseconds fit a u64.
+        let ms = |ms: Option<f64>, default| {
+            ms.map_or(default, |ms| Duration::from_micros((ms * 1000.0) as u64))
+        };
         let defaults = SessionConfig::default();
-        let reconnect = self.reconnect.as_ref();
         let base = Backoff::default();
         let backoff = Backoff {
-            first: millis(
-                "reconnect.firstDelayMs",
-                reconnect.and_then(|r| r.first_delay_ms),
-                base.first,
-            )?,
-            cap: millis("reconnect.maxDelayMs", reconnect.and_then(|r| r.max_delay_ms), base.cap)?,
-            min_delay: millis(
-                "reconnect.minDelayMs",
-                reconnect.and_then(|r| r.min_delay_ms),
-                base.min_delay,
-            )?,
-            max_attempts: reconnect.and_then(|r| r.max_attempts),
-            reset_after: millis(
-                "reconnect.resetAfterMs",
-                reconnect.and_then(|r| r.reset_after_ms),
-                base.reset_after,
-            )?,
+            first: ms(self.first_delay_ms(), base.first),
+            cap: ms(self.max_delay_ms(), base.cap),
+            min_delay: ms(self.min_delay_ms(), base.min_delay),
+            max_attempts: self.max_attempts(),
+            reset_after: ms(self.reset_after_ms(), base.reset_after),
         };
         let mut checker = CheckerConfig::live();
-        checker.stall_after = millis("stallAfterMs", self.stall_after_ms, checker.stall_after)?;
-        if let Some(user) = self.user_id.as_deref().filter(|user| !user.is_empty()) {
+        checker.stall_after = ms(self.stall_after_ms(), checker.stall_after);
+        if let Some(user) = self.user_id().filter(|user| !user.is_empty()) {
             checker = checker.with_user(user);
         }
-        let filter =
-            self.filter_threads.unwrap_or(self.thread_id.is_some() || self.threads.is_some());
-        let threads = filter.then(|| {
-            // Inserted one by one: collecting sorts first, which links a sort for this alone.
-            let mut threads = HashSet::new();
-            for thread in self.thread_id.iter().chain(self.threads.iter().flatten()) {
-                threads.insert(thread.clone());
-            }
-            threads
-        });
-        Ok(SessionConfig {
-            backoff,
-            connect_timeout: millis(
-                "connectTimeoutMs",
-                self.connect_timeout_ms,
-                defaults.connect_timeout,
-            )?,
-            ping_every: millis("pingEveryMs", self.ping_every_ms, defaults.ping_every)?,
-            dead_after: millis("deadAfterMs", self.dead_after_ms, defaults.dead_after)?,
-            ready_after: millis("readyAfterMs", self.ready_after_ms, defaults.ready_after)?,
-            queue_limit: self.queue_limit.map_or(defaults.queue_limit, |limit| limit as usize),
-            max_frame_bytes: match self.max_frame_bytes {
-                None => defaults.max_frame_bytes,
-                Some(limit) if FRAME_LIMITS.contains(&limit) => limit as usize,
-                // Below, the manager's own control frames would be refused; above, one frame's
-                // copy could fail to fit in wasm memory, which traps the module.
-                Some(_) => {
-                    return Err(
-                        "`maxFrameBytes` is from 4096 to 268435456 (4 KiB to 256 MiB)".to_owned()
-                    );
+        let thread_id = self.thread_id();
+        let listed = self.threads();
+        let threads =
+            self.filter_threads().unwrap_or(thread_id.is_some() || listed.is_some()).then(|| {
+                let mut threads = std::collections::HashSet::new();
+                threads.extend(thread_id);
+                for thread in listed.iter().flat_map(js_sys::Array::iter) {
+                    threads.extend(thread.as_string());
                 }
-            },
-            resume: self.resume.unwrap_or(defaults.resume),
+                threads
+            });
+        let session = SessionConfig {
+            backoff,
+            connect_timeout: ms(self.connect_timeout_ms(), defaults.connect_timeout),
+            ping_every: ms(self.ping_every_ms(), defaults.ping_every),
+            dead_after: ms(self.dead_after_ms(), defaults.dead_after),
+            ready_after: ms(self.ready_after_ms(), defaults.ready_after),
+            queue_limit: self.queue_limit().map_or(defaults.queue_limit, |limit| limit as usize),
+            max_frame_bytes: self
+                .max_frame_bytes()
+                .map_or(defaults.max_frame_bytes, |limit| limit as usize),
+            resume: self.resume().unwrap_or(defaults.resume),
             refresh_token: false,
             threads,
-            deliver_duplicates: self.deliver_duplicates.unwrap_or(defaults.deliver_duplicates),
-            // The env style speaks to an October manager, which always handshakes: the Rust
-            // client decides that (`Client::connect`), and an explicit "auto" contradicts it.
-            handshake: match (self.handshake.as_deref(), self.subprotocol.as_deref()) {
-                (Some("expect"), _) => HandshakeMode::Expect,
-                (Some("auto"), Some("env")) => {
-                    return Err("`subprotocol: \"env\"` always expects the handshake; leave `handshake` out or set it to \"expect\"".to_owned());
-                }
-                (None | Some("auto"), _) => HandshakeMode::Auto,
-                (Some(other), _) => {
-                    return Err(format!("`handshake` is \"auto\" or \"expect\", not `{other}`"));
-                }
+            deliver_duplicates: self.deliver_duplicates().unwrap_or(defaults.deliver_duplicates),
+            // The env style always expects the handshake: the Rust client decides that.
+            handshake: if self.expect_handshake() == Some(true) {
+                HandshakeMode::Expect
+            } else {
+                HandshakeMode::Auto
             },
-            handshake_timeout: millis(
-                "handshakeTimeoutMs",
-                self.handshake_timeout_ms,
-                defaults.handshake_timeout,
-            )?,
+            handshake_timeout: ms(self.handshake_timeout_ms(), defaults.handshake_timeout),
             handshake_grace: defaults.handshake_grace,
             checker,
-        })
-    }
-
-    /// The Rust client's options.
-    pub(super) fn into_client_options(self) -> ClientOptions {
-        let session = self.session_config().unwrap_or_default();
-        let auth = self.auth_style().unwrap_or_default();
-        let get_token = self.get_token.map(token_source);
+        };
+        let auth = self.env().and_then(|env| AuthStyle::env(&env).ok()).unwrap_or_default();
         ClientOptions {
-            token: self.token.filter(|token| !token.is_empty()),
-            get_token,
+            token: self.token().filter(|token| !token.is_empty()),
+            get_token: self.get_token().map(token_source),
             auth,
             session,
-            websocket: self.websocket,
+            websocket: self.websocket(),
         }
     }
 }
@@ -438,14 +207,9 @@ fn describe(error: &JsValue) -> String {
 /// The one option `key` of an options object that takes only it (`{ threadId }` for sends,
 /// `{ userId }` for `checkFrames()`): a non-empty string, or `None` when absent or empty.
 pub(super) fn only_string_option(
-    options: JsValue,
+    options: &JsValue,
     key: &str,
     context: &str,
-) -> Result<Option<String>, String> {
-    if options.is_undefined() || options.is_null() {
-        return Ok(None);
-    }
-    refuse_unknown_keys(&options, &[key], context)?;
-    let value = Reader { object: &options, context }.string(key)?;
-    Ok(value.filter(|value| !value.is_empty()))
+) -> Result<Option<String>, Refused> {
+    js_only_string_option(options, key, context).map_err(refused)
 }
