@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use agentwire::session::{ClosedReason, DisconnectCause, HandshakeOutcome, SessionEvent};
 use agentwire::token::AuthStyle;
-use agentwire::web::live_resources;
+use agentwire::web::{TokenReply, live_resources};
 use agentwire::{
     Client, ClientOptions, ConnectionState, DecodeError, EventKind, ResumeOutcome, Rule,
     SessionConfig,
@@ -323,10 +323,10 @@ async fn a_refused_token_is_refreshed_once_through_get_token() {
     let counter = Rc::clone(&calls);
     let options = ClientOptions {
         token: Some("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ3ZWItMyJ9.ZXhwaXJlZA".to_owned()),
-        get_token: Some(Rc::new(move || {
+        get_token: Some(Rc::new(move |reply: TokenReply| {
             *counter.borrow_mut() += 1;
             let good = good.clone();
-            Box::pin(async move { Ok(good) })
+            wasm_bindgen_futures::spawn_local(async move { reply.send(Ok(good)) });
         })),
         ..ClientOptions::default()
     };
@@ -350,12 +350,12 @@ async fn a_get_token_that_reads_the_client_runs_outside_its_borrow_and_the_conne
     let (reader, sink) = (Rc::clone(&cell), Rc::clone(&seen));
     let options = ClientOptions {
         // No token: the source is asked before the first attempt.
-        get_token: Some(Rc::new(move || {
+        // Answered at once, from inside the source: the attempt goes on from there.
+        get_token: Some(Rc::new(move |reply: TokenReply| {
             let client = reader.borrow().upgrade().expect("the client is set before its attempt");
             sink.borrow_mut().push(client.state().name());
             let _ = client.stats();
-            let good = good.clone();
-            Box::pin(async move { Ok(good) })
+            reply.send(Ok(good.clone()));
         })),
         ..ClientOptions::default()
     };

@@ -175,6 +175,26 @@ export function readOptions(options) {
   return result;
 }
 
+// Calls `getToken` (the option: a function returning a string or a promise of one) for one
+// connection attempt, and hands `done` its answer on a later task: `done(token)` with a
+// non-empty string, `done(undefined, message)` otherwise (the message is shown in the auth error).
+export function fetchToken(getToken, done) {
+  const failed = (error) => {
+    const message = error instanceof Error ? error.message : typeof error === "string" ? error : "getToken failed";
+    done(undefined, `getToken failed: ${message}`);
+  };
+  let answer;
+  try {
+    answer = getToken();
+  } catch (error) {
+    answer = Promise.reject(error);
+  }
+  Promise.resolve(answer).then(
+    (token) => (typeof token === "string" && token !== "" ? done(token) : done(undefined, "getToken did not give a non-empty string")),
+    failed,
+  );
+}
+
 // The one option `key` of an options object that takes only it (`{ threadId }` for sends,
 // `{ userId }` for `checkFrames()`): a non-empty string, or `undefined` when absent or empty.
 export function onlyStringOption(options, key, context) {

@@ -10,7 +10,7 @@ use crate::CheckerConfig;
 use crate::backoff::Backoff;
 use crate::session::{HandshakeMode, SessionConfig};
 use crate::token::AuthStyle;
-use crate::web::{ClientOptions, TokenSource};
+use crate::web::{ClientOptions, TokenReply, TokenSource};
 
 #[wasm_bindgen(module = "/src/js/options.js")]
 extern "C" {
@@ -74,6 +74,11 @@ extern "C" {
     fn queue_limit(this: &Options) -> Option<u32>;
     #[wasm_bindgen(method, getter, js_name = maxFrameBytes)]
     fn max_frame_bytes(this: &Options) -> Option<u32>;
+
+    /// Calls `getToken` and hands `done` its answer on a later task: `done(token)` with a
+    /// non-empty string, `done(undefined, message)` otherwise.
+    #[wasm_bindgen(js_name = fetchToken)]
+    fn fetch_token(get_token: &js_sys::Function, done: &JsValue);
 
     /// The one string option of a small options object (see `only_string_option`).
     #[wasm_bindgen(catch, js_name = onlyStringOption)]
@@ -177,31 +182,16 @@ impl Options {
     }
 }
 
-/// A JS `getToken` (returning a string or a promise of one) as a [`TokenSource`].
+/// A JS `getToken` (returning a string or a promise of one) as a [`TokenSource`]: `options.js`
+/// calls it and awaits its answer (a promise is JavaScript's to await; in Rust it needed an
+/// executor in the package), then answers the reply.
 fn token_source(get_token: js_sys::Function) -> TokenSource {
-    Rc::new(move || {
-        let called = get_token.call0(&JsValue::UNDEFINED);
-        Box::pin(async move {
-            let value = called.map_err(|error| describe(&error))?;
-            let value = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&value))
-                .await
-                .map_err(|error| describe(&error))?;
-            value
-                .as_string()
-                .filter(|token| !token.is_empty())
-                .ok_or_else(|| "getToken did not give a non-empty string".to_owned())
-        })
+    Rc::new(move |reply: TokenReply| {
+        let done = Closure::once_into_js(move |token: Option<String>, error: Option<String>| {
+            reply.send(token.ok_or_else(|| error.unwrap_or_default()));
+        });
+        fetch_token(&get_token, &done);
     })
-}
-
-/// What a thrown value says (an Error's message, or the value as text).
-fn describe(error: &JsValue) -> String {
-    let message = error
-        .dyn_ref::<js_sys::Error>()
-        .map(|error| String::from(error.message()))
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| "getToken failed".to_owned());
-    format!("getToken failed: {message}")
 }
 
 /// The one option `key` of an options object that takes only it (`{ threadId }` for sends,

@@ -8,7 +8,6 @@ use std::task::{Context as TaskContext, Poll};
 
 use futures::Stream;
 use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
-use futures::future::LocalBoxFuture;
 use gloo_timers::callback::Timeout;
 
 use super::clock;
@@ -21,9 +20,39 @@ use crate::token::AuthStyle;
 use crate::{ClientMessage, Event, Flag, Stats, Timestamp, token};
 
 /// Fetches a token for a connection attempt: called before the first attempt when no token
-/// was given, and again when the server refuses the current one. The error text is shown in
-/// the auth error; it must not contain the token.
-pub type TokenSource = Rc<dyn Fn() -> LocalBoxFuture<'static, Result<String, String>>>;
+/// was given, and again when the server refuses the current one, with the [`TokenReply`] to
+/// answer, at once or later. A source that awaits something spawns a task that answers, e.g.
+/// `Rc::new(|reply| spawn_local(async move { reply.send(fetch().await) }))`.
+///
+/// A callback rather than a function returning a future: the SDK then needs no executor of its
+/// own, which was about 3 KB of the npm package's gzip (BENCHMARKS.md, "A lean data path, ninth
+/// step").
+pub type TokenSource = Rc<dyn Fn(TokenReply)>;
+
+/// The answer to one request of a [`TokenSource`], for the attempt that asked. An answer that
+/// comes after the attempt was given up (its connect timeout, or `close`) is ignored; a reply
+/// dropped unanswered leaves the attempt to its connect timeout.
+pub struct TokenReply {
+    shared: Weak<Shared>,
+    /// The attempt the token is for.
+    generation: u64,
+}
+
+impl TokenReply {
+    /// Answers with a token, or with why there is none: that text is shown in the auth error,
+    /// so it must not contain the token.
+    pub fn send(self, token: Result<String, String>) {
+        if let Some(shared) = self.shared.upgrade() {
+            shared.on_token(self.generation, token);
+        }
+    }
+}
+
+impl std::fmt::Debug for TokenReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenReply").field("generation", &self.generation).finish_non_exhaustive()
+    }
+}
 
 /// How to connect.
 #[derive(Clone, Default)]
@@ -136,6 +165,8 @@ struct Core {
     /// attempt (a socket being closed, a token that arrives late) are ignored.
     generation: u64,
     timer: Option<(Timestamp, Timeout, Counted)>,
+    /// The first attempt's start, on the next turn of the event loop.
+    start: Option<(Timeout, Counted)>,
     page: Vec<Listener<web_sys::Event>>,
 }
 
@@ -176,6 +207,7 @@ impl Client {
                 socket: None,
                 generation: 0,
                 timer: None,
+                start: None,
                 page: Vec::new(),
             }),
             subscribers: RefCell::new(Rc::from(Vec::new())),
@@ -188,13 +220,15 @@ impl Client {
             received: ReceivedText::default(),
         });
         shared.listen_to_page();
+        // A 0 ms timer rather than a task of wasm-bindgen-futures: the same turn of the event
+        // loop later, with no executor in the package.
         let weak = Rc::downgrade(&shared);
-        wasm_bindgen_futures::spawn_local(async move {
+        let start = Timeout::new(0, move || {
             if let Some(shared) = weak.upgrade() {
-                shared.core.borrow_mut().session.connect(clock::now());
-                shared.pump();
+                shared.start();
             }
         });
+        shared.core.borrow_mut().start = Some((start, Counted::new(Resource::Timer)));
         Ok(Client { shared })
     }
 
@@ -412,6 +446,7 @@ impl Shared {
             drop(pending);
             if matches!(core.session.state(), ConnectionState::Closed { .. }) {
                 core.timer = None;
+                core.start = None;
                 core.page.clear();
             } else {
                 self.schedule(&mut core);
@@ -462,17 +497,20 @@ impl Shared {
         None
     }
 
+    /// The first attempt.
+    fn start(self: &Rc<Self>) {
+        {
+            let mut core = self.core.borrow_mut();
+            core.start = None;
+            core.session.connect(clock::now());
+        }
+        self.pump();
+    }
+
     /// Asks the token source for a token for attempt `generation`; never called with the core
-    /// borrowed.
+    /// borrowed (an answer given at once goes on with the attempt from here).
     fn fetch_token(self: &Rc<Self>, TokenFetch { generation, source }: TokenFetch) {
-        let weak = Rc::downgrade(self);
-        let fetch = source();
-        wasm_bindgen_futures::spawn_local(async move {
-            let token = fetch.await;
-            if let Some(shared) = weak.upgrade() {
-                shared.on_token(generation, token);
-            }
-        });
+        source(TokenReply { shared: Rc::downgrade(self), generation });
     }
 
     fn open_socket(self: &Rc<Self>, core: &mut Core, generation: u64) {
@@ -647,6 +685,7 @@ impl Shared {
             socket.close(1000, "client dropped");
         }
         core.timer = None;
+        core.start = None;
         core.page.clear();
         self.streams.borrow_mut().clear();
     }

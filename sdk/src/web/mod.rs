@@ -19,7 +19,9 @@ mod transport;
 
 #[cfg(feature = "js")]
 pub(crate) use client::ReceivedText;
-pub use client::{Client, ClientOptions, ConnectError, EventStream, Subscription, TokenSource};
+pub use client::{
+    Client, ClientOptions, ConnectError, EventStream, Subscription, TokenReply, TokenSource,
+};
 pub use listener::Listener;
 #[doc(hidden)]
 pub use listener::live_resources;

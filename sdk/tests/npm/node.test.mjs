@@ -120,6 +120,57 @@ test("a refused token never shows open: connecting, then closed with auth_failed
   assert.equal(states.at(-1).reason.kind, "auth_failed");
 });
 
+test("getToken: its token (a promise) opens the connection, and a refused one is refreshed through it once", async () => {
+  const fresh = await devToken("node-get-token");
+  const calls = [];
+  const client = connect(`ws://${address}/ws`, {
+    WebSocket: NodeWebSocket,
+    getToken: async () => {
+      calls.push(client.state.state);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return fresh;
+    },
+  });
+  await within(10_000, "ready", client.ready);
+  assert.deepEqual(calls, ["connecting"], "asked once, before the first attempt");
+  assert.equal(client.userId, "node-get-token", "the user comes from the token");
+  await client.close();
+
+  // A refused token: one fresh one from getToken (a plain string, not a promise), then open.
+  const refreshed = [];
+  const second = connect(`ws://${address}/ws`, {
+    token: "not-a-jwt",
+    WebSocket: NodeWebSocket,
+    getToken: () => {
+      refreshed.push(true);
+      return fresh;
+    },
+  });
+  await within(10_000, "ready after the refresh", second.ready);
+  assert.equal(refreshed.length, 1);
+  await second.close();
+});
+
+test("getToken that throws, rejects or gives no string: a token_unavailable disconnect, then auth_failed saying why", async () => {
+  const cases = [
+    [() => { throw new Error("vault sealed"); }, "no fresh token: getToken failed: vault sealed"],
+    [() => Promise.reject("offline"), "no fresh token: getToken failed: offline"],
+    [async () => "", "no fresh token: getToken did not give a non-empty string"],
+    [() => 42, "no fresh token: getToken did not give a non-empty string"],
+  ];
+  for (const [getToken, message] of cases) {
+    // A refused token first, so that the fetch is a refresh, which closes when it fails.
+    const client = connect(`ws://${address}/ws`, { token: "not-a-jwt", WebSocket: NodeWebSocket, getToken });
+    const causes = [];
+    client.onDisconnect((disconnect) => causes.push(disconnect.cause));
+    const closed = new Promise((resolve) => client.onStateChange((state) => state.state === "closed" && resolve(state)));
+    const state = await within(10_000, `closed (${message})`, closed);
+    assert.equal(state.reason.kind, "auth_failed");
+    assert.equal(state.reason.message, message);
+    assert.ok(causes.includes("token_unavailable"), `${message}: ${causes}`);
+  }
+});
+
 test("send() queues a custom message and the server answers it; bad messages are refused", async () => {
   const token = await devToken("node-send");
   const client = connect(`ws://${address}/ws`, { token, WebSocket: NodeWebSocket });
