@@ -537,6 +537,27 @@ async fn dropping_the_client_frees_its_socket_and_timers() {
     assert_eq!(live_resources(), before, "everything freed");
 }
 
+/// A client closed (or dropped) before its first attempt starts never opens a socket, and a
+/// message sent before that start is refused once it is closed.
+#[wasm_bindgen_test]
+async fn a_client_closed_before_its_first_attempt_opens_nothing() {
+    let Some(address) = server_address("clean") else { return };
+    let before = live_resources();
+    let url = format!("ws://{address}/ws");
+    let closed = Client::connect(&url, ClientOptions::default()).unwrap();
+    assert_eq!(closed.state(), ConnectionState::Idle, "the first attempt starts later");
+    closed.send_user_message("queued before the start", None).expect("queued");
+    closed.close();
+    let dropped = Client::connect(&url, ClientOptions::default()).unwrap();
+    drop(dropped);
+    sleep_ms(50).await;
+    assert!(matches!(closed.state(), ConnectionState::Closed { .. }), "{:?}", closed.state());
+    assert_eq!(closed.stats().frames, 0);
+    assert!(closed.send_user_message("after", None).is_err());
+    drop(closed);
+    assert_eq!(live_resources(), before, "no socket, timer or listener left");
+}
+
 #[wasm_bindgen_test]
 async fn the_js_api_reports_typed_error_codes() {
     let error =
@@ -794,6 +815,33 @@ async fn the_js_api_names_an_option_of_the_wrong_type() {
         ),
         (js_sys::JSON::parse(r#"{"reconnect":{"maxDelay":5}}"#).unwrap(), "maxDelay"),
         (js_sys::JSON::parse(r#"{"getToken":"abc"}"#).unwrap(), "`getToken` must be a function"),
+        // With several errors, the first in the order options have always been checked: every
+        // type, then the values, then the auth style.
+        (
+            js_sys::JSON::parse(r#"{"pingEveryMs":-1,"token":5}"#).unwrap(),
+            "`token` must be a string",
+        ),
+        (js_sys::JSON::parse(r#"{"maxFrameBytes":1,"resume":0}"#).unwrap(), "`resume` must be"),
+        (
+            js_sys::JSON::parse(r#"{"reconnect":{"maxAttempts":-1,"firstDelayMs":"x"}}"#).unwrap(),
+            "`firstDelayMs` must be a number",
+        ),
+        (
+            js_sys::JSON::parse(r#"{"connectTimeoutMs":-1,"stallAfterMs":-1}"#).unwrap(),
+            "`stallAfterMs` must be a number of milliseconds",
+        ),
+        (
+            js_sys::JSON::parse(r#"{"readyAfterMs":-1,"maxFrameBytes":1}"#).unwrap(),
+            "`readyAfterMs` must be",
+        ),
+        (
+            js_sys::JSON::parse(r#"{"handshakeTimeoutMs":-1,"handshake":"x"}"#).unwrap(),
+            "`handshake` is",
+        ),
+        (
+            js_sys::JSON::parse(r#"{"subprotocol":"env","handshake":"auto"}"#).unwrap(),
+            "always expects",
+        ),
     ];
     for (options, needle) in cases {
         let shown = js_sys::JSON::stringify(&options).unwrap().as_string().unwrap_or_default();
@@ -886,14 +934,38 @@ async fn the_js_api_hands_every_option_to_the_client() {
     let unfiltered = js_sys::JSON::parse(r#"{"threadId":"a","filterThreads":false}"#).unwrap();
     assert_eq!(agentwire::js::client_options(&unfiltered).unwrap().session.threads, None);
 
-    // A getter that throws is the caller's own exception, not an `invalid_options` error.
-    let throwing = js_sys::Function::new_no_args(
-        "return Object.defineProperty({}, 'token', { enumerable: true, get() { throw new RangeError('own'); } })",
-    )
-    .call0(&wasm_bindgen::JsValue::UNDEFINED)
-    .unwrap();
-    let thrown = agentwire::js::connect("ws://127.0.0.1:9/ws", throwing).err().unwrap();
-    assert!(thrown.is_instance_of::<js_sys::RangeError>(), "{thrown:?}");
+    // The env style without `handshake`: `Auto` here; `Client::connect` expects it anyway.
+    let env = js_sys::JSON::parse(r#"{"subprotocol":"env","env":"local"}"#).unwrap();
+    let env = agentwire::js::client_options(&env).unwrap();
+    assert_eq!(env.session.handshake, agentwire::HandshakeMode::Auto);
+    assert_eq!(env.auth, AuthStyle::env("local").unwrap());
+
+    let made = |source: &str| {
+        js_sys::Function::new_no_args(source).call0(&wasm_bindgen::JsValue::UNDEFINED).unwrap()
+    };
+    // An object without a prototype is an options object like any other.
+    let bare = made("const o = Object.create(null); o.queueLimit = 7; return o");
+    assert_eq!(agentwire::js::client_options(&bare).unwrap().session.queue_limit, 7);
+    // A hole in `threads` is not a string.
+    let holes = made("return { threads: [, 'a'] }");
+    let error = agentwire::js::client_options(&holes).err().unwrap();
+    let message = js_sys::Reflect::get(&error, &"message".into()).unwrap().as_string().unwrap();
+    assert!(message.contains("`threads` must be an array of strings"), "{message}");
+
+    // A getter that throws is the caller's own exception, not an `invalid_options` error,
+    // whatever it throws.
+    type Check = fn(&wasm_bindgen::JsValue) -> bool;
+    let cases: [(&str, Check); 2] = [
+        ("new RangeError('own')", |value| value.is_instance_of::<js_sys::RangeError>()),
+        ("'own words'", |value| value.as_string().as_deref() == Some("own words")),
+    ];
+    for (thrown, is_it) in cases {
+        let throwing = made(&format!(
+            "return Object.defineProperty({{}}, 'token', {{ enumerable: true, get() {{ throw {thrown}; }} }})"
+        ));
+        let error = agentwire::js::connect("ws://127.0.0.1:9/ws", throwing).err().unwrap();
+        assert!(is_it(&error), "{thrown}: {error:?}");
+    }
 }
 
 /// A time option of any finite size is taken (the longest mean "never"): `1e30` ms used to

@@ -18,7 +18,7 @@ use crate::json::{self, WriteJson};
 use crate::session::SessionEvent;
 use crate::web::{Client, ConnectError, ReceivedText, Subscription};
 use crate::{ClientMessage, CustomMessage, Event, SendError};
-use options::{Options, Refused};
+use options::Options;
 
 #[wasm_bindgen(module = "/src/js/emitter.js")]
 extern "C" {
@@ -132,14 +132,6 @@ fn error(code: ErrorCode, message: impl std::fmt::Display) -> JsValue {
     agentwire_error(code, &message.to_string())
 }
 
-/// An options object's refusal as the exception to throw (see [`Refused`]).
-fn refusal(refused: Refused) -> JsValue {
-    match refused {
-        Refused::Invalid(message) => agentwire_error(ErrorCode::InvalidOptions, &message),
-        Refused::Thrown(thrown) => thrown,
-    }
-}
-
 fn send_error(error_value: &SendError) -> JsValue {
     let code = match error_value {
         SendError::QueueFull { .. } => ErrorCode::QueueFull,
@@ -212,7 +204,7 @@ fn type_name(name: &'static str) -> JsValue {
 /// An `AgentwireError` with code `invalid_options`, or what the options object threw (a getter
 /// of its own), as it was thrown.
 pub fn client_options(options: &JsValue) -> Result<crate::ClientOptions, JsValue> {
-    Options::from_js(options).map(Options::into_client_options).map_err(refusal)
+    Options::from_js(options).map(Options::into_client_options)
 }
 
 /// Opens a connection to the manager at `url` (`ws://` or `wss://`). See the TypeScript
@@ -223,7 +215,7 @@ pub fn client_options(options: &JsValue) -> Result<crate::ClientOptions, JsValue
 /// options object threw (a getter of its own), as it was thrown.
 #[wasm_bindgen(skip_typescript)]
 pub fn connect(url: &str, options: JsValue) -> Result<JsValue, JsValue> {
-    let options = Options::from_js(&options).map_err(refusal)?;
+    let options = Options::from_js(&options)?;
     let thread_id = options.thread_id();
     let signal = options.signal();
     let client = Client::connect(url, options.into_client_options()).map_err(|connect| {
@@ -479,8 +471,7 @@ impl JsClient {
     }
 
     fn thread_for(&self, options: JsValue) -> Result<Option<String>, JsValue> {
-        let thread =
-            options::only_string_option(&options, "threadId", "send options").map_err(refusal)?;
+        let thread = options::only_string_option(&options, "threadId", "send options")?;
         Ok(thread.or_else(|| self.thread_id.clone()))
     }
 }
@@ -509,8 +500,7 @@ impl JsClient {
 #[wasm_bindgen(js_name = checkFrames, skip_typescript)]
 pub fn check_frames(frames: &JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let invalid = |message: &str| error(ErrorCode::InvalidOptions, message);
-    let user = options::only_string_option(&options, "userId", "checkFrames() options")
-        .map_err(refusal)?;
+    let user = options::only_string_option(&options, "userId", "checkFrames() options")?;
     let frames: &js_sys::Array = wasm_bindgen::JsCast::dyn_ref::<js_sys::Array>(frames)
         .ok_or_else(|| invalid("checkFrames() takes an array of frame strings"))?;
     let mut config = crate::CheckerConfig::offline();

@@ -1,13 +1,16 @@
 // `connect()`'s options object, checked in JS (js/options.rs reads the result).
 //
 // Read here rather than property by property from Rust: every `Reflect.get`, type test and
-// message built in Rust was wasm a browser downloads for a check made once per connection, and
-// about 5 KB of the package's gzip (BENCHMARKS.md, "A lean data path, ninth step"). The checks
-// and their messages are the same: unknown names are refused with the list of known ones (a
-// typo is an error, not a silently ignored setting), and a value of the wrong type is an error
-// that names the option. `undefined` and `null` are absent. The defaults stay in Rust
-// (`SessionConfig::default`), so this file holds no number the Rust docs also state.
+// message built in Rust was wasm a browser downloads for a check made once per connection,
+// about 5 KB of the wasm's gzip for 1.7 KB of this file's (BENCHMARKS.md, "A lean data path,
+// ninth step"). The checks, their order and their messages are the old ones: unknown names are
+// refused with the list of known ones (a typo is an error, not a silently ignored setting), then
+// each value's type, then the values, then the auth style; the first error found is the one
+// thrown, an `AgentwireError` with code `invalid_options`. `undefined` and `null` are absent.
+// The defaults stay in Rust (`SessionConfig::default`).
 // scripts/build-npm minifies it for the package, so comments here cost users nothing.
+
+import { agentwireError } from "./emitter.js";
 
 const CONNECT_KEYS = [
   "token",
@@ -36,19 +39,18 @@ const CONNECT_KEYS = [
 
 const RECONNECT_KEYS = ["firstDelayMs", "maxDelayMs", "minDelayMs", "maxAttempts", "resetAfterMs"];
 
-// The millisecond options: `[key, its reader (0 the options, 1 \`reconnect\`), its name in
-// messages]`.
+// The millisecond options but `handshakeTimeoutMs`, in the order their values are checked:
+// `[key, its name in messages]`.
 const MILLIS = [
-  ["firstDelayMs", 1, "reconnect.firstDelayMs"],
-  ["maxDelayMs", 1, "reconnect.maxDelayMs"],
-  ["minDelayMs", 1, "reconnect.minDelayMs"],
-  ["resetAfterMs", 1, "reconnect.resetAfterMs"],
-  ["connectTimeoutMs", 0, "connectTimeoutMs"],
-  ["pingEveryMs", 0, "pingEveryMs"],
-  ["deadAfterMs", 0, "deadAfterMs"],
-  ["readyAfterMs", 0, "readyAfterMs"],
-  ["stallAfterMs", 0, "stallAfterMs"],
-  ["handshakeTimeoutMs", 0, "handshakeTimeoutMs"],
+  ["firstDelayMs", "reconnect.firstDelayMs"],
+  ["maxDelayMs", "reconnect.maxDelayMs"],
+  ["minDelayMs", "reconnect.minDelayMs"],
+  ["resetAfterMs", "reconnect.resetAfterMs"],
+  ["stallAfterMs", "stallAfterMs"],
+  ["connectTimeoutMs", "connectTimeoutMs"],
+  ["pingEveryMs", "pingEveryMs"],
+  ["deadAfterMs", "deadAfterMs"],
+  ["readyAfterMs", "readyAfterMs"],
 ];
 
 // The longest time an option can say, in milliseconds: JavaScript's largest exact integer
@@ -62,18 +64,20 @@ const MAX_MILLIS = Number.MAX_SAFE_INTEGER;
 const MIN_FRAME = 4096;
 const MAX_FRAME = 256 * 1024 * 1024;
 
+const invalid = (message) => agentwireError("invalid_options", message);
+
 function refuseUnknownKeys(object, known, context) {
-  if (typeof object !== "object" && typeof object !== "function") throw `${context}: expected an object`;
+  if (typeof object !== "object" && typeof object !== "function") throw invalid(`${context}: expected an object`);
   for (const key of Object.keys(object)) {
-    if (!known.includes(key)) throw `${context}: unknown option \`${key}\` (known: ${known.join(", ")})`;
+    if (!known.includes(key)) throw invalid(`${context}: unknown option \`${key}\` (known: ${known.join(", ")})`);
   }
 }
 
-// A reader of one options object: each getter returns the value as the type it must have, or
-// `undefined` when it is absent, and throws the message that names the option otherwise.
+// A reader of one options object: each method returns the value as the type it must have, or
+// `undefined` when it is absent, and throws the error that names the option otherwise.
 function reader(object, context) {
   const get = (key) => object[key] ?? undefined;
-  const wrong = (key, expected) => `${context}: \`${key}\` must be ${expected}`;
+  const wrong = (key, expected) => invalid(`${context}: \`${key}\` must be ${expected}`);
   const typed = (key, type, expected) => {
     const value = get(key);
     if (value !== undefined && typeof value !== type) throw wrong(key, expected);
@@ -95,108 +99,126 @@ function reader(object, context) {
     },
     strings(key) {
       const value = get(key);
-      if (value !== undefined && !(Array.isArray(value) && value.every((item) => typeof item === "string"))) {
-        throw wrong(key, "an array of strings");
-      }
-      return value;
+      if (value === undefined) return value;
+      // Copied once, and the copy checked and kept: a hole is `undefined` there (refused), and
+      // an index getter runs once.
+      const copy = Array.isArray(value) ? Array.from(value) : undefined;
+      if (!copy?.every((item) => typeof item === "string")) throw wrong(key, "an array of strings");
+      return copy;
     },
   };
 }
 
 // `connect()`'s options, checked: what options.rs reads (`Options` there: each value of the
-// type it must have, under its option's name, absent ones `undefined`), or a thrown string, the
-// message of the `invalid_options` error Rust makes of it.
+// type it must have, under its option's name, absent ones `undefined`). Throws an
+// `AgentwireError` (`invalid_options`), or what the options object's own getters threw.
 export function readOptions(options) {
   if (options === undefined || options === null) return {};
   const context = "connect() options";
   refuseUnknownKeys(options, CONNECT_KEYS, context);
   const read = reader(options, context);
+  // The types, in the order the options were always read.
   let reconnect = read.get("reconnect");
+  const result = {};
   if (reconnect !== undefined) {
     if (typeof reconnect !== "object") throw read.wrong("reconnect", "an object");
     const context = "connect() options: `reconnect`";
     refuseUnknownKeys(reconnect, RECONNECT_KEYS, context);
     reconnect = reader(reconnect, context);
+    result.firstDelayMs = reconnect.number("firstDelayMs");
+    result.maxDelayMs = reconnect.number("maxDelayMs");
+    result.minDelayMs = reconnect.number("minDelayMs");
+    result.maxAttempts = reconnect.count("maxAttempts");
+    result.resetAfterMs = reconnect.number("resetAfterMs");
   }
-  // Every value under its option's name (`reconnect`'s too: no name is in both lists).
-  const result = { maxAttempts: reconnect?.count("maxAttempts") };
-  const readers = [read, reconnect];
-  for (const [key, object, name] of MILLIS) {
-    const ms = readers[object]?.number(key);
-    if (ms !== undefined && !(Number.isFinite(ms) && ms >= 0)) {
-      throw `\`${name}\` must be a number of milliseconds ≥ 0, not ${Number.isFinite(ms) ? ms : "not finite"}`;
-    }
-    result[key] = ms === undefined ? ms : Math.min(ms, MAX_MILLIS);
-  }
-  const maxFrameBytes = read.count("maxFrameBytes");
-  if (maxFrameBytes !== undefined && !(maxFrameBytes >= MIN_FRAME && maxFrameBytes <= MAX_FRAME)) {
-    throw "`maxFrameBytes` is from 4096 to 268435456 (4 KiB to 256 MiB)";
-  }
+  result.getToken = read.func("getToken");
+  result.websocket = read.func("WebSocket");
   const signal = read.get("signal");
   // Duck-typed, as `fetch` does: an object with `aborted` and `addEventListener`.
   if (signal !== undefined && !(typeof signal.aborted === "boolean" && typeof signal.addEventListener === "function")) {
     throw read.wrong("signal", "an AbortSignal");
   }
-  Object.assign(result, {
-    token: read.string("token"),
-    getToken: read.func("getToken"),
-    websocket: read.func("WebSocket"),
-    signal,
-    threadId: read.string("threadId"),
-    threads: read.strings("threads"),
-    filterThreads: read.boolean("filterThreads"),
-    userId: read.string("userId"),
-    resume: read.boolean("resume"),
-    deliverDuplicates: read.boolean("deliverDuplicates"),
-    queueLimit: read.count("queueLimit"),
-    maxFrameBytes,
-  });
-  // The auth style: `jwt-auth` (the default) or `env` with an environment name (Rust checks
-  // the name); one style per connection, never both in one list.
+  result.signal = signal;
+  result.token = read.string("token");
+  result.threadId = read.string("threadId");
+  result.threads = read.strings("threads");
+  result.filterThreads = read.boolean("filterThreads");
+  result.userId = read.string("userId");
+  result.pingEveryMs = read.number("pingEveryMs");
+  result.deadAfterMs = read.number("deadAfterMs");
+  result.connectTimeoutMs = read.number("connectTimeoutMs");
+  result.readyAfterMs = read.number("readyAfterMs");
+  result.queueLimit = read.count("queueLimit");
+  result.maxFrameBytes = read.count("maxFrameBytes");
+  result.stallAfterMs = read.number("stallAfterMs");
+  result.resume = read.boolean("resume");
+  result.deliverDuplicates = read.boolean("deliverDuplicates");
   const subprotocol = read.string("subprotocol");
   const env = read.string("env");
   const handshake = read.string("handshake");
-  if (subprotocol === "env") {
-    if (env === undefined) throw '`subprotocol: "env"` needs `env`: development, local, staging or production';
-    result.env = env;
-  } else if (subprotocol !== undefined && subprotocol !== "jwt-auth") {
-    throw `\`subprotocol\` is "jwt-auth" or "env", not \`${subprotocol}\``;
-  } else if (env !== undefined) {
-    throw '`env` applies only to `subprotocol: "env"` (one auth style per connection)';
+  result.handshakeTimeoutMs = read.number("handshakeTimeoutMs");
+
+  // The values.
+  const millis = (key, name) => {
+    const ms = result[key];
+    if (ms === undefined) return;
+    if (!(Number.isFinite(ms) && ms >= 0)) {
+      throw invalid(`\`${name}\` must be a number of milliseconds ≥ 0, not ${Number.isFinite(ms) ? ms : "not finite"}`);
+    }
+    result[key] = Math.min(ms, MAX_MILLIS);
+  };
+  for (const [key, name] of MILLIS) millis(key, name);
+  const bytes = result.maxFrameBytes;
+  if (bytes !== undefined && !(bytes >= MIN_FRAME && bytes <= MAX_FRAME)) {
+    throw invalid("`maxFrameBytes` is from 4096 to 268435456 (4 KiB to 256 MiB)");
   }
   // The env style speaks to an October manager, which always handshakes (the Rust client
   // decides that), and an explicit "auto" contradicts it.
   if (handshake === "auto" && subprotocol === "env") {
-    throw '`subprotocol: "env"` always expects the handshake; leave `handshake` out or set it to "expect"';
+    throw invalid('`subprotocol: "env"` always expects the handshake; leave `handshake` out or set it to "expect"');
   } else if (handshake !== undefined && handshake !== "auto" && handshake !== "expect") {
-    throw `\`handshake\` is "auto" or "expect", not \`${handshake}\``;
+    throw invalid(`\`handshake\` is "auto" or "expect", not \`${handshake}\``);
   }
   result.expectHandshake = handshake === "expect";
+  millis("handshakeTimeoutMs", "handshakeTimeoutMs");
+
+  // The auth style: `jwt-auth` (the default) or `env` with an environment name (Rust checks
+  // the name); one style per connection, never both in one list.
+  if (subprotocol === "env") {
+    if (env === undefined) throw invalid('`subprotocol: "env"` needs `env`: development, local, staging or production');
+    result.env = env;
+  } else if (subprotocol !== undefined && subprotocol !== "jwt-auth") {
+    throw invalid(`\`subprotocol\` is "jwt-auth" or "env", not \`${subprotocol}\``);
+  } else if (env !== undefined) {
+    throw invalid('`env` applies only to `subprotocol: "env"` (one auth style per connection)');
+  }
   return result;
 }
 
 // Calls `getToken` (the option: a function returning a string or a promise of one) for one
-// connection attempt, and hands `done` its answer on a later task: `done(token)` with a
-// non-empty string, `done(undefined, message)` otherwise (the message is shown in the auth error).
+// connection attempt, at once, and hands `done` its answer in a microtask: `done(token)` with a
+// non-empty string, `done(undefined, message)` otherwise (the message is shown when the refresh
+// of a refused token fails). Never throws: a throw, a rejection and a thenable that misbehaves
+// all end in `done`.
 export function fetchToken(getToken, done) {
-  const failed = (error) => {
-    const message = error instanceof Error ? error.message : typeof error === "string" ? error : "getToken failed";
-    done(undefined, `getToken failed: ${message}`);
-  };
-  let answer;
-  try {
-    answer = getToken();
-  } catch (error) {
-    answer = Promise.reject(error);
-  }
-  Promise.resolve(answer).then(
+  new Promise((resolve) => resolve(getToken())).then(
     (token) => (typeof token === "string" && token !== "" ? done(token) : done(undefined, "getToken did not give a non-empty string")),
-    failed,
+    (error) => done(undefined, `getToken failed: ${describe(error)}`),
   );
+}
+
+// What a thrown value says: an Error's message, or the value as text.
+function describe(error) {
+  try {
+    return String(error instanceof Error ? error.message : error);
+  } catch {
+    return "a value that cannot be shown";
+  }
 }
 
 // The one option `key` of an options object that takes only it (`{ threadId }` for sends,
 // `{ userId }` for `checkFrames()`): a non-empty string, or `undefined` when absent or empty.
+// Throws as `readOptions` does.
 export function onlyStringOption(options, key, context) {
   if (options === undefined || options === null) return undefined;
   refuseUnknownKeys(options, [key], context);

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use wasm_bindgen::prelude::*;
 
+use super::ErrorCode;
 use crate::CheckerConfig;
 use crate::backoff::Backoff;
 use crate::session::{HandshakeMode, SessionConfig};
@@ -15,10 +16,11 @@ use crate::web::{ClientOptions, TokenReply, TokenSource};
 #[wasm_bindgen(module = "/src/js/options.js")]
 extern "C" {
     /// `connect()`'s options as `options.js` checked them: each value of the type it must
-    /// have, absent ones `undefined` (or `NaN` in the number arrays).
+    /// have, under its option's name, absent ones `undefined`.
     pub(super) type Options;
 
-    /// Checks an options object; throws the message of an `invalid_options` error (a string).
+    /// Checks an options object; throws an `AgentwireError` (`invalid_options`), or what the
+    /// options object's own getters threw.
     #[wasm_bindgen(catch, js_name = readOptions)]
     fn read_options(options: &JsValue) -> Result<Options, JsValue>;
 
@@ -75,43 +77,32 @@ extern "C" {
     #[wasm_bindgen(method, getter, js_name = maxFrameBytes)]
     fn max_frame_bytes(this: &Options) -> Option<u32>;
 
-    /// Calls `getToken` and hands `done` its answer on a later task: `done(token)` with a
-    /// non-empty string, `done(undefined, message)` otherwise.
+    /// Calls `getToken` and hands `done` its answer in a microtask: `done(token)` with a
+    /// non-empty string, `done(undefined, message)` otherwise. Never throws.
     #[wasm_bindgen(js_name = fetchToken)]
     fn fetch_token(get_token: &js_sys::Function, done: &JsValue);
 
-    /// The one string option of a small options object (see `only_string_option`).
+    /// The one option `key` of an options object that takes only it (`{ threadId }` for sends,
+    /// `{ userId }` for `checkFrames()`): a non-empty string, or `None` when absent or empty;
+    /// throws as `readOptions` does.
     #[wasm_bindgen(catch, js_name = onlyStringOption)]
-    fn js_only_string_option(
+    pub(super) fn only_string_option(
         options: &JsValue,
         key: &str,
         context: &str,
     ) -> Result<Option<String>, JsValue>;
 }
 
-/// What a refusal of `options.js` is: its message (a string it threw), or the caller's own
-/// exception (a getter of their options object that threw), which is rethrown as it is.
-pub(super) enum Refused {
-    /// The message of an `invalid_options` error.
-    Invalid(String),
-    /// An exception thrown while reading the options.
-    Thrown(JsValue),
-}
-
-fn refused(thrown: JsValue) -> Refused {
-    match thrown.as_string() {
-        Some(message) => Refused::Invalid(message),
-        None => Refused::Thrown(thrown),
-    }
-}
-
 impl Options {
     /// Reads and checks an options object (`undefined` or `null` for the defaults).
-    pub(super) fn from_js(value: &JsValue) -> Result<Options, Refused> {
-        let options = read_options(value).map_err(refused)?;
+    ///
+    /// # Errors
+    /// An `AgentwireError` (`invalid_options`), or what the options object's own getters threw.
+    pub(super) fn from_js(value: &JsValue) -> Result<Options, JsValue> {
+        let options = read_options(value)?;
         // The environment's name is checked where the names are (`AuthStyle::env`).
         if let Some(env) = options.env() {
-            AuthStyle::env(&env).map_err(|error| Refused::Invalid(error.to_string()))?;
+            AuthStyle::env(&env).map_err(|error| super::error(ErrorCode::InvalidOptions, error))?;
         }
         Ok(options)
     }
@@ -192,14 +183,4 @@ fn token_source(get_token: js_sys::Function) -> TokenSource {
         });
         fetch_token(&get_token, &done);
     })
-}
-
-/// The one option `key` of an options object that takes only it (`{ threadId }` for sends,
-/// `{ userId }` for `checkFrames()`): a non-empty string, or `None` when absent or empty.
-pub(super) fn only_string_option(
-    options: &JsValue,
-    key: &str,
-    context: &str,
-) -> Result<Option<String>, Refused> {
-    js_only_string_option(options, key, context).map_err(refused)
 }

@@ -68,7 +68,10 @@ export interface ConnectOptions {
   /**
    * Gives a token: called before the first attempt when `token` is absent, and for a fresh
    * token when the server refuses the current one (one retry; then the state is `closed` with
-   * `reason.kind === "auth_failed"`).
+   * `reason.kind === "auth_failed"`). A throw, a rejection or anything but a non-empty string is
+   * a disconnect with cause `token_unavailable`: retried with backoff before the first
+   * connection; on a refresh, `closed` with `auth_failed` and a message that says why
+   * (`no fresh token: getToken failed: <its message>`).
    */
   getToken?: () => string | Promise<string>;
   /** The thread to send to by default (over the server's handshake thread). With it (or `threads`) the thread filter is on. */
@@ -135,7 +138,8 @@ export interface SendOptions {
  * Opens a connection to the manager at `url`: `ws://` or `wss://`, or in a page a URL relative to
  * it (`"/ws"`; `http(s)` becomes `ws(s)`). Listeners registered right after this call see
  * everything, the first state change included.
- * @throws AgentwireError with code `invalid_url`, `invalid_options`, `no_websocket` or `not_initialized`.
+ * @throws AgentwireError with code `invalid_url`, `invalid_options`, `no_websocket` or `not_initialized`;
+ * an exception thrown by a getter of `options` itself, as it was thrown.
  */
 export function connect(url: string, options?: ConnectOptions): Client;
 

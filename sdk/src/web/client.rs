@@ -22,16 +22,17 @@ use crate::{ClientMessage, Event, Flag, Stats, Timestamp, token};
 /// Fetches a token for a connection attempt: called before the first attempt when no token
 /// was given, and again when the server refuses the current one, with the [`TokenReply`] to
 /// answer, at once or later. A source that awaits something spawns a task that answers, e.g.
-/// `Rc::new(|reply| spawn_local(async move { reply.send(fetch().await) }))`.
+/// with `wasm-bindgen-futures` (a dependency of the app, not of the SDK):
+/// `Rc::new(|reply: TokenReply| spawn_local(async move { reply.send(fetch().await) }))`.
 ///
 /// A callback rather than a function returning a future: the SDK then needs no executor of its
-/// own, which was about 3 KB of the npm package's gzip (BENCHMARKS.md, "A lean data path, ninth
-/// step").
+/// own (BENCHMARKS.md, "A lean data path, ninth step").
 pub type TokenSource = Rc<dyn Fn(TokenReply)>;
 
 /// The answer to one request of a [`TokenSource`], for the attempt that asked. An answer that
 /// comes after the attempt was given up (its connect timeout, or `close`) is ignored; a reply
-/// dropped unanswered leaves the attempt to its connect timeout.
+/// dropped unanswered leaves the attempt to its connect timeout. An answer given from inside a
+/// call the client is making (a socket constructor, say) is taken once that call returns.
 pub struct TokenReply {
     shared: Weak<Shared>,
     /// The attempt the token is for.
@@ -165,8 +166,6 @@ struct Core {
     /// attempt (a socket being closed, a token that arrives late) are ignored.
     generation: u64,
     timer: Option<(Timestamp, Timeout, Counted)>,
-    /// The first attempt's start, on the next turn of the event loop.
-    start: Option<(Timeout, Counted)>,
     page: Vec<Listener<web_sys::Event>>,
 }
 
@@ -207,7 +206,6 @@ impl Client {
                 socket: None,
                 generation: 0,
                 timer: None,
-                start: None,
                 page: Vec::new(),
             }),
             subscribers: RefCell::new(Rc::from(Vec::new())),
@@ -220,15 +218,13 @@ impl Client {
             received: ReceivedText::default(),
         });
         shared.listen_to_page();
-        // A 0 ms timer rather than a task of wasm-bindgen-futures: the same turn of the event
-        // loop later, with no executor in the package.
+        // In a microtask: after the caller's subscriptions, before any socket event or timer.
         let weak = Rc::downgrade(&shared);
-        let start = Timeout::new(0, move || {
+        in_microtask(move || {
             if let Some(shared) = weak.upgrade() {
                 shared.start();
             }
         });
-        shared.core.borrow_mut().start = Some((start, Counted::new(Resource::Timer)));
         Ok(Client { shared })
     }
 
@@ -446,7 +442,6 @@ impl Shared {
             drop(pending);
             if matches!(core.session.state(), ConnectionState::Closed { .. }) {
                 core.timer = None;
-                core.start = None;
                 core.page.clear();
             } else {
                 self.schedule(&mut core);
@@ -497,13 +492,9 @@ impl Shared {
         None
     }
 
-    /// The first attempt.
+    /// The first attempt (none once the client is closed: the session starts only from idle).
     fn start(self: &Rc<Self>) {
-        {
-            let mut core = self.core.borrow_mut();
-            core.start = None;
-            core.session.connect(clock::now());
-        }
+        self.core.borrow_mut().session.connect(clock::now());
         self.pump();
     }
 
@@ -532,7 +523,17 @@ impl Shared {
 
     fn on_token(self: &Rc<Self>, generation: u64, token: Result<String, String>) {
         {
-            let mut core = self.core.borrow_mut();
+            let Ok(mut core) = self.core.try_borrow_mut() else {
+                // Answered from inside a call this client is making (a socket constructor that
+                // asks for a token, say): taken once that call has returned.
+                let weak = Rc::downgrade(self);
+                in_microtask(move || {
+                    if let Some(shared) = weak.upgrade() {
+                        shared.on_token(generation, token);
+                    }
+                });
+                return;
+            };
             if core.generation != generation {
                 return;
             }
@@ -685,10 +686,24 @@ impl Shared {
             socket.close(1000, "client dropped");
         }
         core.timer = None;
-        core.start = None;
         core.page.clear();
         self.streams.borrow_mut().clear();
     }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The global `queueMicrotask` (every browser; Node from 11).
+    #[wasm_bindgen(js_name = queueMicrotask)]
+    fn queue_microtask(callback: &wasm_bindgen::JsValue);
+}
+
+/// Runs `task` in a microtask: once the running script returns, before any event or timer.
+/// `queueMicrotask` rather than a task of wasm-bindgen-futures: the package then needs no
+/// executor (with the token source as a callback, 1.6 KB less of its gzip; BENCHMARKS.md, "A
+/// lean data path, ninth step").
+fn in_microtask(task: impl FnOnce() + 'static) {
+    queue_microtask(&wasm_bindgen::closure::Closure::once_into_js(task));
 }
 
 /// Whether the global object has a `WebSocket` (every browser; Node from 22).

@@ -157,6 +157,8 @@ test("getToken that throws, rejects or gives no string: a token_unavailable disc
     [() => Promise.reject("offline"), "no fresh token: getToken failed: offline"],
     [async () => "", "no fresh token: getToken did not give a non-empty string"],
     [() => 42, "no fresh token: getToken did not give a non-empty string"],
+    [() => { throw 42; }, "no fresh token: getToken failed: 42"],
+    [() => ({ then() { throw new Error("bad thenable"); } }), "no fresh token: getToken failed: bad thenable"],
   ];
   for (const [getToken, message] of cases) {
     // A refused token first, so that the fetch is a refresh, which closes when it fails.
@@ -169,6 +171,41 @@ test("getToken that throws, rejects or gives no string: a token_unavailable disc
     assert.equal(state.reason.message, message);
     assert.ok(causes.includes("token_unavailable"), `${message}: ${causes}`);
   }
+});
+
+test("getToken failing before the first connection is retried with backoff, and one pending at close() is ignored", async () => {
+  let calls = 0;
+  const client = connect(`ws://${address}/ws`, {
+    WebSocket: NodeWebSocket,
+    reconnect: { firstDelayMs: 20, maxDelayMs: 20 },
+    getToken: () => {
+      calls += 1;
+      return Promise.reject(new Error("not yet"));
+    },
+  });
+  const causes = [];
+  client.onDisconnect((disconnect) => causes.push(disconnect.cause));
+  await within(5_000, "a second request", new Promise((resolve) => {
+    const poll = setInterval(() => calls >= 2 && (clearInterval(poll), resolve()), 5);
+  }));
+  assert.notEqual(client.state.state, "closed", "not given up: no token was refused");
+  assert.equal(causes[0], "token_unavailable");
+  await client.close();
+
+  // A token that arrives after close(): ignored, nothing opens.
+  let answer;
+  const pending = connect(`ws://${address}/ws`, {
+    WebSocket: NodeWebSocket,
+    getToken: () => new Promise((resolve) => { answer = resolve; }),
+  });
+  await within(5_000, "the request", new Promise((resolve) => {
+    const poll = setInterval(() => answer && (clearInterval(poll), resolve()), 5);
+  }));
+  await pending.close();
+  answer(await devToken("node-late"));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(pending.state.state, "closed");
+  assert.equal(pending.stats.frames, 0);
 });
 
 test("send() queues a custom message and the server answers it; bad messages are refused", async () => {
