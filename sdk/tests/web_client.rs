@@ -933,6 +933,11 @@ async fn the_js_api_hands_every_option_to_the_client() {
     assert_eq!((defaults.token, defaults.auth), (None, AuthStyle::default()));
     let unfiltered = js_sys::JSON::parse(r#"{"threadId":"a","filterThreads":false}"#).unwrap();
     assert_eq!(agentwire::js::client_options(&unfiltered).unwrap().session.threads, None);
+    // An empty `threadId` is none, as an empty `token` or `userId` is: no filter.
+    let empty = js_sys::JSON::parse(r#"{"threadId":"","token":"","userId":""}"#).unwrap();
+    let empty = agentwire::js::client_options(&empty).unwrap();
+    assert_eq!((empty.session.threads, empty.token), (None, None));
+    assert_eq!(empty.session.checker.user_id, None);
 
     // The env style without `handshake`: `Auto` here; `Client::connect` expects it anyway.
     let env = js_sys::JSON::parse(r#"{"subprotocol":"env","env":"local"}"#).unwrap();

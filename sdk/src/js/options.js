@@ -140,7 +140,8 @@ export function readOptions(options) {
   }
   result.signal = signal;
   result.token = read.string("token");
-  result.threadId = read.string("threadId");
+  // Empty is none, as for `token` and `userId` (and the `threadId` of a send).
+  result.threadId = read.string("threadId") || undefined;
   result.threads = read.strings("threads");
   result.filterThreads = read.boolean("filterThreads");
   result.userId = read.string("userId");

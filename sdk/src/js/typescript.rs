@@ -74,7 +74,7 @@ export interface ConnectOptions {
    * (`no fresh token: getToken failed: <its message>`).
    */
   getToken?: () => string | Promise<string>;
-  /** The thread to send to by default (over the server's handshake thread). With it (or `threads`) the thread filter is on. */
+  /** The thread to send to by default (over the server's handshake thread). With it (or `threads`) the thread filter is on. An empty string is none. */
   threadId?: string;
   /** More threads whose events this client wants. */
   threads?: string[];
