@@ -37,7 +37,39 @@ const CONNECT_KEYS = [
   "WebSocket",
 ];
 
-const RECONNECT_KEYS = ["firstDelayMs", "maxDelayMs", "minDelayMs", "maxAttempts", "resetAfterMs"];
+// Each option's type (a method of `reader`), in the order the types have always been checked:
+// `reconnect`'s own first, then the rest.
+const RECONNECT_TYPES = [
+  ["firstDelayMs", "number"],
+  ["maxDelayMs", "number"],
+  ["minDelayMs", "number"],
+  ["maxAttempts", "count"],
+  ["resetAfterMs", "number"],
+];
+const TYPES = [
+  ["getToken", "func"],
+  ["WebSocket", "func"],
+  ["signal", "signal"],
+  ["token", "string"],
+  ["threadId", "string"],
+  ["threads", "strings"],
+  ["filterThreads", "boolean"],
+  ["userId", "string"],
+  ["pingEveryMs", "number"],
+  ["deadAfterMs", "number"],
+  ["connectTimeoutMs", "number"],
+  ["readyAfterMs", "number"],
+  ["queueLimit", "count"],
+  ["maxFrameBytes", "count"],
+  ["stallAfterMs", "number"],
+  ["resume", "boolean"],
+  ["deliverDuplicates", "boolean"],
+  ["subprotocol", "string"],
+  ["env", "string"],
+  ["handshake", "string"],
+  ["handshakeTimeoutMs", "number"],
+];
+const RECONNECT_KEYS = RECONNECT_TYPES.map(([key]) => key);
 
 // The millisecond options but `handshakeTimeoutMs`, in the order their values are checked:
 // `[key, its name in messages]`.
@@ -97,6 +129,14 @@ function reader(object, context) {
       }
       return value;
     },
+    signal(key) {
+      const value = get(key);
+      // Duck-typed, as `fetch` does: an object with `aborted` and `addEventListener`.
+      if (value !== undefined && !(typeof value.aborted === "boolean" && typeof value.addEventListener === "function")) {
+        throw wrong(key, "an AbortSignal");
+      }
+      return value;
+    },
     strings(key) {
       const value = get(key);
       if (value === undefined) return value;
@@ -110,54 +150,28 @@ function reader(object, context) {
 }
 
 // `connect()`'s options, checked: what options.rs reads (`Options` there: each value of the
-// type it must have, under its option's name, absent ones `undefined`). Throws an
-// `AgentwireError` (`invalid_options`), or what the options object's own getters threw.
+// type it must have, under its option's name, absent ones `undefined`; `env` only with
+// `subprotocol: "env"`). Throws an `AgentwireError` (`invalid_options`), or what the options
+// object's own getters threw.
 export function readOptions(options) {
   if (options === undefined || options === null) return {};
   const context = "connect() options";
   refuseUnknownKeys(options, CONNECT_KEYS, context);
   const read = reader(options, context);
-  // The types, in the order the options were always read.
-  let reconnect = read.get("reconnect");
+  // The types, each value under its option's name.
   const result = {};
+  let reconnect = read.get("reconnect");
   if (reconnect !== undefined) {
     if (typeof reconnect !== "object") throw read.wrong("reconnect", "an object");
     const context = "connect() options: `reconnect`";
     refuseUnknownKeys(reconnect, RECONNECT_KEYS, context);
     reconnect = reader(reconnect, context);
-    result.firstDelayMs = reconnect.number("firstDelayMs");
-    result.maxDelayMs = reconnect.number("maxDelayMs");
-    result.minDelayMs = reconnect.number("minDelayMs");
-    result.maxAttempts = reconnect.count("maxAttempts");
-    result.resetAfterMs = reconnect.number("resetAfterMs");
+    for (const [key, type] of RECONNECT_TYPES) result[key] = reconnect[type](key);
   }
-  result.getToken = read.func("getToken");
-  result.websocket = read.func("WebSocket");
-  const signal = read.get("signal");
-  // Duck-typed, as `fetch` does: an object with `aborted` and `addEventListener`.
-  if (signal !== undefined && !(typeof signal.aborted === "boolean" && typeof signal.addEventListener === "function")) {
-    throw read.wrong("signal", "an AbortSignal");
-  }
-  result.signal = signal;
-  result.token = read.string("token");
+  for (const [key, type] of TYPES) result[key] = read[type](key);
   // Empty is none, as for `token` and `userId` (and the `threadId` of a send).
-  result.threadId = read.string("threadId") || undefined;
-  result.threads = read.strings("threads");
-  result.filterThreads = read.boolean("filterThreads");
-  result.userId = read.string("userId");
-  result.pingEveryMs = read.number("pingEveryMs");
-  result.deadAfterMs = read.number("deadAfterMs");
-  result.connectTimeoutMs = read.number("connectTimeoutMs");
-  result.readyAfterMs = read.number("readyAfterMs");
-  result.queueLimit = read.count("queueLimit");
-  result.maxFrameBytes = read.count("maxFrameBytes");
-  result.stallAfterMs = read.number("stallAfterMs");
-  result.resume = read.boolean("resume");
-  result.deliverDuplicates = read.boolean("deliverDuplicates");
-  const subprotocol = read.string("subprotocol");
-  const env = read.string("env");
-  const handshake = read.string("handshake");
-  result.handshakeTimeoutMs = read.number("handshakeTimeoutMs");
+  result.threadId = result.threadId || undefined;
+  const { subprotocol, env, handshake } = result;
 
   // The values.
   const millis = (key, name) => {
@@ -187,7 +201,6 @@ export function readOptions(options) {
   // the name); one style per connection, never both in one list.
   if (subprotocol === "env") {
     if (env === undefined) throw invalid('`subprotocol: "env"` needs `env`: development, local, staging or production');
-    result.env = env;
   } else if (subprotocol !== undefined && subprotocol !== "jwt-auth") {
     throw invalid(`\`subprotocol\` is "jwt-auth" or "env", not \`${subprotocol}\``);
   } else if (env !== undefined) {

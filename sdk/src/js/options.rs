@@ -28,7 +28,7 @@ extern "C" {
     fn token(this: &Options) -> Option<String>;
     #[wasm_bindgen(method, getter, js_name = getToken)]
     fn get_token(this: &Options) -> Option<js_sys::Function>;
-    #[wasm_bindgen(method, getter)]
+    #[wasm_bindgen(method, getter, js_name = WebSocket)]
     fn websocket(this: &Options) -> Option<js_sys::Function>;
     #[wasm_bindgen(method, getter)]
     pub(super) fn signal(this: &Options) -> JsValue;
