@@ -2,11 +2,41 @@
 //!
 //! The input is split into frames at newlines. The first byte picks the mode and a user, and
 //! drives the live clock, so timers, stalls and eviction are exercised too. Nothing may panic,
-//! and the checker's counters must account for every frame.
+//! and the checker's counters must account for every frame. Every frame is also decoded by the
+//! serde_json-based scanner the decoder replaced (the oracle of `decode::differential`'s
+//! property tests): both must give the same event, or the same kind of error.
+//!
+//! Seeds: the CLI's fixture files and `fuzz/seeds/` (BENCHMARKS.md, "Fuzzing", has the command).
 #![no_main]
 
-use agentwire::{Checker, CheckerConfig, Timestamp, decode_bytes};
+use agentwire::decode::decode_with_oracle;
+use agentwire::{Checker, CheckerConfig, DecodeError, Event, Timestamp, decode_bytes};
 use libfuzzer_sys::fuzz_target;
+
+/// The decoder and the oracle agree on `frame`: the same event (kind, context, wire type, raw
+/// text and fingerprint), or the same kind of error.
+fn assert_agrees_with_the_oracle(frame: &[u8], decoded: &Result<Event, DecodeError>) {
+    let oracle = match std::str::from_utf8(frame) {
+        Ok(text) => decode_with_oracle(text),
+        // Not UTF-8: the oracle reads text only, and the decoder must say so.
+        Err(_) => {
+            assert!(matches!(decoded, Err(DecodeError::NotUtf8 { .. })), "{decoded:?}");
+            return;
+        }
+    };
+    match (decoded, &oracle) {
+        (Ok(new), Ok(old)) => assert_eq!(new, old, "{:?}", String::from_utf8_lossy(frame)),
+        (Err(new), Err(old)) => assert_eq!(
+            std::mem::discriminant(new),
+            std::mem::discriminant(old),
+            "{:?}: {new:?} / {old:?}",
+            String::from_utf8_lossy(frame)
+        ),
+        (new, old) => {
+            panic!("{:?}: decoder {new:?}, oracle {old:?}", String::from_utf8_lossy(frame))
+        }
+    }
+}
 
 fuzz_target!(|data: &[u8]| {
     let Some((&control, rest)) = data.split_first() else { return };
@@ -23,7 +53,9 @@ fuzz_target!(|data: &[u8]| {
     for (index, frame) in rest.split(|&b| b == b'\n').enumerate() {
         frames += 1;
         now = now.add_micros(i64::from(control) * 97_000 * (index as i64 % 7));
-        match decode_bytes(frame) {
+        let decoded = decode_bytes(frame);
+        assert_agrees_with_the_oracle(frame, &decoded);
+        match decoded {
             Ok(event) => {
                 checker.handle_event(&event, Some(now));
             }

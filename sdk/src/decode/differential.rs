@@ -3,15 +3,19 @@
 //! with the same kind of [`DecodeError`]. Inputs: arbitrary text, arbitrary JSON objects shaped
 //! like manager frames (known keys, body locations, escapes, every number form), the same
 //! frames in spellings a serialiser would not choose, those frames cut short or with a byte
-//! changed, and a list of edge cases.
+//! changed, and a list of edge cases. Streams of such frames, each decoded both ways into a
+//! checker of its own, must raise the same flags. (The fuzz target compares the two decoders
+//! too, on every input it makes: the cargo feature `oracle`.)
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::{DecodeError, Parts, oracle, parts_of, scan};
-use crate::event::{Context, EventKind};
+use super::{DecodeError, Parts, event_of, oracle, parts_of, scan};
+use crate::check::{Checker, CheckerConfig, Flag, Rule};
+use crate::event::{Context, Event, EventKind};
 use crate::fingerprint::Fingerprint;
+use crate::timestamp::Timestamp;
 
 /// A decode's parts without the verbatim ranges, which are where the scanner borrowed text:
 /// the oracle borrows differently (it has its own tests: `json::description`).
@@ -491,5 +495,142 @@ proptest! {
             let expected = serde_json::from_str::<serde_json::Number>(&text).map(|n| n.to_string()).ok();
             prop_assert_eq!(super::number::canonical(&text), expected, "{}", text);
         }
+    }
+}
+
+/// A frame of a run, with the fields the run rules read drawn from small sets so that frames
+/// meet: an agent event type (or another), one of two runs, users and tools, a `seq`, all at
+/// one body location, and any other entries.
+fn run_frame() -> impl Strategy<Value = Value> {
+    let one_of = |names: &'static [&'static str]| {
+        proptest::option::of(prop::sample::select(names).prop_map(Value::from))
+    };
+    (
+        prop::sample::select(vec![
+            "agent_started",
+            "agent_thinking",
+            "reasoning",
+            "tool_executing",
+            "tool_started",
+            "tool_completed",
+            "tool_result",
+            "agent_completed",
+            "agent_error",
+            "agent_death",
+            "agent_timeout_failure",
+            "cleanup_complete",
+            "pong",
+            "mystery",
+        ]),
+        prop::sample::select(vec!["", "payload", "data", "metadata"]),
+        (one_of(&["r1", "r2"]), one_of(&["u1", "u2"]), one_of(&["search", "fetch"])),
+        (proptest::option::of(0u64..8), one_of(&["e1", "e2"])),
+        prop::collection::vec((key(), json_value()), 0..3),
+    )
+        .prop_map(|(kind, location, (run, user, tool), (seq, execution), extra)| {
+            let mut body: Map<String, Value> = Map::new();
+            let fields = [("run_id", run), ("user_id", user), ("tool_name", tool)];
+            for (name, value) in fields.into_iter().chain([("execution_id", execution)]) {
+                if let Some(value) = value {
+                    body.insert(name.to_owned(), value);
+                }
+            }
+            let mut object: Map<String, Value> = extra.into_iter().collect();
+            if let Some(seq) = seq {
+                object.insert("seq".to_owned(), seq.into());
+            }
+            if location.is_empty() {
+                object.extend(body);
+            } else {
+                object.insert(location.to_owned(), Value::Object(body));
+            }
+            object.insert("type".to_owned(), kind.into());
+            Value::Object(object)
+        })
+}
+
+/// A stream's frame as text, by `form`: compact, pretty, respelled (by `choices`), cut short,
+/// or the frame before it again (a duplicate), as it was or with an `attempt` added.
+fn stream_text(value: &Value, form: u8, choices: &[u8], before: Option<&String>) -> String {
+    match (form % 6, before) {
+        (0, _) => value.to_string(),
+        (1, _) => serde_json::to_string_pretty(value).unwrap(),
+        (2, _) => {
+            let mut text = String::new();
+            respell(value, choices, &mut 0, &mut text);
+            text
+        }
+        (3, _) => {
+            let text = value.to_string();
+            let cut = usize::from(pick(choices, &mut 0)) % (text.len() + 1);
+            text.get(..cut).map_or(text.clone(), str::to_owned)
+        }
+        (4, Some(before)) => before.clone(),
+        (5, Some(before)) if before.starts_with('{') && before.len() > 2 => {
+            format!("{{\"attempt\":2,{}", &before[1..])
+        }
+        _ => value.to_string(),
+    }
+}
+
+/// The oracle's event of `text`, as [`super::decode`] makes the scanner's.
+fn oracle_event(text: &str) -> Result<Event, DecodeError> {
+    Ok(event_of(parts_of(text, oracle::scan(text))?, text))
+}
+
+/// What a checker raised, in order, and its summary, for `frames` decoded by `decode`. A
+/// malformed frame's sentence quotes its parser's own words, so it is left out of the
+/// comparison (the flag itself, its frame and the error's kind are compared).
+fn checked(
+    frames: &[String],
+    live: bool,
+    decode: fn(&str) -> Result<Event, DecodeError>,
+) -> (Vec<Flag>, crate::check::Summary) {
+    let config = if live { CheckerConfig::live() } else { CheckerConfig::offline() };
+    let mut config = config.with_user("u1");
+    config.max_runs = 2;
+    config.duplicate_window = 4;
+    let mut checker = Checker::new(config);
+    let mut now = Timestamp::from_unix_micros(1_758_207_374_000_000);
+    for frame in frames {
+        now = now.add_micros(900_000);
+        // A decode error is flagged by the checker (`malformed-frame`): compared with the flags.
+        let _ = checker.handle_decoded(decode(frame), Some(now));
+        if checker.poll_timeout().is_some_and(|deadline| deadline <= now) {
+            checker.handle_timeout(now);
+        }
+    }
+    checker.finish();
+    let mut flags = Vec::new();
+    while let Some(mut flag) = checker.poll_flag() {
+        if flag.rule == Rule::MalformedFrame {
+            flag.message.clear();
+        }
+        flags.push(flag);
+    }
+    (flags, checker.summary())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+    /// Streams of run frames in every spelling, cut short and repeated, decoded by the scanner
+    /// and by the oracle, each into its own checker, live and offline: the same flags.
+    #[test]
+    fn streams_raise_the_same_flags_through_the_scanner_and_the_oracle(
+        frames in prop::collection::vec(
+            (run_frame(), any::<u8>(), prop::collection::vec(any::<u8>(), 1..16)),
+            1..24,
+        ),
+        live in any::<bool>(),
+    ) {
+        let mut texts: Vec<String> = Vec::new();
+        for (value, form, choices) in &frames {
+            let text = stream_text(value, *form, choices, texts.last());
+            texts.push(text);
+        }
+        let new = checked(&texts, live, super::decode);
+        let old = checked(&texts, live, oracle_event);
+        prop_assert_eq!(new, old, "{:#?}", texts);
     }
 }

@@ -35,7 +35,7 @@ mod kind;
 mod lookup;
 mod names;
 pub(crate) mod number;
-#[cfg(test)]
+#[cfg(any(test, feature = "oracle"))]
 mod oracle;
 mod scan;
 #[cfg(test)]
@@ -201,6 +201,18 @@ pub(crate) fn decode_owned_or_back(text: String) -> Result<Event, (DecodeError, 
 fn event_of(parts: Parts, text: impl Into<Box<str>>) -> Event {
     let (kind, context, wire_type, fingerprint, verbatim) = parts;
     Event { kind, context, wire_type, raw: RawFrame::with_verbatim(text, verbatim), fingerprint }
+}
+
+/// Decodes one text frame as [`decode`] does, but through the serde_json-based scanner the
+/// decoder replaced (the test oracle): the fuzz target compares the two on every input. Only
+/// with the cargo feature `oracle`, which no release build enables.
+///
+/// # Errors
+/// As [`decode`]; a JSON error's message and position are serde_json's.
+#[cfg(feature = "oracle")]
+#[doc(hidden)]
+pub fn decode_with_oracle(text: &str) -> Result<Event, DecodeError> {
+    Ok(event_of(parts_of(text, oracle::scan(text))?, text))
 }
 
 /// Decodes one binary frame: UTF-8 text, then as [`decode`].
