@@ -7,6 +7,9 @@
 //! property tests): both must give the same event, or the same kind of error.
 //!
 //! Seeds: the CLI's fixture files and `fuzz/seeds/` (BENCHMARKS.md, "Fuzzing", has the command).
+//! Each seed file starts with its control byte (invisible in most editors): `september_seq_resume`
+//! 0x02 (offline, with the user), `october_2025` 0x01 (live), `errors_and_duplicates` 0x13
+//! (live, with the user, a window of one).
 #![no_main]
 
 use agentwire::decode::decode_with_oracle;

@@ -3,7 +3,7 @@
 //! with the same kind of [`DecodeError`]. Inputs: arbitrary text, arbitrary JSON objects shaped
 //! like manager frames (known keys, body locations, escapes, every number form), the same
 //! frames in spellings a serialiser would not choose, those frames cut short or with a byte
-//! changed, and a list of edge cases. Streams of such frames, each decoded both ways into a
+//! changed, and a list of edge cases. Streams of run frames, each decoded both ways into a
 //! checker of its own, must raise the same flags. (The fuzz target compares the two decoders
 //! too, on every input it makes: the cargo feature `oracle`.)
 #![allow(clippy::unwrap_used, clippy::panic)]
@@ -11,8 +11,11 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::{DecodeError, Parts, event_of, oracle, parts_of, scan};
-use crate::check::{Checker, CheckerConfig, Flag, Rule};
+use std::mem::{Discriminant, discriminant};
+use std::time::Duration;
+
+use super::{DecodeError, Parts, oracle, parts_of, scan};
+use crate::check::{Checker, CheckerConfig, Flag, Rule, Summary, Verdict};
 use crate::event::{Context, Event, EventKind};
 use crate::fingerprint::Fingerprint;
 use crate::timestamp::Timestamp;
@@ -499,8 +502,9 @@ proptest! {
 }
 
 /// A frame of a run, with the fields the run rules read drawn from small sets so that frames
-/// meet: an agent event type (or another), one of two runs, users and tools, a `seq`, all at
-/// one body location, and any other entries.
+/// meet: an agent event type (or another), one of two runs, users, tools and executions, and a
+/// `seq`, all at one body location (the root, `payload`, `data`, `data.payload` or
+/// `metadata`), and any other entries at the root.
 fn run_frame() -> impl Strategy<Value = Value> {
     let one_of = |names: &'static [&'static str]| {
         proptest::option::of(prop::sample::select(names).prop_map(Value::from))
@@ -522,7 +526,7 @@ fn run_frame() -> impl Strategy<Value = Value> {
             "pong",
             "mystery",
         ]),
-        prop::sample::select(vec!["", "payload", "data", "metadata"]),
+        prop::sample::select(vec!["", "payload", "data", "data.payload", "metadata"]),
         (one_of(&["r1", "r2"]), one_of(&["u1", "u2"]), one_of(&["search", "fetch"])),
         (proptest::option::of(0u64..8), one_of(&["e1", "e2"])),
         prop::collection::vec((key(), json_value()), 0..3),
@@ -535,14 +539,18 @@ fn run_frame() -> impl Strategy<Value = Value> {
                     body.insert(name.to_owned(), value);
                 }
             }
-            let mut object: Map<String, Value> = extra.into_iter().collect();
             if let Some(seq) = seq {
-                object.insert("seq".to_owned(), seq.into());
+                body.insert("seq".to_owned(), seq.into());
             }
-            if location.is_empty() {
-                object.extend(body);
-            } else {
-                object.insert(location.to_owned(), Value::Object(body));
+            let mut object: Map<String, Value> = extra.into_iter().collect();
+            match location {
+                "" => object.extend(body),
+                "data.payload" => {
+                    object.insert("data".to_owned(), json!({ "payload": body }));
+                }
+                _ => {
+                    object.insert(location.to_owned(), Value::Object(body));
+                }
             }
             object.insert("type".to_owned(), kind.into());
             Value::Object(object)
@@ -562,8 +570,11 @@ fn stream_text(value: &Value, form: u8, choices: &[u8], before: Option<&String>)
         }
         (3, _) => {
             let text = value.to_string();
-            let cut = usize::from(pick(choices, &mut 0)) % (text.len() + 1);
-            text.get(..cut).map_or(text.clone(), str::to_owned)
+            let mut cut = usize::from(pick(choices, &mut 0)) % (text.len() + 1);
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.get(..cut).unwrap_or_default().to_owned()
         }
         (4, Some(before)) => before.clone(),
         (5, Some(before)) if before.starts_with('{') && before.len() > 2 => {
@@ -573,32 +584,32 @@ fn stream_text(value: &Value, form: u8, choices: &[u8], before: Option<&String>)
     }
 }
 
-/// The oracle's event of `text`, as [`super::decode`] makes the scanner's.
-fn oracle_event(text: &str) -> Result<Event, DecodeError> {
-    Ok(event_of(parts_of(text, oracle::scan(text))?, text))
-}
+/// What a checker made of a stream: its flags in order (a malformed frame's sentence left out:
+/// it quotes its parser's own words), each frame's verdict or its decode error's kind, and the
+/// summary.
+type Checked = (Vec<Flag>, Vec<Result<Verdict, Discriminant<DecodeError>>>, Summary);
 
-/// What a checker raised, in order, and its summary, for `frames` decoded by `decode`. A
-/// malformed frame's sentence quotes its parser's own words, so it is left out of the
-/// comparison (the flag itself, its frame and the error's kind are compared).
+/// What a checker makes of `frames`: each frame decoded by `decode`, arriving its gap in seconds
+/// after the one before (stall timers that are due by then fire first, as a driver's would).
 fn checked(
-    frames: &[String],
+    frames: &[(String, u8)],
     live: bool,
     decode: fn(&str) -> Result<Event, DecodeError>,
-) -> (Vec<Flag>, crate::check::Summary) {
+) -> Checked {
     let config = if live { CheckerConfig::live() } else { CheckerConfig::offline() };
-    let mut config = config.with_user("u1");
+    let mut config = config.with_user("u1").with_stall_after(Duration::from_secs(3));
     config.max_runs = 2;
     config.duplicate_window = 4;
     let mut checker = Checker::new(config);
     let mut now = Timestamp::from_unix_micros(1_758_207_374_000_000);
-    for frame in frames {
-        now = now.add_micros(900_000);
-        // A decode error is flagged by the checker (`malformed-frame`): compared with the flags.
-        let _ = checker.handle_decoded(decode(frame), Some(now));
-        if checker.poll_timeout().is_some_and(|deadline| deadline <= now) {
-            checker.handle_timeout(now);
+    let mut verdicts = Vec::new();
+    for (frame, gap) in frames {
+        now = now.add_micros(i64::from(*gap) * 1_000_000);
+        while let Some(deadline) = checker.poll_timeout().filter(|deadline| *deadline <= now) {
+            checker.handle_timeout(deadline);
         }
+        let verdict = checker.handle_decoded(decode(frame), Some(now));
+        verdicts.push(verdict.map(|checked| checked.verdict).map_err(|error| discriminant(&error)));
     }
     checker.finish();
     let mut flags = Vec::new();
@@ -608,29 +619,32 @@ fn checked(
         }
         flags.push(flag);
     }
-    (flags, checker.summary())
+    (flags, verdicts, checker.summary())
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
 
-    /// Streams of run frames in every spelling, cut short and repeated, decoded by the scanner
-    /// and by the oracle, each into its own checker, live and offline: the same flags.
+    /// Streams of run frames in every spelling, cut short and repeated, with silences long
+    /// enough to stall a run: each frame decodes alike through the scanner and the oracle, and
+    /// fed to a checker of their own, live and offline, the two raise the same flags, give
+    /// the same verdicts and count the same.
     #[test]
     fn streams_raise_the_same_flags_through_the_scanner_and_the_oracle(
         frames in prop::collection::vec(
-            (run_frame(), any::<u8>(), prop::collection::vec(any::<u8>(), 1..16)),
-            1..24,
+            (run_frame(), any::<u8>(), prop::collection::vec(any::<u8>(), 1..16), 0u8..5),
+            1..=24,
         ),
         live in any::<bool>(),
     ) {
-        let mut texts: Vec<String> = Vec::new();
-        for (value, form, choices) in &frames {
-            let text = stream_text(value, *form, choices, texts.last());
-            texts.push(text);
+        let mut texts: Vec<(String, u8)> = Vec::new();
+        for (value, form, choices, gap) in &frames {
+            let text = stream_text(value, *form, choices, texts.last().map(|(text, _)| text));
+            assert_agree(&text);
+            texts.push((text, *gap));
         }
         let new = checked(&texts, live, super::decode);
-        let old = checked(&texts, live, oracle_event);
+        let old = checked(&texts, live, super::decode_with_oracle);
         prop_assert_eq!(new, old, "{:#?}", texts);
     }
 }

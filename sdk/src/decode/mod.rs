@@ -204,12 +204,13 @@ fn event_of(parts: Parts, text: impl Into<Box<str>>) -> Event {
 }
 
 /// Decodes one text frame as [`decode`] does, but through the serde_json-based scanner the
-/// decoder replaced (the test oracle): the fuzz target compares the two on every input. Only
-/// with the cargo feature `oracle`, which no release build enables.
+/// decoder replaced (the test oracle): the property tests and the fuzz target compare the two.
+/// Only in tests and with the cargo feature `oracle`, which only the fuzz crate enables (never
+/// the npm package, the CLI or the inspector).
 ///
 /// # Errors
 /// As [`decode`]; a JSON error's message and position are serde_json's.
-#[cfg(feature = "oracle")]
+#[cfg(any(test, feature = "oracle"))]
 #[doc(hidden)]
 pub fn decode_with_oracle(text: &str) -> Result<Event, DecodeError> {
     Ok(event_of(parts_of(text, oracle::scan(text))?, text))
