@@ -8,11 +8,11 @@
 //! too, on every input it makes: the cargo feature `oracle`.)
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use proptest::prelude::*;
-use serde_json::{Map, Value, json};
-
 use std::mem::{Discriminant, discriminant};
 use std::time::Duration;
+
+use proptest::prelude::*;
+use serde_json::{Map, Value, json};
 
 use super::{DecodeError, Parts, oracle, parts_of, scan};
 use crate::check::{Checker, CheckerConfig, Flag, Rule, Summary, Verdict};

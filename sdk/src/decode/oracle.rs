@@ -1,8 +1,8 @@
-//! The decoder's first scanner, built on serde_json's deserializer, kept as an oracle for
-//! tests and fuzzing: the purpose-built scanner ([`super::scan`]) must capture the same fields and compute
-//! the same fingerprint, or fail with the same kind of error, on any input (the differential
-//! property tests in `decode::differential`, and the fuzz target, through the cargo feature
-//! `oracle`).
+//! The decoder's first scanner, built on serde_json's deserializer, kept as an oracle for tests
+//! and fuzzing: the purpose-built scanner ([`super::scan`]) must capture the same fields and
+//! compute the same fingerprint, or fail with the same kind of error, on any input (the
+//! differential property tests in `decode::differential`, and the fuzz target, through the
+//! cargo feature `oracle`).
 
 use std::borrow::Cow;
 use std::fmt;
