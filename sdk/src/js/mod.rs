@@ -204,7 +204,7 @@ fn type_name(name: &'static str) -> JsValue {
 /// An `AgentwireError` with code `invalid_options`, or what the options object threw (a getter
 /// of its own), as it was thrown.
 pub fn client_options(options: &JsValue) -> Result<crate::ClientOptions, JsValue> {
-    Options::from_js(options).map(Options::into_client_options)
+    Options::from_js(options).map(|(options, auth)| options.into_client_options(auth))
 }
 
 /// Opens a connection to the manager at `url` (`ws://` or `wss://`). See the TypeScript
@@ -215,10 +215,10 @@ pub fn client_options(options: &JsValue) -> Result<crate::ClientOptions, JsValue
 /// options object threw (a getter of its own), as it was thrown.
 #[wasm_bindgen(skip_typescript)]
 pub fn connect(url: &str, options: JsValue) -> Result<JsValue, JsValue> {
-    let options = Options::from_js(&options)?;
+    let (options, auth) = Options::from_js(&options)?;
     let thread_id = options.thread_id();
     let signal = options.signal();
-    let client = Client::connect(url, options.into_client_options()).map_err(|connect| {
+    let client = Client::connect(url, options.into_client_options(auth)).map_err(|connect| {
         let code = match connect {
             ConnectError::NoWebSocket => ErrorCode::NoWebSocket,
             _ => ErrorCode::InvalidUrl,

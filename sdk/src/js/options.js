@@ -12,6 +12,8 @@
 
 import { agentwireError } from "./emitter.js";
 
+// Every option, in the order a message about an unknown one lists them (the types below are in
+// the order they are checked, which differs).
 const CONNECT_KEYS = [
   "token",
   "getToken",

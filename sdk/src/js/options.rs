@@ -94,21 +94,25 @@ extern "C" {
 }
 
 impl Options {
-    /// Reads and checks an options object (`undefined` or `null` for the defaults).
+    /// Reads and checks an options object (`undefined` or `null` for the defaults), with the
+    /// auth style its `env` names (the default style without one).
     ///
     /// # Errors
     /// An `AgentwireError` (`invalid_options`), or what the options object's own getters threw.
-    pub(super) fn from_js(value: &JsValue) -> Result<Options, JsValue> {
+    pub(super) fn from_js(value: &JsValue) -> Result<(Options, AuthStyle), JsValue> {
         let options = read_options(value)?;
         // The environment's name is checked where the names are (`AuthStyle::env`).
-        if let Some(env) = options.env() {
-            AuthStyle::env(&env).map_err(|error| super::error(ErrorCode::InvalidOptions, error))?;
-        }
-        Ok(options)
+        let auth = match options.env() {
+            Some(env) => AuthStyle::env(&env)
+                .map_err(|error| super::error(ErrorCode::InvalidOptions, error))?,
+            None => AuthStyle::default(),
+        };
+        Ok((options, auth))
     }
 
-    /// The Rust client's options, every absent value its default.
-    pub(super) fn into_client_options(self) -> ClientOptions {
+    /// The Rust client's options, with `auth` (from [`Options::from_js`]), every absent value
+    /// its default.
+    pub(super) fn into_client_options(self, auth: AuthStyle) -> ClientOptions {
         // At most 2⁵³ − 1 ms (options.js), so the microseconds fit a u64.
         let ms = |ms: Option<f64>, default| {
             ms.map_or(default, |ms| Duration::from_micros((ms * 1000.0) as u64))
@@ -162,7 +166,6 @@ impl Options {
             handshake_grace: defaults.handshake_grace,
             checker,
         };
-        let auth = self.env().and_then(|env| AuthStyle::env(&env).ok()).unwrap_or_default();
         ClientOptions {
             token: self.token().filter(|token| !token.is_empty()),
             get_token: self.get_token().map(token_source),
