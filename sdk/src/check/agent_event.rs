@@ -245,11 +245,11 @@ impl Step<'_> {
                 ));
             }
         }
-        run.tools.push_back(ToolCall {
-            tool_name: tool.tool_name.as_deref().map(|name| bounded(name).into_owned()),
-            key: ToolKey::new(tool.tool_name.as_deref(), tool.execution_id.as_deref()),
-            frame: self.frame,
-        });
+        run.tools.push_back(ToolCall::new(
+            tool.tool_name.as_deref(),
+            tool.execution_id.as_deref(),
+            self.frame,
+        ));
     }
 
     /// `tool_completed` or `tool_error`: closes the matching open tool call and returns the
@@ -263,7 +263,8 @@ impl Step<'_> {
             EventKind::ToolError(tool) => (tool.tool_name.as_deref(), tool.execution_id.as_deref()),
             _ => (None, None),
         };
-        let matched = run.close_tool(&ToolKey::new(tool_name, execution_id));
+        let (tool_name, execution_id) = (tool_name.map(bounded), execution_id.map(bounded));
+        let matched = run.close_tool(ToolKey::new(tool_name.as_deref(), execution_id.as_deref()));
         if matched.is_none() && was_active {
             self.found.push((
                 Rule::ToolCompletedWithoutExecuting,

@@ -103,32 +103,45 @@ pub(crate) fn bounded(text: &str) -> Cow<'_, str> {
 }
 
 /// What a tool call is keyed by: its `execution_id` when non-null, else its `tool_name`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum ToolKey {
-    Id(String),
-    Name(String),
+/// Borrowed: a completion is matched against the open calls without copying its ids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ToolKey<'a> {
+    Id(&'a str),
+    Name(&'a str),
     Unnamed,
 }
 
-impl ToolKey {
-    pub(crate) fn new(tool_name: Option<&str>, execution_id: Option<&str>) -> Self {
+impl<'a> ToolKey<'a> {
+    /// The key of a call with these (already [`bounded`]) fields.
+    pub(crate) fn new(tool_name: Option<&'a str>, execution_id: Option<&'a str>) -> Self {
         match (execution_id, tool_name) {
-            (Some(id), _) => ToolKey::Id(bounded(id).into_owned()),
-            (None, Some(name)) => ToolKey::Name(bounded(name).into_owned()),
+            (Some(id), _) => ToolKey::Id(id),
+            (None, Some(name)) => ToolKey::Name(name),
             (None, None) => ToolKey::Unnamed,
         }
     }
 }
 
-/// An open tool call (a `tool_executing` not yet closed).
+/// An open tool call (a `tool_executing` not yet closed), its ids [`bounded`].
 #[derive(Clone, Debug)]
 pub(crate) struct ToolCall {
     pub(crate) tool_name: Option<String>,
-    pub(crate) key: ToolKey,
+    pub(crate) execution_id: Option<String>,
     pub(crate) frame: u64,
 }
 
 impl ToolCall {
+    /// The call of a `tool_executing` with these fields, opened at `frame`.
+    pub(crate) fn new(tool_name: Option<&str>, execution_id: Option<&str>, frame: u64) -> Self {
+        let owned = |text: &str| bounded(text).into_owned();
+        ToolCall { tool_name: tool_name.map(owned), execution_id: execution_id.map(owned), frame }
+    }
+
+    /// What completions match this call by.
+    pub(crate) fn key(&self) -> ToolKey<'_> {
+        ToolKey::new(self.tool_name.as_deref(), self.execution_id.as_deref())
+    }
+
     /// `tool_executing \`cost_analyzer\` (frame 5)`
     pub(crate) fn describe(&self) -> String {
         match &self.tool_name {
@@ -205,10 +218,10 @@ impl Run {
     /// Closes the oldest open call with the same key (first in, first out): the same
     /// `execution_id` when the completion has one, else the same `tool_name`; a completion with
     /// neither closes the oldest open call.
-    pub(crate) fn close_tool(&mut self, key: &ToolKey) -> Option<ToolCall> {
+    pub(crate) fn close_tool(&mut self, key: ToolKey<'_>) -> Option<ToolCall> {
         let index = match key {
             ToolKey::Unnamed => (!self.tools.is_empty()).then_some(0),
-            key => self.tools.iter().position(|tool| tool.key == *key),
+            key => self.tools.iter().position(|tool| tool.key() == key),
         }?;
         self.tools.remove(index)
     }
