@@ -270,9 +270,16 @@ pub(super) struct Scan<'de> {
 }
 
 impl<'de> Scan<'de> {
+    /// An empty scan, with room for a frame's usual captures.
     pub(super) fn new() -> Self {
+        Scan { entries: Vec::with_capacity(24), ..Scan::unused() }
+    }
+
+    /// An empty scan that allocates nothing, for scanners that capture nothing (reading a
+    /// literal or a container's items).
+    pub(super) fn unused() -> Self {
         Scan {
-            entries: Vec::with_capacity(24),
+            entries: Vec::new(),
             slots: [[0; 5]; Field::COUNT],
             escaped_literals: Vec::new(),
             fingerprint: Fingerprint::default(),

@@ -14,7 +14,7 @@ use std::time::Duration;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::{DecodeError, Parts, oracle, parts_of, scan};
+use super::{DecodeError, Parts, oracle, parts_of, scan_error, scanned};
 use crate::check::{Checker, CheckerConfig, Flag, Rule, Summary, Verdict};
 use crate::event::{Context, Event, EventKind};
 use crate::fingerprint::Fingerprint;
@@ -30,11 +30,11 @@ fn compared(parts: Parts) -> Compared {
 }
 
 fn new_path(text: &str) -> Result<Compared, DecodeError> {
-    parts_of(text, scan::scan(text)).map(compared)
+    parts_of(text, &scanned(text)?).map(compared)
 }
 
 fn oracle_path(text: &str) -> Result<Compared, DecodeError> {
-    parts_of(text, oracle::scan(text)).map(compared)
+    parts_of(text, &oracle::scan(text).map_err(scan_error)?).map(compared)
 }
 
 /// The same event, or the same kind of error.

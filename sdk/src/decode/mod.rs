@@ -213,7 +213,8 @@ fn event_of(parts: Parts, text: impl Into<Box<str>>) -> Event {
 #[cfg(any(test, feature = "oracle"))]
 #[doc(hidden)]
 pub fn decode_with_oracle(text: &str) -> Result<Event, DecodeError> {
-    Ok(event_of(parts_of(text, oracle::scan(text))?, text))
+    let body = oracle::scan(text).map_err(scan_error)?;
+    Ok(event_of(parts_of(text, &body)?, text))
 }
 
 /// Decodes one binary frame: UTF-8 text, then as [`decode`].
@@ -250,7 +251,14 @@ fn scan_error(error: ScanError) -> DecodeError {
 }
 
 fn decode_parts(text: &str) -> Result<Parts, DecodeError> {
-    parts_of(text, scan::scan(text))
+    parts_of(text, &scanned(text)?)
+}
+
+/// The scan of `text`.
+fn scanned(text: &str) -> Result<Scan<'_>, DecodeError> {
+    let mut body = Scan::new();
+    scan::scan(text, &mut body).map_err(scan_error)?;
+    Ok(body)
 }
 
 /// Whether decoding records where captured values sit in the frame verbatim
@@ -260,11 +268,10 @@ fn decode_parts(text: &str) -> Result<Parts, DecodeError> {
 const VERBATIM: bool = cfg!(any(test, all(target_arch = "wasm32", feature = "js")));
 
 /// The decoded parts of `text`, from its scan.
-fn parts_of(text: &str, scanned: Result<Scan<'_>, ScanError>) -> Result<Parts, DecodeError> {
-    let body = scanned.map_err(scan_error)?;
-    let wire_type = wire_type_of(&body)?;
-    let kind = decode_kind(&wire_type, &body);
-    let context = decode_context(&body);
+fn parts_of(text: &str, body: &Scan<'_>) -> Result<Parts, DecodeError> {
+    let wire_type = wire_type_of(body)?;
+    let kind = decode_kind(&wire_type, body);
+    let context = decode_context(body);
     let verbatim = if VERBATIM { body.verbatim(text) } else { Vec::new() };
     Ok((kind, context, wire_type, body.fingerprint, verbatim))
 }
@@ -285,12 +292,7 @@ fn wire_type_of(body: &Scan<'_>) -> Result<String, DecodeError> {
 /// [`MAX_DEPTH`] levels, a non-empty string `type`, the last of repeated keys), without
 /// decoding the rest: what a client message given as JSON needs.
 pub(crate) fn object_type(text: &str) -> Result<String, DecodeError> {
-    parts_of_type(scan::scan(text))
-}
-
-fn parts_of_type(scanned: Result<Scan<'_>, ScanError>) -> Result<String, DecodeError> {
-    let body = scanned.map_err(scan_error)?;
-    wire_type_of(&body)
+    wire_type_of(&scanned(text)?)
 }
 
 /// Parses JSON text that decoding already checked (valid, and nested at most [`MAX_DEPTH`]

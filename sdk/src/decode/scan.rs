@@ -30,11 +30,13 @@ pub(super) enum ScanError {
     TooDeep,
 }
 
-/// Scans `text`: the captured fields and the fingerprint of its top-level object.
-pub(super) fn scan(text: &str) -> Result<Scan<'_>, ScanError> {
-    let mut scanner = Scanner::new(text, Entries::for_frame());
+/// Scans `text` into `scan`: the captured fields and the fingerprint of its top-level object.
+/// The caller owns the scan (on its stack): a `Scan` is a few hundred bytes, and returned by
+/// value it was copied twice a frame.
+pub(super) fn scan<'de>(text: &'de str, scan: &mut Scan<'de>) -> Result<(), ScanError> {
+    let mut scanner = Scanner::new(text, Entries::for_frame(), scan);
     match scanner.frame() {
-        Ok(()) => Ok(scanner.scan),
+        Ok(()) => Ok(()),
         Err(Stop::TooDeep) => Err(ScanError::TooDeep),
         Err(Stop::NotAnObject(kind)) => Err(ScanError::NotAnObject(kind)),
         Err(Stop::Invalid(message, offset)) => {
@@ -47,7 +49,8 @@ pub(super) fn scan(text: &str) -> Result<Scan<'_>, ScanError> {
 /// A JSON string literal's value (`raw` is a whole literal, quotes included, as captured for
 /// a JSON-typed field): borrowed when it has no escapes. `None` when it is not a valid literal.
 pub(super) fn string_literal(raw: &str) -> Option<Cow<'_, str>> {
-    let mut scanner = Scanner::new(raw, Entries::default());
+    let mut unused = Scan::unused();
+    let mut scanner = Scanner::new(raw, Entries::default(), &mut unused);
     if scanner.peek() != Some(b'"') {
         return None;
     }
@@ -58,7 +61,8 @@ pub(super) fn string_literal(raw: &str) -> Option<Cow<'_, str>> {
 /// Whether the JSON string literal `literal` (quotes included) has the value `value`:
 /// compared run by run and escape by escape, without building the value.
 pub(crate) fn literal_has_value(literal: &str, value: &[u8]) -> bool {
-    let mut scanner = Scanner::new(literal, Entries::default());
+    let mut unused = Scan::unused();
+    let mut scanner = Scanner::new(literal, Entries::default(), &mut unused);
     if scanner.peek() != Some(b'"') {
         return false;
     }
@@ -120,9 +124,10 @@ fn container_items<'de>(
     raw: &'de str,
     open: u8,
     close: u8,
-    mut item: impl FnMut(&mut Scanner<'de>) -> Option<()>,
+    mut item: impl FnMut(&mut Scanner<'de, '_>) -> Option<()>,
 ) -> Option<()> {
-    let mut scanner = Scanner::new(raw, Entries::default());
+    let mut unused = Scan::unused();
+    let mut scanner = Scanner::new(raw, Entries::default(), &mut unused);
     scanner.skip_whitespace();
     if scanner.peek() != Some(open) {
         return None;
@@ -261,19 +266,19 @@ fn is_special(byte: u8) -> bool {
     STRING_SPECIAL[usize::from(byte)]
 }
 
-struct Scanner<'de> {
+struct Scanner<'de, 's> {
     text: &'de str,
     bytes: &'de [u8],
     pos: usize,
-    scan: Scan<'de>,
+    scan: &'s mut Scan<'de>,
     /// The fingerprint's entries of the objects being scanned.
     entries: Entries,
 }
 
-impl<'de> Scanner<'de> {
-    /// A scanner at the start of `text`, hashing objects on `entries`.
-    fn new(text: &'de str, entries: Entries) -> Self {
-        Scanner { text, bytes: text.as_bytes(), pos: 0, scan: Scan::new(), entries }
+impl<'de, 's> Scanner<'de, 's> {
+    /// A scanner at the start of `text`, hashing objects on `entries`, capturing into `scan`.
+    fn new(text: &'de str, entries: Entries, scan: &'s mut Scan<'de>) -> Self {
+        Scanner { text, bytes: text.as_bytes(), pos: 0, scan, entries }
     }
 
     fn peek(&self) -> Option<u8> {

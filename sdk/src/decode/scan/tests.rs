@@ -7,6 +7,12 @@ use super::*;
 use crate::fingerprint;
 use serde_json::Value;
 
+/// The scan of `text`, or why it failed.
+fn scan(text: &str) -> Result<Scan<'_>, ScanError> {
+    let mut scanned = Scan::new();
+    super::scan(text, &mut scanned).map(|()| scanned)
+}
+
 fn scanned(text: &str) -> Scan<'_> {
     scan(text).unwrap_or_else(|_| panic!("{text} scans"))
 }
