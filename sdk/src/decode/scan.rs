@@ -31,8 +31,9 @@ pub(super) enum ScanError {
 }
 
 /// Scans `text` into `scan`: the captured fields and the fingerprint of its top-level object.
-/// The caller owns the scan (on its stack): a `Scan` is a few hundred bytes, and returned by
-/// value it was copied twice a frame.
+/// The caller owns the scan (on its stack): a `Scan` is about 850 bytes, mostly its capture
+/// slots, and returned by value it was copied twice a frame. `scan` must be empty
+/// ([`Scan::new`]); after an error it is partly filled and must not be read.
 pub(super) fn scan<'de>(text: &'de str, scan: &mut Scan<'de>) -> Result<(), ScanError> {
     let mut scanner = Scanner::new(text, Entries::for_frame(), scan);
     match scanner.frame() {
