@@ -713,26 +713,29 @@ impl Checker {
         if self.runs.len() <= max.saturating_add(max / 8) {
             return;
         }
-        let order: Vec<(bool, u64, RunKey)> = self
-            .runs
-            .iter()
-            .map(|(key, run)| (run.is_active(), run.touched, key.clone()))
-            .collect();
-        // Finished runs first, then by last use (`touched` counts frames: far below 2^63).
-        let order = sorted_by_key(order, |(active, touched, _)| {
-            u64::from(*active) << 63 | (*touched).min(u64::MAX >> 1)
-        });
+        // Finished runs first, then by last use. `touched` numbers agent events and each event
+        // touches one run, so no two runs share a rank (and it stays far below 2^63).
+        let rank = |run: &Run| u64::from(run.is_active()) << 63 | run.touched.min(u64::MAX >> 1);
+        // The rank of the last run to go: the runs up to it are exactly the excess. Selected,
+        // not sorted, and without copying the keys: this runs once every `max / 8` new runs.
         let excess = self.runs.len() - max;
-        for (active, _, key) in order.into_iter().take(excess) {
-            if active {
-                self.summary.evicted_active_runs += 1;
+        let Some(last) = kth_smallest(self.runs.values().map(rank), excess) else {
+            return;
+        };
+        let (active, summary, last_run) = (&mut self.active, &mut self.summary, &mut self.last_run);
+        self.runs.retain(|key, run| {
+            if rank(run) > last {
+                return true;
             }
-            self.runs.remove(&key);
-            self.active.remove(&key);
-            if self.last_run.as_ref() == Some(&key) {
-                self.last_run = None;
+            if run.is_active() {
+                summary.evicted_active_runs += 1;
             }
-        }
+            active.remove(key);
+            if last_run.as_ref() == Some(key) {
+                *last_run = None;
+            }
+            false
+        });
     }
 }
 
@@ -750,31 +753,57 @@ fn sorted_by_key<T>(items: Vec<T>, key: impl Fn(&T) -> u64) -> Vec<T> {
 /// Sorts `items` ascending in place: a heap sort, in a few hundred bytes of wasm where the
 /// standard library's `sort_unstable` takes about 2.5 KB. `O(n log n)`, no allocation.
 fn heap_sort(items: &mut [(u64, usize)]) {
-    /// Moves the item at `root` down the max-heap held in `items[..end]` until both its
-    /// children are smaller.
-    fn sift_down(items: &mut [(u64, usize)], mut root: usize, end: usize) {
-        loop {
-            let mut child = 2 * root + 1;
-            if child >= end {
-                return;
+    let len = items.len();
+    make_heap(items);
+    for end in (1..len).rev() {
+        items.swap(0, end);
+        sift_down(items, 0, end);
+    }
+}
+
+/// The `k`-th smallest of `values` (the largest of the `k` smallest); `None` when there are
+/// fewer than `k` values, or `k` is 0. A max-heap of the `k` smallest so far: `O(n log k)` time,
+/// `k` pairs of memory (of the heap sort's pairs, so that no second heap is compiled).
+fn kth_smallest(values: impl Iterator<Item = u64>, k: usize) -> Option<u64> {
+    let mut heap: Vec<(u64, usize)> = Vec::with_capacity(k);
+    for value in values {
+        if heap.len() < k {
+            heap.push((value, 0));
+            if heap.len() == k {
+                make_heap(&mut heap);
             }
-            if child + 1 < end && items.get(child) < items.get(child + 1) {
-                child += 1;
-            }
-            if items.get(root) >= items.get(child) {
-                return;
-            }
-            items.swap(root, child);
-            root = child;
+        } else if let Some(top) = heap.first_mut().filter(|top| value < top.0) {
+            *top = (value, 0);
+            sift_down(&mut heap, 0, k);
         }
     }
+    heap.first().filter(|_| k > 0 && heap.len() == k).map(|top| top.0)
+}
+
+/// Orders `items` as a max-heap: each item is at least as large as its children.
+fn make_heap(items: &mut [(u64, usize)]) {
     let len = items.len();
     for root in (0..len / 2).rev() {
         sift_down(items, root, len);
     }
-    for end in (1..len).rev() {
-        items.swap(0, end);
-        sift_down(items, 0, end);
+}
+
+/// Moves the item at `root` down the max-heap held in `items[..end]` until both its children
+/// are smaller.
+fn sift_down(items: &mut [(u64, usize)], mut root: usize, end: usize) {
+    loop {
+        let mut child = 2 * root + 1;
+        if child >= end {
+            return;
+        }
+        if child + 1 < end && items.get(child) < items.get(child + 1) {
+            child += 1;
+        }
+        if items.get(root) >= items.get(child) {
+            return;
+        }
+        items.swap(root, child);
+        root = child;
     }
 }
 

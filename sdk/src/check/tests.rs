@@ -48,6 +48,45 @@ fn the_active_set_follows_every_run_through_starts_ends_stalls_and_evictions() {
     assert!(summary.flags() > 0, "stalls and other flags were raised");
 }
 
+/// The ids of the runs the checker keeps, sorted.
+fn kept_runs(checker: &Checker) -> Vec<String> {
+    let mut kept: Vec<String> = checker.runs.keys().filter_map(RunKey::label).collect();
+    kept.sort();
+    kept
+}
+
+fn feed(checker: &mut Checker, kind: &str, run: &str) {
+    let frame = format!(r#"{{"type":"{kind}","run_id":"{run}","agent_name":"a","reasoning":"x"}}"#);
+    let _ = checker.handle_text(&frame, None);
+}
+
+#[test]
+fn eviction_drops_the_least_recently_used_finished_runs_before_any_active_one() {
+    let mut checker = Checker::new(CheckerConfig { max_runs: 8, ..CheckerConfig::offline() });
+    // Ten runs, alternately left active and finished; the tenth passes the cap's slack (9).
+    for n in 0..5 {
+        feed(&mut checker, "agent_started", &format!("a{n}"));
+        feed(&mut checker, "agent_started", &format!("f{n}"));
+        feed(&mut checker, "agent_completed", &format!("f{n}"));
+    }
+    assert_eq!(kept_runs(&checker), ["a0", "a1", "a2", "a3", "a4", "f2", "f3", "f4"]);
+    assert_eq!(checker.summary().evicted_active_runs, 0);
+}
+
+#[test]
+fn when_every_run_is_active_eviction_drops_the_least_recently_used_and_counts_them() {
+    let mut checker = Checker::new(CheckerConfig { max_runs: 8, ..CheckerConfig::offline() });
+    for n in 0..9 {
+        feed(&mut checker, "agent_started", &format!("r{n}"));
+    }
+    // `r0` is used again, so `r1` and `r2` are now the least recently used.
+    feed(&mut checker, "agent_thinking", "r0");
+    feed(&mut checker, "agent_started", "r9");
+    assert_eq!(kept_runs(&checker), ["r0", "r3", "r4", "r5", "r6", "r7", "r8", "r9"]);
+    assert_eq!(checker.summary().evicted_active_runs, 2);
+    assert_eq!(checker.active.len(), 8);
+}
+
 #[test]
 fn rule_counts_index_every_rule_in_the_order_of_the_docs() {
     let mut counts = RuleCounts::default();
@@ -79,5 +118,18 @@ proptest::proptest! {
         expected.sort_unstable();
         heap_sort(&mut items);
         proptest::prop_assert_eq!(items, expected);
+    }
+
+    /// The selection eviction uses gives what sorting would: the `k`-th smallest value, repeats
+    /// included, and nothing when there are fewer than `k` values or `k` is 0.
+    #[test]
+    fn the_kth_smallest_is_the_kth_value_in_sorted_order(
+        values in proptest::collection::vec(0u64..50, 0..200),
+        k in 0usize..210,
+    ) {
+        let mut sorted = values.clone();
+        sorted.sort_unstable();
+        let expected = k.checked_sub(1).and_then(|at| sorted.get(at)).copied();
+        proptest::prop_assert_eq!(kth_smallest(values.into_iter(), k), expected);
     }
 }
