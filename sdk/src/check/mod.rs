@@ -11,8 +11,9 @@
 //!   arm a timer for [`Checker::poll_timeout`] and call [`Checker::handle_timeout`] when it fires,
 //!   which raises `run-stalled` while the run is still silent.
 //!
-//! Memory is bounded on an endless stream: finished runs are evicted (oldest first) once more
-//! than [`CheckerConfig::max_runs`] are tracked, and the duplicate window keeps 256 fingerprints.
+//! Memory is bounded on an endless stream: once more than [`CheckerConfig::max_runs`] runs (plus
+//! an eighth) are tracked, runs are evicted down to `max_runs`, finished ones first and the
+//! least recently used first, and the duplicate window keeps 256 fingerprints.
 
 mod agent_event;
 mod duplicates;
@@ -61,7 +62,8 @@ pub struct CheckerConfig {
     pub regression_tolerance: Duration,
     /// How many recent agent events duplicates are compared with (default 256).
     pub duplicate_window: usize,
-    /// How many runs are tracked before the oldest finished ones are evicted (default 4096).
+    /// How many runs are kept when runs are evicted (default 4096): past this many and an
+    /// eighth more, the least recently used finished runs go first.
     pub max_runs: usize,
     /// The index of the first frame (default 0). A checker that goes on with a stream another
     /// one started (a page that reconnects a user whose frames it keeps showing) numbers its
@@ -706,8 +708,9 @@ impl Checker {
         }
     }
 
-    /// Keeps at most `max_runs` runs: evicts the least recently used finished runs first, then,
-    /// if every run is active, the least recently used active ones (counted in the summary).
+    /// Past `max_runs` runs and an eighth more, evicts down to `max_runs`: the least recently
+    /// used finished runs first, then, when there are not enough of them, the least recently
+    /// used active ones (counted in the summary).
     fn evict_if_needed(&mut self) {
         let max = self.config.max_runs.max(1);
         if self.runs.len() <= max.saturating_add(max / 8) {
@@ -717,16 +720,18 @@ impl Checker {
         // touches one run, so no two runs share a rank (and it stays far below 2^63).
         let rank = |run: &Run| u64::from(run.is_active()) << 63 | run.touched.min(u64::MAX >> 1);
         // The rank of the last run to go: the runs up to it are exactly the excess. Selected,
-        // not sorted, and without copying the keys: this runs once every `max / 8` new runs.
+        // not sorted, and without copying the keys: this runs once every `max / 8 + 1` new runs.
         let excess = self.runs.len() - max;
-        let Some(last) = kth_smallest(self.runs.values().map(rank), excess) else {
+        let Some(cutoff) = kth_smallest(self.runs.values().map(rank), excess) else {
             return;
         };
         let (active, summary, last_run) = (&mut self.active, &mut self.summary, &mut self.last_run);
+        let mut evicted = 0;
         self.runs.retain(|key, run| {
-            if rank(run) > last {
+            if rank(run) > cutoff {
                 return true;
             }
+            evicted += 1;
             if run.is_active() {
                 summary.evicted_active_runs += 1;
             }
@@ -736,6 +741,7 @@ impl Checker {
             }
             false
         });
+        debug_assert_eq!(evicted, excess, "run ranks are unique");
     }
 }
 
@@ -761,9 +767,10 @@ fn heap_sort(items: &mut [(u64, usize)]) {
     }
 }
 
-/// The `k`-th smallest of `values` (the largest of the `k` smallest); `None` when there are
-/// fewer than `k` values, or `k` is 0. A max-heap of the `k` smallest so far: `O(n log k)` time,
-/// `k` pairs of memory (of the heap sort's pairs, so that no second heap is compiled).
+/// The `k`-th smallest of `values`, counting from 1 (the largest of the `k` smallest); `None`
+/// when there are fewer than `k` values, or `k` is 0. A max-heap of the `k` smallest so far:
+/// `O(n log k)` time, `k` pairs of memory (the heap sort's pairs, so that no second heap is
+/// compiled).
 fn kth_smallest(values: impl Iterator<Item = u64>, k: usize) -> Option<u64> {
     let mut heap: Vec<(u64, usize)> = Vec::with_capacity(k);
     for value in values {
@@ -777,7 +784,8 @@ fn kth_smallest(values: impl Iterator<Item = u64>, k: usize) -> Option<u64> {
             sift_down(&mut heap, 0, k);
         }
     }
-    heap.first().filter(|_| k > 0 && heap.len() == k).map(|top| top.0)
+    // Until it holds `k` values the heap is not ordered, and its first is not the largest.
+    heap.first().filter(|_| heap.len() == k).map(|top| top.0)
 }
 
 /// Orders `items` as a max-heap: each item is at least as large as its children.
@@ -788,8 +796,8 @@ fn make_heap(items: &mut [(u64, usize)]) {
     }
 }
 
-/// Moves the item at `root` down the max-heap held in `items[..end]` until both its children
-/// are smaller.
+/// Moves the item at `root` down the max-heap held in `items[..end]` until neither of its
+/// children is larger.
 fn sift_down(items: &mut [(u64, usize)], mut root: usize, end: usize) {
     loop {
         let mut child = 2 * root + 1;

@@ -1,4 +1,5 @@
-//! Unit tests of the checker's internals: the active-run set and the stall deadline.
+//! Unit tests of the checker's internals: the active-run set, the stall deadline, eviction
+//! and the orderings it uses.
 
 use super::*;
 
@@ -85,6 +86,18 @@ fn when_every_run_is_active_eviction_drops_the_least_recently_used_and_counts_th
     assert_eq!(kept_runs(&checker), ["r0", "r3", "r4", "r5", "r6", "r7", "r8", "r9"]);
     assert_eq!(checker.summary().evicted_active_runs, 2);
     assert_eq!(checker.active.len(), 8);
+}
+
+#[test]
+fn evicting_the_run_of_the_last_event_forgets_it_for_events_without_ids() {
+    let mut checker = Checker::new(CheckerConfig { max_runs: 1, ..CheckerConfig::offline() });
+    feed(&mut checker, "agent_started", "a");
+    // A new run left finished by its first event ranks below the active `a`: it goes at once.
+    feed(&mut checker, "agent_thinking", "t");
+    assert_eq!(kept_runs(&checker), ["a"]);
+    assert!(checker.last_run.is_none());
+    let checked = checker.handle_text(r#"{"type":"agent_thinking","reasoning":"x"}"#, None);
+    assert!(checked.is_ok_and(|c| c.verdict.run.is_none()), "anonymous, not the evicted `t`");
 }
 
 #[test]
