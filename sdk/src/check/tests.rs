@@ -1,6 +1,7 @@
 //! Unit tests of the checker's internals: the active-run set, the stall deadline, eviction
 //! and the orderings it uses.
 
+use super::order::heap_sort;
 use super::*;
 
 /// The deadline `poll_timeout` would give if it scanned every run, as it once did.

@@ -14,7 +14,7 @@ use std::time::Duration;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::{DecodeError, Parts, oracle, parts_of, scan_error, scanned};
+use super::{DecodeError, Parts, decode_parts, oracle, parts_of, scan_error};
 use crate::check::{Checker, CheckerConfig, Flag, Rule, Summary, Verdict};
 use crate::event::{Context, Event, EventKind};
 use crate::fingerprint::Fingerprint;
@@ -30,7 +30,7 @@ fn compared(parts: Parts) -> Compared {
 }
 
 fn new_path(text: &str) -> Result<Compared, DecodeError> {
-    parts_of(text, &scanned(text)?).map(compared)
+    decode_parts(text).map(compared)
 }
 
 fn oracle_path(text: &str) -> Result<Compared, DecodeError> {

@@ -251,19 +251,18 @@ fn scan_error(error: ScanError) -> DecodeError {
 }
 
 fn decode_parts(text: &str) -> Result<Parts, DecodeError> {
-    // The scan stays in this frame: returned by value, its ~850 bytes would be copied.
-    let mut body = Scan::new();
-    scan::scan(text, &mut body).map_err(scan_error)?;
-    parts_of(text, &body)
+    with_scan(text, |body| parts_of(text, body))
 }
 
-/// The scan of `text`, returned by value (for the differential tests, which compare it with the
-/// oracle's).
-#[cfg(test)]
-fn scanned(text: &str) -> Result<Scan<'_>, DecodeError> {
+/// `read` of the scan of `text`. The scan stays in this function's frame: returned by value,
+/// its ~850 bytes would be copied.
+fn with_scan<'de, T>(
+    text: &'de str,
+    read: impl FnOnce(&Scan<'de>) -> Result<T, DecodeError>,
+) -> Result<T, DecodeError> {
     let mut body = Scan::new();
     scan::scan(text, &mut body).map_err(scan_error)?;
-    Ok(body)
+    read(&body)
 }
 
 /// Whether decoding records where captured values sit in the frame verbatim
@@ -297,9 +296,7 @@ fn wire_type_of(body: &Scan<'_>) -> Result<String, DecodeError> {
 /// [`MAX_DEPTH`] levels, a non-empty string `type`, the last of repeated keys), without
 /// decoding the rest: what a client message given as JSON needs.
 pub(crate) fn object_type(text: &str) -> Result<String, DecodeError> {
-    let mut body = Scan::new();
-    scan::scan(text, &mut body).map_err(scan_error)?;
-    wire_type_of(&body)
+    with_scan(text, wire_type_of)
 }
 
 /// Parses JSON text that decoding already checked (valid, and nested at most [`MAX_DEPTH`]
