@@ -330,7 +330,7 @@ impl<'de, 's> Scanner<'de, 's> {
     fn value(&mut self, mode: Mode, depth: usize) -> Result<Visited<'de>, Stop> {
         self.skip_whitespace();
         let start = self.pos;
-        if mode == Mode::Json {
+        if matches!(mode, Mode::Json) {
             // A JSON-typed field is a value of its own: invalid JSON in it is reported as such
             // even when it also nests too deep (what a parser that skips the value first says).
             return match self.value(Mode::Hash, depth) {
@@ -346,7 +346,7 @@ impl<'de, 's> Scanner<'de, 's> {
                 Err(stop) => Err(stop),
             };
         }
-        let keep_scalar = mode == Mode::Scalar;
+        let keep_scalar = matches!(mode, Mode::Scalar);
         let (hash, captured) = match self.peek() {
             None => return self.invalid("EOF while parsing a value"),
             Some(b'{') => {
@@ -473,6 +473,7 @@ impl<'de, 's> Scanner<'de, 's> {
     }
 
     /// An object member's key and colon, before its value: the key.
+    #[inline(always)]
     fn member_key(&mut self) -> Result<Cow<'de, str>, Stop> {
         self.skip_whitespace();
         match self.peek() {
