@@ -40,7 +40,8 @@ pub(super) fn scan<'de>(text: &'de str, scan: &mut Scan<'de>) -> Result<(), Scan
         Ok(()) => Ok(()),
         Err(Stop::TooDeep) => Err(ScanError::TooDeep),
         Err(Stop::NotAnObject(kind)) => Err(ScanError::NotAnObject(kind)),
-        Err(Stop::Invalid(message, offset)) => {
+        Err(Stop::Invalid) => {
+            let (message, offset) = scanner.invalid;
             let (line, column) = position(text, offset);
             Err(ScanError::Json { message: Cow::Borrowed(message), line, column })
         }
@@ -163,40 +164,38 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
     (line, if offset < text.len() { column + 1 } else { column.max(1) })
 }
 
-/// Why the scanner stopped.
+/// Why the scanner stopped. Two bytes, so that a `Result<u64, Stop>` is returned in
+/// registers; what is wrong with invalid JSON, and where, is kept in [`Scanner::invalid`].
+#[derive(Clone, Copy)]
 enum Stop {
-    Invalid(&'static str, usize),
+    Invalid,
     NotAnObject(JsonKind),
     TooDeep,
 }
 
 /// How a value is visited.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum Mode {
     /// Hash only.
     Hash,
-    /// Hash, and keep a scalar (objects and arrays only as their kind).
-    Scalar,
-    /// Hash, and keep the raw text.
-    Json,
+    /// Hash, and capture a scalar as this field at this location (objects and arrays only as
+    /// their kind).
+    Scalar(Loc, Field),
+    /// Hash, and capture the raw text as this field at this location.
+    Json(Loc, Field),
     /// Hash; an object is a body location whose fields are captured.
     Body(Loc),
 }
 
-/// The mode for the value of `key` inside the body location `loc`, and the field it is.
-fn child_mode(loc: Loc, key: &str) -> (Mode, Option<Field>) {
-    let field = Field::from_key(key);
-    let mode = match (loc.child(key), field) {
+/// The mode for the value of `key` inside the body location `loc`.
+fn child_mode(loc: Loc, key: &str) -> Mode {
+    match (loc.child(key), Field::from_key(key)) {
         (Some(child), _) => Mode::Body(child),
-        (None, Some(field)) if field.is_json() => Mode::Json,
-        (None, Some(_)) => Mode::Scalar,
+        (None, Some(field)) if field.is_json() => Mode::Json(loc, field),
+        (None, Some(field)) => Mode::Scalar(loc, field),
         (None, None) => Mode::Hash,
-    };
-    (mode, field)
+    }
 }
-
-/// A visited value: its hash, and what was captured of it.
-type Visited<'de> = (u64, Option<Captured<'de>>);
 
 /// The text of a scanned string or key. `Cow`'s own `deref` is a call at `opt-level = "s"`
 /// (about 2 % of the receive path in a Node CPU profile, on every key and string of every frame).
@@ -274,12 +273,14 @@ struct Scanner<'de, 's> {
     scan: &'s mut Scan<'de>,
     /// The fingerprint's entries of the objects being scanned.
     entries: Entries,
+    /// After [`Stop::Invalid`]: what is wrong and at which byte.
+    invalid: (&'static str, usize),
 }
 
 impl<'de, 's> Scanner<'de, 's> {
     /// A scanner at the start of `text`, hashing objects on `entries`, capturing into `scan`.
     fn new(text: &'de str, entries: Entries, scan: &'s mut Scan<'de>) -> Self {
-        Scanner { text, bytes: text.as_bytes(), pos: 0, scan, entries }
+        Scanner { text, bytes: text.as_bytes(), pos: 0, scan, entries, invalid: ("", 0) }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -292,8 +293,15 @@ impl<'de, 's> Scanner<'de, 's> {
         }
     }
 
-    fn invalid<T>(&self, message: &'static str) -> Result<T, Stop> {
-        Err(Stop::Invalid(message, self.pos))
+    fn invalid<T>(&mut self, message: &'static str) -> Result<T, Stop> {
+        self.invalid_at(message, self.pos)
+    }
+
+    /// Invalid JSON: `message`, at byte `offset`.
+    #[cold]
+    fn invalid_at<T>(&mut self, message: &'static str, offset: usize) -> Result<T, Stop> {
+        self.invalid = (message, offset);
+        Err(Stop::Invalid)
     }
 
     /// The top-level value: an object, whose ignored keys stay out of the fingerprint, then
@@ -326,65 +334,88 @@ impl<'de, 's> Scanner<'de, 's> {
         Ok(())
     }
 
-    /// Any value at nesting `depth` (a container there is at that depth).
-    fn value(&mut self, mode: Mode, depth: usize) -> Result<Visited<'de>, Stop> {
+    /// Any value at nesting `depth` (a container there is at that depth): its hash. What the
+    /// mode asks for is captured into the scan here, so that only the hash is returned (in
+    /// registers, where a captured value returned alongside it went through memory).
+    fn value(&mut self, mode: Mode, depth: usize) -> Result<u64, Stop> {
         self.skip_whitespace();
         let start = self.pos;
-        if matches!(mode, Mode::Json) {
-            // A JSON-typed field is a value of its own: invalid JSON in it is reported as such
-            // even when it also nests too deep (what a parser that skips the value first says).
-            return match self.value(Mode::Hash, depth) {
-                Err(Stop::TooDeep) => {
-                    self.pos = start;
-                    self.skip_value()?;
-                    Err(Stop::TooDeep)
-                }
-                Ok((hash, _)) => {
-                    let raw = self.text.get(start..self.pos).unwrap_or_default();
-                    Ok((hash, Some(Captured::Raw(raw))))
-                }
-                Err(stop) => Err(stop),
-            };
-        }
-        let keep_scalar = matches!(mode, Mode::Scalar);
+        let (loc, field) = match mode {
+            Mode::Json(loc, field) => {
+                // A JSON-typed field is a value of its own: invalid JSON in it is reported as
+                // such even when it also nests too deep (what a parser that skips the value
+                // first says).
+                return match self.value(Mode::Hash, depth) {
+                    Err(Stop::TooDeep) => {
+                        self.pos = start;
+                        self.skip_value()?;
+                        Err(Stop::TooDeep)
+                    }
+                    Ok(hash) => {
+                        let raw = self.text.get(start..self.pos).unwrap_or_default();
+                        self.scan.capture(loc, field, Captured::Raw(raw));
+                        Ok(hash)
+                    }
+                    Err(stop) => Err(stop),
+                };
+            }
+            Mode::Scalar(loc, field) => (loc, field),
+            Mode::Hash | Mode::Body(_) => return self.uncaptured_value(mode, depth),
+        };
         let (hash, captured) = match self.peek() {
             None => return self.invalid("EOF while parsing a value"),
-            Some(b'{') => {
-                let hash = self.object(mode, depth)?;
-                (hash, keep_scalar.then_some(Captured::Composite(JsonKind::Object)))
-            }
-            Some(b'[') => {
-                let hash = self.array(depth)?;
-                (hash, keep_scalar.then_some(Captured::Composite(JsonKind::Array)))
-            }
+            Some(b'{') => (self.object(Mode::Hash, depth)?, Captured::Composite(JsonKind::Object)),
+            Some(b'[') => (self.array(depth)?, Captured::Composite(JsonKind::Array)),
             Some(b'"') => {
                 let text = self.string()?;
                 let hash = fingerprint::string_hash(text_of(&text));
-                if super::VERBATIM && keep_scalar && matches!(text, Cow::Owned(_)) {
+                if super::VERBATIM && matches!(text, Cow::Owned(_)) {
                     self.scan.escaped_literal(self.text.get(start..self.pos).unwrap_or_default());
                 }
-                (hash, keep_scalar.then_some(Captured::Str(text)))
+                (hash, Captured::Str(text))
             }
             Some(b't') => {
                 self.literal(b"true")?;
-                (fingerprint::bool_hash(true), keep_scalar.then_some(Captured::Bool(true)))
+                (fingerprint::bool_hash(true), Captured::Bool(true))
             }
             Some(b'f') => {
                 self.literal(b"false")?;
-                (fingerprint::bool_hash(false), keep_scalar.then_some(Captured::Bool(false)))
+                (fingerprint::bool_hash(false), Captured::Bool(false))
             }
             Some(b'n') => {
                 self.literal(b"null")?;
-                (fingerprint::null_hash(), keep_scalar.then_some(Captured::Null))
+                (fingerprint::null_hash(), Captured::Null)
             }
             Some(b'-' | b'0'..=b'9') => {
                 let (text, value) = self.number()?;
-                let captured = keep_scalar.then_some(Captured::Number(Cow::Borrowed(text)));
-                (fingerprint::number_hash(value), captured)
+                (fingerprint::number_hash(value), Captured::Number(Cow::Borrowed(text)))
             }
             Some(_) => return self.invalid("expected value"),
         };
-        Ok((hash, captured))
+        self.scan.capture(loc, field, captured);
+        Ok(hash)
+    }
+
+    /// A value that is hashed and not captured (an object in [`Mode::Body`] captures its own
+    /// fields). Whitespace before it is already skipped.
+    fn uncaptured_value(&mut self, mode: Mode, depth: usize) -> Result<u64, Stop> {
+        match self.peek() {
+            None => self.invalid("EOF while parsing a value"),
+            Some(b'{') => self.object(mode, depth),
+            Some(b'[') => self.array(depth),
+            Some(b'"') => {
+                let text = self.string()?;
+                Ok(fingerprint::string_hash(text_of(&text)))
+            }
+            Some(b't') => self.literal(b"true").map(|()| fingerprint::bool_hash(true)),
+            Some(b'f') => self.literal(b"false").map(|()| fingerprint::bool_hash(false)),
+            Some(b'n') => self.literal(b"null").map(|()| fingerprint::null_hash()),
+            Some(b'-' | b'0'..=b'9') => {
+                let (_, value) = self.number()?;
+                Ok(fingerprint::number_hash(value))
+            }
+            Some(_) => self.invalid("expected value"),
+        }
     }
 
     /// Validates one value of any nesting without recursion (an explicit stack of open
@@ -528,17 +559,14 @@ impl<'de, 's> Scanner<'de, 's> {
             }
             let key_text = self.member_key()?;
             let key = text_of(&key_text);
-            let (child, field) = loc.map_or((Mode::Hash, None), |loc| child_mode(loc, key));
+            let child = loc.map_or(Mode::Hash, |loc| child_mode(loc, key));
             if let Mode::Body(child) = child {
                 // A repeated body key replaces the earlier body: the last one wins.
                 self.scan.clear(child);
             }
-            let (hash, captured) = self.value(child, depth + 1)?;
+            let hash = self.value(child, depth + 1)?;
             if !(root && fingerprint::is_ignored(key)) {
                 hasher.push(&mut self.entries, key, hash);
-            }
-            if let (Some(loc), Some(field), Some(captured)) = (loc, field, captured) {
-                self.scan.capture(loc, field, captured);
             }
             self.skip_whitespace();
             match self.peek() {
@@ -581,7 +609,7 @@ impl<'de, 's> Scanner<'de, 's> {
             if self.peek() == Some(b']') {
                 return self.invalid("trailing comma");
             }
-            let (hash, _) = self.value(Mode::Hash, depth + 1)?;
+            let hash = self.value(Mode::Hash, depth + 1)?;
             hasher.push(hash);
             self.skip_whitespace();
             match self.peek() {
@@ -781,7 +809,7 @@ impl<'de, 's> Scanner<'de, 's> {
         }
         match super::number::as_f64(text) {
             Some(value) => Ok((text, value)),
-            None => Err(Stop::Invalid("number out of range", start)),
+            None => self.invalid_at("number out of range", start),
         }
     }
 }
