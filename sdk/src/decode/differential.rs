@@ -14,27 +14,26 @@ use std::time::Duration;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::{DecodeError, Parts, decode_parts, oracle, parts_of, scan_error};
+use super::{DecodeError, decode, decode_with_oracle};
 use crate::check::{Checker, CheckerConfig, Flag, Rule, Summary, Verdict};
 use crate::event::{Context, Event, EventKind};
 use crate::fingerprint::Fingerprint;
 use crate::timestamp::Timestamp;
 
-/// A decode's parts without the verbatim ranges, which are where the scanner borrowed text:
-/// the oracle borrows differently (it has its own tests: `json::description`).
+/// A decoded event without its raw frame's verbatim ranges, which are where the scanner
+/// borrowed text: the oracle borrows differently (it has its own tests: `json::description`).
 type Compared = (EventKind, Context, String, Fingerprint);
 
-fn compared(parts: Parts) -> Compared {
-    let (kind, context, wire_type, fingerprint, _) = parts;
-    (kind, context, wire_type, fingerprint)
+fn compared(event: Event) -> Compared {
+    (event.kind, event.context, event.wire_type, event.fingerprint)
 }
 
 fn new_path(text: &str) -> Result<Compared, DecodeError> {
-    decode_parts(text).map(compared)
+    decode(text).map(compared)
 }
 
 fn oracle_path(text: &str) -> Result<Compared, DecodeError> {
-    parts_of(text, &oracle::scan(text).map_err(scan_error)?).map(compared)
+    decode_with_oracle(text).map(compared)
 }
 
 /// The same event, or the same kind of error.

@@ -45,8 +45,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use crate::event::{Context, Event, EventKind, RawFrame, RetryInfo, Verbatim};
-use crate::fingerprint::Fingerprint;
+use crate::event::{Context, Event, RawFrame, RetryInfo};
 use body::{Captured, Field, Loc, Scan};
 use kind::decode_kind;
 use scan::ScanError;
@@ -176,18 +175,7 @@ impl std::fmt::Display for JsonKind {
 /// # Ok::<(), agentwire::DecodeError>(())
 /// ```
 pub fn decode(text: &str) -> Result<Event, DecodeError> {
-    // Built where the scan is read, not from `decode_parts`'s tuple: each hand-over of the
-    // parts (or of the event, about 450 bytes) was a copy, five a frame.
-    with_scan(text, |body| {
-        let (wire_type, verbatim) = (wire_type_of(body)?, verbatim_of(text, body));
-        Ok(Event {
-            kind: decode_kind(&wire_type, body),
-            context: decode_context(body),
-            wire_type,
-            raw: RawFrame::with_verbatim(text, verbatim),
-            fingerprint: body.fingerprint,
-        })
-    })
+    with_scan(text, |body| event_of(text, body, text))
 }
 
 /// Decodes one text frame that the caller owns, keeping the text as the raw frame without a
@@ -202,16 +190,30 @@ pub fn decode_owned(text: String) -> Result<Event, DecodeError> {
 /// [`decode_owned`], with the text handed back when the frame does not decode (for its
 /// `malformed-frame` record).
 pub(crate) fn decode_owned_or_back(text: String) -> Result<Event, (DecodeError, String)> {
-    match decode_parts(&text) {
-        Ok(parts) => Ok(event_of(parts, text)),
+    // The scan borrows `text`, so the event gets it once the scan is done (an empty box
+    // allocates nothing).
+    match with_scan(&text, |body| event_of(&text, body, "")) {
+        Ok(mut event) => {
+            event.raw.set_text(text);
+            Ok(event)
+        }
         Err(error) => Err((error, text)),
     }
 }
 
-/// The event of a frame's decoded parts, holding `text` as its raw frame.
-fn event_of(parts: Parts, text: impl Into<Box<str>>) -> Event {
-    let (kind, context, wire_type, fingerprint, verbatim) = parts;
-    Event { kind, context, wire_type, raw: RawFrame::with_verbatim(text, verbatim), fingerprint }
+/// The event of the frame `text` from its scan, holding `raw` as its raw frame. Built where
+/// the scan is read: handed over as parts first, the parts and then the event (about 450
+/// bytes) were copied at each step, five times a frame.
+fn event_of(text: &str, body: &Scan<'_>, raw: impl Into<Box<str>>) -> Result<Event, DecodeError> {
+    let wire_type = wire_type_of(body)?;
+    let verbatim = if VERBATIM { body.verbatim(text) } else { Vec::new() };
+    Ok(Event {
+        kind: decode_kind(&wire_type, body),
+        context: decode_context(body),
+        wire_type,
+        raw: RawFrame::with_verbatim(raw, verbatim),
+        fingerprint: body.fingerprint,
+    })
 }
 
 /// Decodes one text frame as [`decode`] does, but through the serde_json-based scanner the
@@ -224,8 +226,7 @@ fn event_of(parts: Parts, text: impl Into<Box<str>>) -> Event {
 #[cfg(any(test, feature = "oracle"))]
 #[doc(hidden)]
 pub fn decode_with_oracle(text: &str) -> Result<Event, DecodeError> {
-    let body = oracle::scan(text).map_err(scan_error)?;
-    Ok(event_of(parts_of(text, &body)?, text))
+    event_of(text, &oracle::scan(text).map_err(scan_error)?, text)
 }
 
 /// Decodes one binary frame: UTF-8 text, then as [`decode`].
@@ -249,8 +250,6 @@ pub fn decode_value(value: &Value) -> Result<Event, DecodeError> {
     decode_owned(value.to_string())
 }
 
-type Parts = (EventKind, Context, String, Fingerprint, Vec<Verbatim>);
-
 fn scan_error(error: ScanError) -> DecodeError {
     match error {
         ScanError::Json { message, line, column } => {
@@ -259,10 +258,6 @@ fn scan_error(error: ScanError) -> DecodeError {
         ScanError::NotAnObject(found) => DecodeError::NotAnObject { found },
         ScanError::TooDeep => DecodeError::TooDeep { limit: MAX_DEPTH },
     }
-}
-
-fn decode_parts(text: &str) -> Result<Parts, DecodeError> {
-    with_scan(text, |body| parts_of(text, body))
 }
 
 /// `read` of the scan of `text`. The scan stays in this function's frame: returned by value,
@@ -281,19 +276,6 @@ fn with_scan<'de, T>(
 /// (`json::description`), so the CLI and the inspector do not pay for them. The unit tests check
 /// them natively.
 const VERBATIM: bool = cfg!(any(test, all(target_arch = "wasm32", feature = "js")));
-
-/// The decoded parts of `text`, from its scan.
-fn parts_of(text: &str, body: &Scan<'_>) -> Result<Parts, DecodeError> {
-    let wire_type = wire_type_of(body)?;
-    let kind = decode_kind(&wire_type, body);
-    let context = decode_context(body);
-    Ok((kind, context, wire_type, body.fingerprint, verbatim_of(text, body)))
-}
-
-/// Where the captured values of `body` sit verbatim in `text`, when decoding records them.
-fn verbatim_of(text: &str, body: &Scan<'_>) -> Vec<Verbatim> {
-    if VERBATIM { body.verbatim(text) } else { Vec::new() }
-}
 
 /// The root `type` of a scanned frame: a non-empty string.
 fn wire_type_of(body: &Scan<'_>) -> Result<String, DecodeError> {

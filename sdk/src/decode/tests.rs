@@ -2,6 +2,7 @@
 //! points agreeing, wrong-typed values, wrapper frames, duplicate keys.
 
 use super::*;
+use crate::event::EventKind;
 
 fn nested(depth: usize) -> String {
     format!(r#"{{"type":"x","v":{}0{}}}"#, "[".repeat(depth - 1), "]".repeat(depth - 1))

@@ -39,6 +39,11 @@ impl RawFrame {
         RawFrame { text: text.into(), verbatim }
     }
 
+    /// Replaces the text (for a decoder that scanned the text before it could give it away).
+    pub(crate) fn set_text(&mut self, text: impl Into<Box<str>>) {
+        self.text = text.into();
+    }
+
     /// The values of this frame that appear in its text verbatim.
     #[cfg_attr(
         not(all(target_arch = "wasm32", feature = "js")),
