@@ -29,6 +29,16 @@ fn a_canonical_s3_event_decodes_in_the_browser() {
 #[wasm_bindgen_test]
 fn nesting_at_the_limit_decodes_within_the_browser_stack() {
     assert!(decode(&nested(MAX_DEPTH)).is_ok());
+    // Objects recurse through a larger frame than arrays (the object loop inlines the key
+    // reading), under a body location and inside a JSON-typed field alike: the frame's object
+    // and these, nested to the limit.
+    let objects = |depth: usize| format!("{}0{}", r#"{"a":"#.repeat(depth), "}".repeat(depth));
+    for key in ["payload", "results"] {
+        let deepest = format!(r#"{{"type":"x","{key}":{}}}"#, objects(MAX_DEPTH - 1));
+        assert!(decode(&deepest).is_ok(), "{key}");
+        let past = format!(r#"{{"type":"x","{key}":{}}}"#, objects(MAX_DEPTH));
+        assert_eq!(decode(&past), Err(DecodeError::TooDeep { limit: MAX_DEPTH }), "{key}");
+    }
 }
 
 #[wasm_bindgen_test]

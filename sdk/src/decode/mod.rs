@@ -21,7 +21,8 @@
 //!   agent timeouts), its optional fields (`retry_info`, `llm_validation`, `agents_involved`),
 //!   and its `system_message` wrapper that names an agent event in a root `event` with the
 //!   body in `payload`;
-//! * an unknown `type` is an [`EventKind::Unknown`] event, not an error.
+//! * an unknown `type` is an [`EventKind::Unknown`](crate::EventKind::Unknown) event, not an
+//!   error.
 //!
 //! The pieces: the scanner (`scan.rs`) reads a frame once and captures the keys the decoder needs
 //! (`body.rs`); typed lookups (`lookup.rs`) read them through the body locations in order;
@@ -201,9 +202,8 @@ pub(crate) fn decode_owned_or_back(text: String) -> Result<Event, (DecodeError, 
     }
 }
 
-/// The event of the frame `text` from its scan, holding `raw` as its raw frame. Built where
-/// the scan is read: handed over as parts first, the parts and then the event (about 450
-/// bytes) were copied at each step, five times a frame.
+/// The event of the frame `text` from its scan, holding `raw` as its raw frame. Built in place
+/// where the scan is read: an event is about 450 bytes, and each hand-over is a copy.
 fn event_of(text: &str, body: &Scan<'_>, raw: impl Into<Box<str>>) -> Result<Event, DecodeError> {
     let wire_type = wire_type_of(body)?;
     let verbatim = if VERBATIM { body.verbatim(text) } else { Vec::new() };

@@ -41,7 +41,8 @@ pub(super) fn scan<'de>(text: &'de str, scan: &mut Scan<'de>) -> Result<(), Scan
         Err(Stop::TooDeep) => Err(ScanError::TooDeep),
         Err(Stop::NotAnObject(kind)) => Err(ScanError::NotAnObject(kind)),
         Err(Stop::Invalid) => {
-            let (message, offset) = scanner.invalid;
+            let (message, offset) = scanner.failure;
+            debug_assert!(!message.is_empty(), "a stop for invalid JSON without its message");
             let (line, column) = position(text, offset);
             Err(ScanError::Json { message: Cow::Borrowed(message), line, column })
         }
@@ -164,8 +165,8 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
     (line, if offset < text.len() { column + 1 } else { column.max(1) })
 }
 
-/// Why the scanner stopped. Two bytes, so that a `Result<u64, Stop>` is returned in
-/// registers; what is wrong with invalid JSON, and where, is kept in [`Scanner::invalid`].
+/// Why the scanner stopped. Small (a byte or two), so that a `Result<u64, Stop>` is returned in
+/// registers; what is wrong with invalid JSON, and where, is kept in [`Scanner::failure`].
 #[derive(Clone, Copy)]
 enum Stop {
     Invalid,
@@ -274,13 +275,13 @@ struct Scanner<'de, 's> {
     /// The fingerprint's entries of the objects being scanned.
     entries: Entries,
     /// After [`Stop::Invalid`]: what is wrong and at which byte.
-    invalid: (&'static str, usize),
+    failure: (&'static str, usize),
 }
 
 impl<'de, 's> Scanner<'de, 's> {
     /// A scanner at the start of `text`, hashing objects on `entries`, capturing into `scan`.
     fn new(text: &'de str, entries: Entries, scan: &'s mut Scan<'de>) -> Self {
-        Scanner { text, bytes: text.as_bytes(), pos: 0, scan, entries, invalid: ("", 0) }
+        Scanner { text, bytes: text.as_bytes(), pos: 0, scan, entries, failure: ("", 0) }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -293,6 +294,7 @@ impl<'de, 's> Scanner<'de, 's> {
         }
     }
 
+    /// Invalid JSON: `message`, at the current byte.
     fn invalid<T>(&mut self, message: &'static str) -> Result<T, Stop> {
         self.invalid_at(message, self.pos)
     }
@@ -300,7 +302,7 @@ impl<'de, 's> Scanner<'de, 's> {
     /// Invalid JSON: `message`, at byte `offset`.
     #[cold]
     fn invalid_at<T>(&mut self, message: &'static str, offset: usize) -> Result<T, Stop> {
-        self.invalid = (message, offset);
+        self.failure = (message, offset);
         Err(Stop::Invalid)
     }
 

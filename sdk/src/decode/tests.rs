@@ -102,6 +102,48 @@ fn invalid_json_error_reports_position_once() {
     assert!(!message.contains("at line"), "{message}");
 }
 
+/// What is wrong with invalid JSON and where, each error at the byte that shows it: the
+/// scanner keeps the message and position apart from the stop it returns, and this pins that
+/// each stop reports its own (a number out of range at its first byte; the second walk of a
+/// JSON-typed field that nests too deep and is invalid too reports the invalid byte).
+#[test]
+fn invalid_json_reports_its_own_message_and_position() {
+    let deep = format!(r#"{{"type":"x","results":{}{}}}"#, "[".repeat(600), "x]".repeat(600));
+    let cases: [(&str, &str, usize, usize); 6] = [
+        (r#"{"type":"x","seq":1e400}"#, "number out of range", 1, 19),
+        (r#"{"type":"\x"}"#, "invalid escape", 1, 11),
+        (r#"{"type":"x""#, "EOF while parsing an object", 1, 11),
+        ("{\n  \"type\": }", "expected value", 2, 11),
+        (r#"{"type":"x",}"#, "trailing comma", 1, 13),
+        (&deep, "expected value", 1, 623),
+    ];
+    for (text, expected, expected_line, expected_column) in cases {
+        let Err(DecodeError::InvalidJson { message, line, column }) = decode(text) else {
+            panic!("expected InvalidJson for {text:?}")
+        };
+        assert_eq!(
+            (message.as_str(), line, column),
+            (expected, expected_line, expected_column),
+            "{text:?}"
+        );
+    }
+}
+
+/// A frame decoded from owned text is the frame decoded from borrowed text: the same raw text
+/// and the same verbatim ranges, which were computed while the owned text was only borrowed.
+#[test]
+fn owned_text_keeps_its_raw_text_and_verbatim_ranges() {
+    let text =
+        r#"{"type":"tool_completed","tool_name":"t\u0041","results":{"a":[1]},"run_id":"r1"}"#;
+    let (Ok(borrowed), Ok(owned)) = (decode(text), decode_owned(text.to_owned())) else {
+        panic!("decodes")
+    };
+    assert_eq!(owned.raw.as_str(), text);
+    assert!(!borrowed.raw.verbatim().is_empty());
+    assert_eq!(owned.raw.verbatim(), borrowed.raw.verbatim());
+    assert_eq!(owned, borrowed);
+}
+
 /// `text` as a JSON literal with every character `\u`-escaped (surrogate pairs beyond the
 /// Basic Multilingual Plane), the longest spelling of it.
 fn all_escaped(text: &str) -> String {

@@ -39,8 +39,10 @@ impl RawFrame {
         RawFrame { text: text.into(), verbatim }
     }
 
-    /// Replaces the text (for a decoder that scanned the text before it could give it away).
+    /// Gives an empty frame its text: for a decoder that scanned the text, and computed the
+    /// verbatim ranges on it, before it could give the text away. It must be that same text.
     pub(crate) fn set_text(&mut self, text: impl Into<Box<str>>) {
+        debug_assert!(self.text.is_empty(), "a frame's text is set once");
         self.text = text.into();
     }
 
