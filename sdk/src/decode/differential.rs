@@ -1,11 +1,11 @@
 //! The purpose-built scanner against the serde_json-based oracle it replaced: on any input,
-//! the whole decode (typed event, context, wire type, raw text and fingerprint) must be the same, or fail
-//! with the same kind of [`DecodeError`]. Inputs: arbitrary text, arbitrary JSON objects shaped
-//! like manager frames (known keys, body locations, escapes, every number form), the same
-//! frames in spellings a serialiser would not choose, those frames cut short or with a byte
-//! changed, and a list of edge cases. Streams of run frames, each decoded both ways into a
-//! checker of its own, must raise the same flags. (The fuzz target compares the two decoders
-//! too, on every input it makes: the cargo feature `oracle`.)
+//! the whole decode (typed event, context, wire type, raw text and fingerprint) must be the
+//! same, or fail with the same kind of [`DecodeError`]. Inputs: arbitrary text, arbitrary JSON
+//! objects shaped like manager frames (known keys, body locations, escapes, every number
+//! form), the same frames in spellings a serialiser would not choose, those frames cut short or
+//! with a byte changed, and a list of edge cases. Streams of run frames, each decoded both
+//! ways into a checker of its own, must raise the same flags. (The fuzz target compares the two
+//! decoders too, on every input it makes: the cargo feature `oracle`.)
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::mem::{Discriminant, discriminant};
