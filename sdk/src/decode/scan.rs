@@ -399,7 +399,9 @@ impl<'de, 's> Scanner<'de, 's> {
     }
 
     /// A value that is hashed and not captured (an object in [`Mode::Body`] captures its own
-    /// fields). Whitespace before it is already skipped.
+    /// fields). Whitespace before it is already skipped. Its own dispatch rather than
+    /// [`Scanner::value`]'s with the capture dropped: most values are not captured, and this
+    /// way they build nothing.
     fn uncaptured_value(&mut self, mode: Mode, depth: usize) -> Result<u64, Stop> {
         match self.peek() {
             None => self.invalid("EOF while parsing a value"),
